@@ -1,0 +1,85 @@
+// swift-tools-version: 6.1
+// swift-mpc: secure aggregation with distributed, exact differential-privacy noise.
+
+import Foundation
+import PackageDescription
+
+/// One settings array for every target (STYLE: Swift 6 mode plus these upcoming features).
+let settings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let argumentParser = Target.Dependency.product(
+  name: "ArgumentParser", package: "swift-argument-parser")
+
+var package = Package(
+  name: "swift-mpc",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "mpc", targets: ["mpc"]),
+    .library(name: "MPCBigInt", targets: ["MPCBigInt"]),
+    .library(name: "MPCCrypto", targets: ["MPCCrypto"]),
+    .library(name: "MPCField", targets: ["MPCField"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
+  ],
+  targets: [
+    // MARK: - C libraries
+    .systemLibrary(
+      name: "CGMP", pkgConfig: "gmp",
+      providers: [.apt(["libgmp-dev"]), .brew(["gmp"])]),
+    .systemLibrary(
+      name: "CSodium", pkgConfig: "libsodium",
+      providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
+
+    // MARK: - Libraries (DESIGN §2)
+    .target(name: "MPCBigInt", dependencies: ["CGMP"], swiftSettings: settings),
+    .target(name: "MPCCrypto", dependencies: ["CSodium"], swiftSettings: settings),
+    .target(
+      name: "MPCField", dependencies: ["MPCBigInt", "MPCCrypto"], swiftSettings: settings),
+    .target(
+      name: "MPCCommands",
+      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", argumentParser],
+      swiftSettings: settings),
+    .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
+
+    // MARK: - Test support and tests
+    .target(
+      name: "_MPCTestSupport", dependencies: ["MPCBigInt", "MPCCrypto", "MPCField"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCBigIntTests", dependencies: ["MPCBigInt", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCCryptoTests", dependencies: ["MPCCrypto", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCFieldTests", dependencies: ["MPCField", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
+      swiftSettings: settings),
+  ]
+)
+
+// MARK: - Benchmarks (opt-in: MPC_BENCHMARKS=1 swift package benchmark)
+// Kept behind an environment variable so default builds and CI never resolve ordo-one/benchmark.
+if ProcessInfo.processInfo.environment["MPC_BENCHMARKS"] != nil {
+  package.dependencies.append(
+    .package(
+      url: "https://github.com/ordo-one/package-benchmark", from: "1.38.0",
+      traits: ["MallocInterposer"]))
+  package.targets.append(
+    .executableTarget(
+      name: "MPCBenchmarks",
+      dependencies: [
+        "MPCBigInt", "MPCCrypto", "MPCField",
+        .product(name: "Benchmark", package: "package-benchmark"),
+      ],
+      path: "Sources/Benchmarks/MPCBenchmarks",
+      swiftSettings: settings,
+      plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]))
+}

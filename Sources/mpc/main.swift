@@ -1,0 +1,3 @@
+import MPCCommands
+
+await MPCMain.main()
