@@ -1,0 +1,221 @@
+public import MPCBigInt
+public import MPCCrypto
+
+/// A vector of field elements in one contiguous buffer of little-endian 64-bit limbs
+/// (`count · field.limbCount` of them), every element reduced into [0, p).
+/// A value type: copies share storage until one is written (Array copy-on-write).
+public struct FieldVector: Sendable {
+  /// The field the elements belong to.
+  public let field: any PrimeField
+  /// The limbs, element after element.
+  public private(set) var limbs: [UInt64]
+
+  /// Number of elements.
+  public var count: Int { limbs.count / field.limbCount }
+
+  /// `count` zeros.
+  public init(zeros count: Int, in field: any PrimeField) {
+    self.field = field
+    limbs = [UInt64](repeating: 0, count: count * field.limbCount)
+  }
+
+  /// The elements v mod p of arbitrary integers.
+  public init(_ values: [BigInt], in field: any PrimeField) {
+    self.init(zeros: values.count, in: field)
+    let l = field.limbCount
+    for (i, v) in values.enumerated() {
+      // Cannot throw: a reduced element fits in limbCount limbs.
+      let e = try! field.element(v).limbs(count: l)
+      for k in 0..<l { limbs[i * l + k] = e[k] }
+    }
+  }
+
+  /// The elements v mod p of machine integers (negative values map to p − |v|), without
+  /// allocating per element.
+  public init(signed values: some Collection<Int64>, in field: any PrimeField) {
+    self.init(zeros: values.count, in: field)
+    let l = field.limbCount
+    // Cannot throw: p fits in limbCount limbs.
+    let p = try! field.modulus.limbs(count: l)
+    var i = 0
+    for v in values {
+      let magnitude = v.magnitude
+      if l == 1 && magnitude >= p[0] {
+        // Only for tiny fields: reduce through BigInt.
+        limbs[i] = try! field.element(BigInt(v)).limbs(count: 1)[0]
+      } else if v >= 0 {
+        limbs[i * l] = magnitude
+      } else if magnitude != 0 {
+        // p − |v| with the borrow carried through the upper limbs.
+        var borrow: UInt64 = 0
+        for k in 0..<l {
+          let (d, b1) = p[k].subtractingReportingOverflow(k == 0 ? magnitude : 0)
+          let (e, b2) = d.subtractingReportingOverflow(borrow)
+          limbs[i * l + k] = e
+          borrow = (b1 || b2) ? 1 : 0
+        }
+      }
+      i += 1
+    }
+  }
+
+  /// Adopts limbs that are already reduced; throws if any element is ≥ p.
+  public init(limbs: [UInt64], in field: any PrimeField) throws {
+    guard limbs.count % field.limbCount == 0 else {
+      throw FieldError.invalidEncodingLength(
+        byteCount: limbs.count * 8, elementByteCount: field.limbCount * 8)
+    }
+    self.field = field
+    self.limbs = limbs
+    let l = field.limbCount
+    let p = try field.modulus.limbs(count: l)
+    for i in 0..<count where !Self.isBelow(limbs, at: i * l, p) {
+      throw FieldError.elementOutOfRange(index: i)
+    }
+  }
+
+  static func isBelow(_ x: [UInt64], at offset: Int, _ p: [UInt64]) -> Bool {
+    var k = p.count - 1
+    while k >= 0 {
+      if x[offset + k] != p[k] { return x[offset + k] < p[k] }
+      k -= 1
+    }
+    return false
+  }
+
+  /// `count` elements uniform in [0, p), drawn by the field's rejection rule.
+  public init(
+    uniformCount count: Int, in field: any PrimeField, using random: inout some RandomSource
+  ) {
+    self.init(zeros: count, in: field)
+    limbs.withUnsafeMutableBufferPointer { field.fillUniform($0, using: &random) }
+  }
+
+  /// Element `index` as an integer in [0, p).
+  public subscript(index: Int) -> BigInt {
+    let l = field.limbCount
+    return BigInt(limbs: limbs[(index * l)..<((index + 1) * l)])
+  }
+
+  /// Element `index` as a signed integer in [−(p−1)/2, (p−1)/2].
+  public func signedValue(at index: Int) -> BigInt {
+    field.signedValue(self[index])
+  }
+
+  /// All elements as signed integers.
+  public var signedValues: [BigInt] { (0..<count).map(signedValue(at:)) }
+
+  /// Mutable access to the raw limbs, for in-place kernels (keep every element reduced).
+  public mutating func withUnsafeMutableLimbs<R>(
+    _ body: (UnsafeMutableBufferPointer<UInt64>) throws -> R
+  ) rethrows -> R {
+    try limbs.withUnsafeMutableBufferPointer { try body($0) }
+  }
+
+  private func check(_ other: FieldVector) throws {
+    guard other.field.modulus == field.modulus else {
+      throw FieldError.fieldMismatch(expected: field.description, actual: other.field.description)
+    }
+    guard other.count == count else {
+      throw FieldError.lengthMismatch(expected: count, actual: other.count)
+    }
+  }
+}
+
+// MARK: - Arithmetic (in place, no per-element allocation)
+
+extension FieldVector {
+  /// self ← self + other, element-wise mod p.
+  public mutating func add(_ other: FieldVector) throws {
+    try check(other)
+    let f = field
+    other.limbs.withUnsafeBufferPointer { b in limbs.withUnsafeMutableBufferPointer { f.add($0, b) }
+    }
+  }
+
+  /// self ← self − other, element-wise mod p.
+  public mutating func subtract(_ other: FieldVector) throws {
+    try check(other)
+    let f = field
+    other.limbs.withUnsafeBufferPointer { b in
+      limbs.withUnsafeMutableBufferPointer { f.subtract($0, b) }
+    }
+  }
+
+  /// self ← −self.
+  public mutating func negate() {
+    let f = field
+    limbs.withUnsafeMutableBufferPointer { f.negate($0) }
+  }
+
+  /// self ← self + s for every element (s is reduced mod p first).
+  public mutating func addScalar(_ s: BigInt) {
+    let f = field
+    // Cannot throw: a reduced element fits in limbCount limbs.
+    let scalar = try! f.element(s).limbs(count: f.limbCount)
+    scalar.withUnsafeBufferPointer { sb in
+      limbs.withUnsafeMutableBufferPointer { f.addScalar($0, sb) }
+    }
+  }
+}
+
+// MARK: - Encoding (DESIGN §3: fixed-width little-endian, ⌈bitlen(p)/8⌉ bytes per element)
+
+extension FieldVector {
+  /// Bytes of the whole vector.
+  public var encodedByteCount: Int { count * field.elementByteCount }
+
+  /// Writes the encoding into `out` (exactly ``encodedByteCount`` bytes).
+  public func encode(into out: UnsafeMutableRawBufferPointer) {
+    precondition(out.count == encodedByteCount, "encoding buffer size")
+    let l = field.limbCount
+    let w = field.elementByteCount
+    limbs.withUnsafeBufferPointer { src in
+      var o = 0
+      for i in 0..<count {
+        var remaining = w
+        for k in 0..<l {
+          var limb = src[i * l + k]
+          let take = min(8, remaining)
+          for _ in 0..<take {
+            out[o] = UInt8(truncatingIfNeeded: limb)
+            limb >>= 8
+            o += 1
+          }
+          remaining -= take
+        }
+      }
+    }
+  }
+
+  /// The encoding as bytes.
+  public func encoded() -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: encodedByteCount)
+    out.withUnsafeMutableBytes { encode(into: $0) }
+    return out
+  }
+
+  /// Decodes fixed-width little-endian elements; throws on a partial element or one ≥ p.
+  public init(decoding bytes: UnsafeRawBufferPointer, in field: any PrimeField) throws {
+    let w = field.elementByteCount
+    guard bytes.count % w == 0 else {
+      throw FieldError.invalidEncodingLength(byteCount: bytes.count, elementByteCount: w)
+    }
+    let n = bytes.count / w
+    let l = field.limbCount
+    var limbs = [UInt64](repeating: 0, count: n * l)
+    var o = 0
+    for i in 0..<n {
+      for b in 0..<w {
+        limbs[i * l + b / 8] |= UInt64(bytes[o]) << UInt64(8 * (b % 8))
+        o += 1
+      }
+    }
+    try self.init(limbs: limbs, in: field)
+  }
+
+  /// Decodes fixed-width little-endian elements from an array.
+  public init(decoding bytes: [UInt8], in field: any PrimeField) throws {
+    self = try bytes.withUnsafeBytes { try FieldVector(decoding: $0, in: field) }
+  }
+}

@@ -1,0 +1,202 @@
+public import MPCBigInt
+public import MPCCrypto
+
+/// Z_p for any prime (typically ≥ 2^64): L = ⌈bitlen(p)/64⌉ limbs per element, carry chains
+/// on machine words, a dedicated two-limb path (the 89-, 107-, 127- and 128-bit fields).
+public struct LargePrimeField: PrimeField, Hashable {
+  /// p as `limbCount` little-endian limbs.
+  public let limbs: [UInt64]
+  public let modulus: BigInt
+  public let bitWidth: Int
+  public let limbCount: Int
+  public let elementByteCount: Int
+
+  /// The field of `modulus`; throws unless it is a prime ≥ 3 within the supported width.
+  public init(modulus: BigInt) throws {
+    try validatePrime(modulus)
+    self.modulus = modulus
+    bitWidth = modulus.bitWidth
+    limbCount = (bitWidth + 63) / 64
+    elementByteCount = (bitWidth + 7) / 8
+    limbs = try modulus.limbs(count: limbCount)
+  }
+
+  // MARK: - Add
+
+  public func add(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
+    precondition(a.count == b.count && a.count % limbCount == 0, "length mismatch")
+    if limbCount == 2 {
+      add2(a, b, stride: 2)
+    } else {
+      limbs.withUnsafeBufferPointer { p in
+        var i = 0
+        while i < a.count {
+          addElement(a.baseAddress! + i, b.baseAddress! + i, p.baseAddress!)
+          i += limbCount
+        }
+      }
+    }
+  }
+
+  public func addScalar(_ a: UnsafeMutableBufferPointer<UInt64>, _ s: UnsafeBufferPointer<UInt64>) {
+    precondition(s.count == limbCount && a.count % limbCount == 0, "length mismatch")
+    if limbCount == 2 {
+      add2(a, s, stride: 0)
+    } else {
+      limbs.withUnsafeBufferPointer { p in
+        var i = 0
+        while i < a.count {
+          addElement(a.baseAddress! + i, s.baseAddress!, p.baseAddress!)
+          i += limbCount
+        }
+      }
+    }
+  }
+
+  /// Two-limb add; `stride` 2 walks `b` with `a`, 0 adds the same scalar everywhere.
+  @inline(__always)
+  private func add2(
+    _ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>, stride: Int
+  ) {
+    let p0 = limbs[0]
+    let p1 = limbs[1]
+    var i = 0
+    var j = 0
+    while i < a.count {
+      let (s0, c0) = a[i].addingReportingOverflow(b[j])
+      let (t1, c1a) = a[i + 1].addingReportingOverflow(b[j + 1])
+      let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
+      let carry = c1a || c1b
+      // Subtract p when the sum overflowed 128 bits or is ≥ p.
+      let geq = carry || s1 > p1 || (s1 == p1 && s0 >= p0)
+      if geq {
+        let (d0, b0) = s0.subtractingReportingOverflow(p0)
+        a[i] = d0
+        a[i + 1] = s1 &- p1 &- (b0 ? 1 : 0)
+      } else {
+        a[i] = s0
+        a[i + 1] = s1
+      }
+      i += 2
+      j += stride
+    }
+  }
+
+  /// x ← x + y mod p for one element of L limbs.
+  @inline(__always)
+  private func addElement(
+    _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafePointer<UInt64>, _ p: UnsafePointer<UInt64>
+  ) {
+    var carry: UInt64 = 0
+    for k in 0..<limbCount {
+      let (s, c1) = x[k].addingReportingOverflow(y[k])
+      let (t, c2) = s.addingReportingOverflow(carry)
+      x[k] = t
+      carry = (c1 || c2) ? 1 : 0
+    }
+    if carry == 1 || !isBelow(x, p) {
+      subtractInPlace(x, p)
+    }
+  }
+
+  /// Whether x < p (limbs compared from the top).
+  @inline(__always)
+  private func isBelow(_ x: UnsafePointer<UInt64>, _ p: UnsafePointer<UInt64>) -> Bool {
+    var k = limbCount - 1
+    while k >= 0 {
+      if x[k] != p[k] { return x[k] < p[k] }
+      k -= 1
+    }
+    return false
+  }
+
+  /// x ← x − y with the final borrow dropped (wraps mod 2^(64L)).
+  @inline(__always)
+  private func subtractInPlace(_ x: UnsafeMutablePointer<UInt64>, _ y: UnsafePointer<UInt64>) {
+    var borrow: UInt64 = 0
+    for k in 0..<limbCount {
+      let (d, b1) = x[k].subtractingReportingOverflow(y[k])
+      let (e, b2) = d.subtractingReportingOverflow(borrow)
+      x[k] = e
+      borrow = (b1 || b2) ? 1 : 0
+    }
+  }
+
+  // MARK: - Subtract, negate
+
+  public func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
+    precondition(a.count == b.count && a.count % limbCount == 0, "length mismatch")
+    limbs.withUnsafeBufferPointer { p in
+      var i = 0
+      while i < a.count {
+        let x = a.baseAddress! + i
+        let y = b.baseAddress! + i
+        var borrow: UInt64 = 0
+        for k in 0..<limbCount {
+          let (d, b1) = x[k].subtractingReportingOverflow(y[k])
+          let (e, b2) = d.subtractingReportingOverflow(borrow)
+          x[k] = e
+          borrow = (b1 || b2) ? 1 : 0
+        }
+        if borrow == 1 {
+          // x − y wrapped below zero: add p back (the carry out cancels the wrap).
+          var carry: UInt64 = 0
+          for k in 0..<limbCount {
+            let (s, c1) = x[k].addingReportingOverflow(p[k])
+            let (t, c2) = s.addingReportingOverflow(carry)
+            x[k] = t
+            carry = (c1 || c2) ? 1 : 0
+          }
+        }
+        i += limbCount
+      }
+    }
+  }
+
+  public func negate(_ a: UnsafeMutableBufferPointer<UInt64>) {
+    precondition(a.count % limbCount == 0, "length mismatch")
+    limbs.withUnsafeBufferPointer { p in
+      var i = 0
+      while i < a.count {
+        let x = a.baseAddress! + i
+        var isZero = true
+        for k in 0..<limbCount where x[k] != 0 { isZero = false }
+        if !isZero {
+          var borrow: UInt64 = 0
+          for k in 0..<limbCount {
+            let (d, b1) = p[k].subtractingReportingOverflow(x[k])
+            let (e, b2) = d.subtractingReportingOverflow(borrow)
+            x[k] = e
+            borrow = (b1 || b2) ? 1 : 0
+          }
+        }
+        i += limbCount
+      }
+    }
+  }
+
+  // MARK: - Sampling
+
+  public func fillUniform(
+    _ a: UnsafeMutableBufferPointer<UInt64>, using random: inout some RandomSource
+  ) {
+    precondition(a.count % limbCount == 0, "length mismatch")
+    let topBits = bitWidth - 64 * (limbCount - 1)
+    let topMask: UInt64 = topBits == 64 ? .max : (1 << UInt64(topBits)) &- 1
+    let byteCount = elementByteCount
+    limbs.withUnsafeBufferPointer { p in
+      var i = 0
+      while i < a.count {
+        let x = a.baseAddress! + i
+        repeat {
+          // The element's limbs are its little-endian bytes; clear, read, mask the top limb.
+          for k in 0..<limbCount { x[k] = 0 }
+          random.fill(UnsafeMutableRawBufferPointer(start: x, count: byteCount))
+          for k in 0..<limbCount { x[k] = UInt64(littleEndian: x[k]) }
+          x[limbCount - 1] &= topMask
+        } while !isBelow(x, p.baseAddress!)
+        i += limbCount
+      }
+    }
+  }
+}
