@@ -44,6 +44,7 @@ var package = Package(
     .target(
       name: "MPCSharing", dependencies: ["MPCBigInt", "MPCCrypto", "MPCField"],
       swiftSettings: settings),
+    .target(name: "MPCNetwork", dependencies: ["MPCCrypto"], swiftSettings: settings),
     .target(
       name: "MPCCommands",
       dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", argumentParser],
@@ -65,6 +66,9 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCSharingTests", dependencies: ["MPCSharing", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCNetworkTests", dependencies: ["MPCNetwork", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
