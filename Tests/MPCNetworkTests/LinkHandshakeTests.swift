@@ -160,9 +160,11 @@ struct Parties {
     var r1 = rx
     #expect(throws: NetworkError.frameRejected(peer: 0, frame: 0)) { try r1.open(flipped) }
     var r2 = rx
-    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 0)) { try r2.open(f1) }  // reordered
+    // Reordered: frame 1 arrives first.
+    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 0)) { try r2.open(f1) }
     _ = try rx.open(f0)
-    #expect(throws: NetworkError.frameRejected(peer: 1 - 1, frame: 1)) { try rx.open(f0) }  // replayed
+    // Replayed: frame 0 again.
+    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 1)) { try rx.open(f0) }
     #expect(try rx.open(f1) == [4, 5, 6])
   }
 
