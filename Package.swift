@@ -22,6 +22,7 @@ var package = Package(
     .library(name: "MPCBigInt", targets: ["MPCBigInt"]),
     .library(name: "MPCCrypto", targets: ["MPCCrypto"]),
     .library(name: "MPCField", targets: ["MPCField"]),
+    .library(name: "MPCProtocol", targets: ["MPCProtocol"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
@@ -41,6 +42,9 @@ var package = Package(
     .target(
       name: "MPCField", dependencies: ["MPCBigInt", "MPCCrypto"], swiftSettings: settings),
     .target(
+      name: "MPCProtocol", dependencies: ["MPCBigInt", "MPCCrypto", "MPCField"],
+      swiftSettings: settings),
+    .target(
       name: "MPCCommands",
       dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", argumentParser],
       swiftSettings: settings),
@@ -58,6 +62,9 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCFieldTests", dependencies: ["MPCField", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCProtocolTests", dependencies: ["MPCProtocol", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
