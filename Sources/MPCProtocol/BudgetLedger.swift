@@ -184,7 +184,7 @@ public final class BudgetLedger: @unchecked Sendable {
       throw ProtocolError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
     }
     guard cost.amount.signum > 0 else {
-      throw ProtocolError.budgetUnitMismatch(ledger: budget.unit, cost: "non-positive")
+      throw ProtocolError.nonPositiveCost(cost: cost.amount)
     }
     guard cachedSpent + cost.amount <= budget.amount else {
       throw ProtocolError.budgetExhausted(

@@ -18,6 +18,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
   case budgetExhausted(spent: Rational, total: Rational, cost: Rational)
   /// A cost in one unit was offered to a ledger kept in the other (ε against ρ).
   case budgetUnitMismatch(ledger: String, cost: String)
+  /// A cost that is zero or negative was offered to the ledger.
+  case nonPositiveCost(cost: Rational)
   /// A ledger line that is complete but wrong: bad JSON in the middle, a broken hash chain,
   /// a sequence gap, a release without its charge.
   case ledgerCorrupt(file: String, line: Int, problem: String)
@@ -69,6 +71,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         + "(remaining \(total - spent))"
     case .budgetUnitMismatch(let ledger, let cost):
       return "a \(cost) cost cannot be charged to a \(ledger) budget"
+    case .nonPositiveCost(let cost):
+      return "a privacy cost must be positive, found \(cost)"
     case .ledgerCorrupt(let file, let line, let problem):
       return "\(file):\(line): ledger is corrupt: \(problem)"
     case .ledgerTornTail(let file, let line, let problem):

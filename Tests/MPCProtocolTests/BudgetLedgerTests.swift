@@ -45,9 +45,24 @@ import Testing
         plan: try Self.plan(epsilon: "1/4"), sessionId: Self.session(3), manifestHash: Self.hash)
     }
     #expect(store.contents == before, "a refused charge wrote nothing")
+    #expect(throws: ProtocolError.nonPositiveCost(cost: Rational(-1, 2))) {
+      try ledger.admit(.pure(epsilon: Rational(-1, 2)))
+    }
     #expect(throws: ProtocolError.budgetUnitMismatch(ledger: "epsilon", cost: "rho")) {
       try ledger.admit(.zcdp(rho: Rational(1, 100)))
     }
+  }
+
+  @Test func genesisFollowsTheSpec() throws {
+    // protocols/ledger.md §2, built by hand: LE32(27) ‖ domain ‖ record{budget, study_id}.
+    var message: [UInt8] = [27, 0, 0, 0] + Array("swift-mpc/ledger-genesis/v1".utf8)
+    message += [0x07, 2, 0, 0, 0]
+    message += [6, 0, 0, 0] + Array("budget".utf8) + [0x07, 1, 0, 0, 0]
+    message += [7, 0, 0, 0] + Array("epsilon".utf8) + [0x03, 3, 0, 0, 0] + Array("1/2".utf8)
+    message += [8, 0, 0, 0] + Array("study_id".utf8) + [0x04, 8, 0, 0, 0] + Array("flu-2026".utf8)
+    #expect(
+      BudgetLedger.genesis(studyId: "flu-2026", budget: .pure(epsilon: Rational(1, 2)))
+        == (try Blake2b.hash(message)))
   }
 
   @Test func releaseRefundsOnce() throws {
