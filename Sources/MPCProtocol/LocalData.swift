@@ -201,7 +201,7 @@ private struct Accumulator {
     self.file = file
     values = [Int64](repeating: 0, count: query.dimension)
     if case .histogram(_, .categories(let names), _) = query.kind {
-      categoryIndex = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+      categoryIndex = Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
     } else {
       categoryIndex = [:]
     }

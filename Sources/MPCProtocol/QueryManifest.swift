@@ -123,15 +123,15 @@ public enum QueryKind: Sendable, Hashable {
 /// A query: its kind, mechanism and privacy parameter (DESIGN §4.1).
 public struct QueryManifest: Sendable, Hashable, Codable {
   /// The query identifier.
-  public var id: String
+  public internal(set) var id: String
   /// What is computed.
-  public var kind: QueryKind
+  public internal(set) var kind: QueryKind
   /// The noise mechanism (default gaussian).
-  public var mechanism: Mechanism
+  public internal(set) var mechanism: Mechanism
   /// The privacy parameter as given: `epsilon` or `rho`.
-  public var privacy: PrivacyCost
+  public internal(set) var privacy: PrivacyCost
   /// How many unparseable rows are tolerated (default 0).
-  public var maxBadRows: Int
+  public internal(set) var maxBadRows: Int
 
   /// A validated query; throws ``ProtocolError/invalidManifest(file:field:problem:)``.
   public init(

@@ -32,7 +32,10 @@ public struct PlanComponent: Sendable, Hashable {
   public var dimension: Int
   /// Its sensitivity, including `max_sites_per_person`.
   public var sensitivity: Sensitivity
-  /// Its share of the query's cost, in the study budget's unit.
+  /// The mechanism's own parameter for this part, to calibrate its noise: ε for `laplace`,
+  /// ρ for `gaussian` (an ε given for a Gaussian query is first turned into ρ = ε²/2).
+  public var parameter: PrivacyCost
+  /// What this part is charged, in the study budget's unit (``parameter`` converted).
   public var cost: PrivacyCost
 }
 
@@ -116,25 +119,37 @@ extension QueryManifest {
     if mechanism == .laplace, case .zcdp = privacy {
       throw fail("rho", "the laplace mechanism is pure ε-DP: give 'epsilon', not 'rho'")
     }
-    guard let total = privacy.converted(toUnitOf: study.budget) else {
-      throw fail("rho", "a rho (zCDP) cost cannot be charged to an epsilon budget")
+    // The mechanism's native parameter: laplace is calibrated in ε, gaussian in ρ. A mean
+    // splits this native parameter; each part's cost is its parameter in the budget's unit
+    // (ε_i²/2 for a laplace part under a ρ budget, so the parts add up to at most ε²/2).
+    let native: PrivacyCost
+    switch mechanism {
+    case .laplace: native = privacy
+    case .gaussian: native = privacy.converted(toUnitOf: .zcdp(rho: 1)) ?? privacy
     }
     let parts = sensitivities(neighbour: study.neighbour, maxSites: study.maxSitesPerPerson)
     var components: [PlanComponent] = []
     var offset = 0
+    var total = Rational(0)
     for part in parts {
       var share = Rational(1)
       if case .mean(_, _, let sumShare) = kind {
         share = part.name == "sum" ? sumShare : Rational(1) - sumShare
       }
+      let parameter = native.with(amount: native.amount * share)
+      guard let cost = parameter.converted(toUnitOf: study.budget) else {
+        throw fail("rho", "a rho (zCDP) cost cannot be charged to an epsilon budget")
+      }
+      total = total + cost.amount
       components.append(
         PlanComponent(
           name: part.name, offset: offset, dimension: part.dimension,
-          sensitivity: part.sensitivity, cost: total.with(amount: total.amount * share)))
+          sensitivity: part.sensitivity, parameter: parameter, cost: cost))
       offset += part.dimension
     }
     return QueryPlan(
-      queryId: id, mechanism: mechanism, components: components, dimension: offset, cost: total,
+      queryId: id, mechanism: mechanism, components: components, dimension: offset,
+      cost: study.budget.with(amount: total),
       honestCount: study.honestCount)
   }
 }

@@ -86,23 +86,23 @@ public struct PartyInfo: Sendable, Hashable, Codable {
 /// the total privacy budget (DESIGN §4.1). Every party holds the same study file.
 public struct StudyManifest: Sendable, Hashable, Codable {
   /// The study identifier.
-  public var id: String
+  public internal(set) var id: String
   /// The parties, in id order.
-  public var parties: [PartyInfo]
+  public internal(set) var parties: [PartyInfo]
   /// t: how many parties may collude (1 ≤ t ≤ n − 1).
-  public var colluders: Int
+  public internal(set) var colluders: Int
   /// The field setting, resolved by the sharing layer.
-  public var field: FieldChoice
+  public internal(set) var field: FieldChoice
   /// The neighbour relation of the DP guarantee.
-  public var neighbour: NeighbourRelation
+  public internal(set) var neighbour: NeighbourRelation
   /// How many sites one person may appear at (multiplies the sensitivity); default 1.
-  public var maxSitesPerPerson: Int
+  public internal(set) var maxSitesPerPerson: Int
   /// The total budget: pure ε or zCDP ρ.
-  public var budget: PrivacyCost
+  public internal(set) var budget: PrivacyCost
   /// δ used when reporting zCDP spending as (ε, δ); required for a ρ budget.
-  public var delta: Rational?
+  public internal(set) var delta: Rational?
   /// The ledger directory, relative to the study file unless absolute (local; not hashed).
-  public var ledger: String
+  public internal(set) var ledger: String
 
   /// n, the number of parties.
   public var partyCount: Int { parties.count }

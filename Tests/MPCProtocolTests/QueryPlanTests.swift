@@ -82,5 +82,27 @@ import Testing
     #expect(plan.components[0].cost == .pure(epsilon: Rational(3, 4)))
     #expect(plan.components[1].cost == .pure(epsilon: Rational(1, 4)))
     #expect(plan.cost == .pure(epsilon: 1))
+    #expect(plan.components.map(\.parameter) == plan.components.map(\.cost))
+
+    // Under a ρ budget a laplace mean splits ε and charges each part ε_i²/2.
+    var rhoObject = Fixtures.studyObject(budget: ["rho": "1"])
+    rhoObject["delta"] = "1e-9"
+    let rhoStudy = try Fixtures.study(rhoObject)
+    let laplace = try Fixtures.query(try #require(Fixtures.kinds["mean"])).plan(for: rhoStudy)
+    #expect(
+      laplace.components.map(\.parameter) == [
+        .pure(epsilon: Rational(3, 4)), .pure(epsilon: Rational(1, 4)),
+      ])
+    #expect(
+      laplace.components.map(\.cost) == [.zcdp(rho: Rational(9, 32)), .zcdp(rho: Rational(1, 32))])
+    #expect(laplace.cost == .zcdp(rho: Rational(5, 16)))
+
+    // A gaussian mean given ε splits ρ = ε²/2.
+    var gaussian = try #require(Fixtures.kinds["mean"])
+    gaussian["mechanism"] = "gaussian"
+    let g = try Fixtures.query(gaussian).plan(for: rhoStudy)
+    #expect(
+      g.components.map(\.parameter) == [.zcdp(rho: Rational(3, 8)), .zcdp(rho: Rational(1, 8))])
+    #expect(g.cost == .zcdp(rho: Rational(1, 2)))
   }
 }
