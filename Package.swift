@@ -23,6 +23,7 @@ var package = Package(
     .library(name: "MPCCrypto", targets: ["MPCCrypto"]),
     .library(name: "MPCField", targets: ["MPCField"]),
     .library(name: "MPCSharing", targets: ["MPCSharing"]),
+    .library(name: "MPCProtocol", targets: ["MPCProtocol"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
@@ -44,7 +45,12 @@ var package = Package(
     .target(
       name: "MPCSharing", dependencies: ["MPCBigInt", "MPCCrypto", "MPCField"],
       swiftSettings: settings),
-    .target(name: "MPCNetwork", dependencies: ["MPCCrypto"], swiftSettings: settings),
+    .target(
+      name: "MPCProtocol",
+      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCSharing"],
+      swiftSettings: settings),
+    .target(
+      name: "MPCNetwork", dependencies: ["MPCCrypto", "MPCProtocol"], swiftSettings: settings),
     .target(
       name: "MPCCommands",
       dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", argumentParser],
@@ -69,6 +75,9 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCNetworkTests", dependencies: ["MPCNetwork", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCProtocolTests", dependencies: ["MPCProtocol", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],

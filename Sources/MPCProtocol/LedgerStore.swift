@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Where a ledger's bytes live: an append-only byte log. ``BudgetLedger`` holds the logic;
+/// a store only reads, appends durably and, on an explicit repair, moves a torn tail aside.
+public protocol LedgerStore: AnyObject {
+  /// The name used in errors (the file path).
+  var name: String { get }
+  /// Every byte written so far.
+  func readAll() throws -> [UInt8]
+  /// Appends `bytes`; on return they are durable (fsync for files).
+  func append(_ bytes: [UInt8]) throws
+  /// Moves the bytes from `offset` to the end into the torn-tail side store and truncates.
+  func moveTail(from offset: Int) throws
+}
+
+// MARK: - In memory
+
+/// A ledger store in memory, for tests and embedding; the same logic as the file store.
+public final class MemoryLedgerStore: LedgerStore {
+  /// The log bytes (tests may edit them to simulate tampering or a crash).
+  public var contents: [UInt8]
+  /// Tails moved aside by repairs, oldest first.
+  public private(set) var tornTails: [[UInt8]] = []
+  /// The name used in errors.
+  public let name: String
+
+  /// An empty (or pre-filled) store.
+  public init(name: String = "memory-ledger", contents: [UInt8] = []) {
+    self.name = name
+    self.contents = contents
+  }
+
+  /// The bytes.
+  public func readAll() throws -> [UInt8] { contents }
+
+  /// Appends in memory.
+  public func append(_ bytes: [UInt8]) throws { contents += bytes }
+
+  /// Moves the tail into ``tornTails``.
+  public func moveTail(from offset: Int) throws {
+    tornTails.append(Array(contents[offset...]))
+    contents.removeSubrange(offset...)
+  }
+}
+
+// MARK: - On disk
+
+/// A ledger file opened with an exclusive `flock` for the store's lifetime, written with
+/// `write` + `fsync` (and the directory fsynced when the file is created).
+public final class FileLedgerStore: LedgerStore {
+  /// The file path.
+  public let name: String
+  private let fd: Int32
+
+  /// Opens (creating with mode 0600 if needed) and locks `path`; throws
+  /// ``ProtocolError/ledgerBusy(file:)`` when another process holds the lock.
+  public init(path: String) throws {
+    name = path
+    let existed = access(path, F_OK) == 0
+    let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      throw ProtocolError.ledgerIO(file: path, operation: "open", errno: errno)
+    }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+      let code = errno
+      close(descriptor)
+      if code == EWOULDBLOCK { throw ProtocolError.ledgerBusy(file: path) }
+      throw ProtocolError.ledgerIO(file: path, operation: "flock", errno: code)
+    }
+    fd = descriptor
+    if !existed {
+      try Self.sync(fd, path)
+      try Self.syncDirectory(of: path)
+    }
+  }
+
+  deinit {
+    close(fd)  // also releases the flock
+  }
+
+  /// The whole file.
+  public func readAll() throws -> [UInt8] {
+    var out: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    var offset: off_t = 0
+    while true {
+      let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw ProtocolError.ledgerIO(file: name, operation: "read", errno: errno)
+      }
+      if n == 0 { return out }
+      out += chunk[0..<n]
+      offset += off_t(n)
+    }
+  }
+
+  /// `write` until every byte is out, then `fsync`.
+  public func append(_ bytes: [UInt8]) throws {
+    try Self.writeAll(fd, bytes, name)
+    try Self.sync(fd, name)
+  }
+
+  /// Appends the tail to `<file>.torn` (fsynced), then truncates and fsyncs the ledger.
+  public func moveTail(from offset: Int) throws {
+    let all = try readAll()
+    let tornPath = name + ".torn"
+    let side = open(tornPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    guard side >= 0 else {
+      throw ProtocolError.ledgerIO(file: tornPath, operation: "open", errno: errno)
+    }
+    defer { close(side) }
+    try Self.writeAll(side, Array(all[offset...]), tornPath)
+    try Self.sync(side, tornPath)
+    guard ftruncate(fd, off_t(offset)) == 0 else {
+      throw ProtocolError.ledgerIO(file: name, operation: "ftruncate", errno: errno)
+    }
+    try Self.sync(fd, name)
+    try Self.syncDirectory(of: name)
+  }
+
+  private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ name: String) throws {
+    var done = 0
+    while done < bytes.count {
+      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw ProtocolError.ledgerIO(file: name, operation: "write", errno: errno)
+      }
+      done += n
+    }
+  }
+
+  private static func sync(_ fd: Int32, _ name: String) throws {
+    guard fsync(fd) == 0 else {
+      throw ProtocolError.ledgerIO(file: name, operation: "fsync", errno: errno)
+    }
+  }
+
+  /// fsyncs the directory containing `path`, so a newly created entry in it is durable.
+  static func syncDirectory(of path: String) throws {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[..<$0]) } ?? "."
+    let dir = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    guard dir >= 0 else {
+      throw ProtocolError.ledgerIO(file: directory, operation: "open directory", errno: errno)
+    }
+    defer { close(dir) }
+    guard fsync(dir) == 0 else {
+      throw ProtocolError.ledgerIO(file: directory, operation: "fsync directory", errno: errno)
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import MPCBigInt
+import MPCField
+
+// MARK: - Canonical forms of the manifests
+
+extension StudyManifest {
+  /// The canonical value of the study (`protocols/manifest.md`). Defaults are materialised,
+  /// rationals reduced, public keys as bytes, a prime equal to a named field written as its
+  /// name; the local `ledger` path is left out (it is not part of the agreement).
+  public var canonical: CanonicalValue {
+    let fieldValue: CanonicalValue
+    switch field {
+    case .auto:
+      fieldValue = .string("auto")
+    case .named(let named):
+      fieldValue = .string(named.rawValue)
+    case .prime(let p):
+      if let named = NamedField.allCases.first(where: { $0.modulus == p }) {
+        fieldValue = .string(named.rawValue)
+      } else {
+        fieldValue = .integer(p)
+      }
+    }
+    return .record([
+      "id": .string(id),
+      "parties": .list(
+        parties.map {
+          .record([
+            "id": .int($0.id), "name": .string($0.name), "address": .string($0.address),
+            "public_key": .bytes($0.publicKey),
+          ])
+        }),
+      "colluders": .int(colluders),
+      "field": fieldValue,
+      "neighbour": .string(neighbour.rawValue),
+      "max_sites_per_person": .int(maxSitesPerPerson),
+      "budget": budget.canonical,
+      "delta": delta.map { .rational($0) } ?? .absent,
+    ])
+  }
+}
+
+extension PrivacyCost {
+  /// `{epsilon: r}` or `{rho: r}`.
+  public var canonical: CanonicalValue { .record([unit: .rational(amount)]) }
+}
+
+extension QueryManifest {
+  /// The canonical value of the query (`protocols/manifest.md`): every field of its kind, with
+  /// defaults (mechanism, split, max_bad_rows) materialised.
+  public var canonical: CanonicalValue {
+    func pair(_ b: ClipBounds) -> CanonicalValue { .list([.int(b.lower), .int(b.upper)]) }
+    var fields: [String: CanonicalValue] = [
+      "id": .string(id),
+      "kind": .string(kind.name),
+      "mechanism": .string(mechanism.rawValue),
+      "privacy": privacy.canonical,
+      "max_bad_rows": .int(maxBadRows),
+    ]
+    switch kind {
+    case .count(let filter):
+      fields["where"] =
+        filter.map { .record(["column": .string($0.column), "equals": .string($0.equals)]) }
+        ?? .absent
+    case .sum(let column, let bounds):
+      fields["column"] = .string(column)
+      fields["bounds"] = pair(bounds)
+    case .mean(let column, let bounds, let share):
+      fields["column"] = .string(column)
+      fields["bounds"] = pair(bounds)
+      fields["split"] = .rational(share)
+    case .histogram(let column, let bins, let outside):
+      fields["column"] = .string(column)
+      switch bins {
+      case .categories(let names): fields["categories"] = .list(names.map { .string($0) })
+      case .edges(let edges): fields["bin_edges"] = .list(edges.map { .rational($0) })
+      }
+      fields["outside"] = .string(outside.rawValue)
+    case .vectorSum(let length, let bounds):
+      fields["length"] = .int(length)
+      switch bounds {
+      // Uniform bounds are written as one pair; a per-coordinate list of identical pairs is
+      // a different spelling of the same query and is normalised to it.
+      case .uniform(let b):
+        fields["bounds"] = pair(b)
+      case .perCoordinate(let list):
+        if let first = list.first, list.allSatisfy({ $0 == first }) {
+          fields["bounds"] = pair(first)
+        } else {
+          fields["bounds"] = .list(list.map(pair))
+        }
+      }
+    }
+    return .record(fields)
+  }
+}
+
+// MARK: - The manifest hash
+
+/// The manifest hash every party compares before anything else (DESIGN §4.1):
+/// BLAKE2b-256 over the domain `swift-mpc/manifest/v1` and the canonical record
+/// `{study, query, ledger_head}`.
+public enum ManifestHash {
+  /// The domain string of the hash; changes with the spec version.
+  public static let domain = "swift-mpc/manifest/v1"
+
+  /// The exact canonical value that is hashed (exposed for vectors and the spec).
+  public static func canonical(
+    study: StudyManifest, query: QueryManifest, ledgerHead: [UInt8]
+  ) -> CanonicalValue {
+    .record(["study": study.canonical, "query": query.canonical, "ledger_head": .bytes(ledgerHead)])
+  }
+
+  /// The 32-byte manifest hash.
+  public static func compute(study: StudyManifest, query: QueryManifest, ledgerHead: [UInt8])
+    -> [UInt8]
+  {
+    canonical(study: study, query: query, ledgerHead: ledgerHead).hash(domain: domain)
+  }
+}

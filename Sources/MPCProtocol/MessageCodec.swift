@@ -1,0 +1,309 @@
+import MPCBigInt
+
+/// Limits the decoder checks before allocating anything (`protocols/messages.md`).
+public struct CodecLimits: Sendable, Hashable {
+  /// The largest frame body accepted.
+  public var maxBodyBytes: Int
+  /// The most elements in one upload chunk.
+  public var maxElementsPerChunk: Int
+  /// The widest field element, in bytes.
+  public var maxElementWidth: Int
+  /// The longest string (ids, rational text, reason text), in UTF-8 bytes.
+  public var maxStringBytes: Int
+
+  /// Limits; the defaults allow 1 Mi elements of up to 16 bytes per chunk.
+  public init(
+    maxBodyBytes: Int = (16 << 20) + 4096, maxElementsPerChunk: Int = 1 << 20,
+    maxElementWidth: Int = 512, maxStringBytes: Int = 4096
+  ) {
+    self.maxBodyBytes = maxBodyBytes
+    self.maxElementsPerChunk = maxElementsPerChunk
+    self.maxElementWidth = maxElementWidth
+    self.maxStringBytes = maxStringBytes
+  }
+}
+
+/// The versioned binary encoding of ``Message`` (`protocols/messages.md`):
+/// `"M" "P" version type LE32(body length) body`.
+public struct MessageCodec: Sendable {
+  /// The protocol and frame version this codec speaks.
+  public static let protocolVersion: UInt16 = 1
+  /// The frame header size.
+  public static let headerSize = 8
+  /// The two magic bytes, `MP`.
+  public static let magic: [UInt8] = [0x4D, 0x50]
+
+  /// The limits in force.
+  public var limits: CodecLimits
+
+  /// A codec with `limits`.
+  public init(limits: CodecLimits = CodecLimits()) {
+    self.limits = limits
+  }
+
+  // MARK: - Encoding
+
+  /// The frame of `message`; throws if a field breaks a limit or a fixed size, so the encoder
+  /// never produces what a decoder with the same limits refuses.
+  public func encode(_ message: Message) throws -> [UInt8] {
+    var body = Writer()
+    switch message {
+    case .hello(let h):
+      body.u16(h.protocolVersion)
+      try body.string(h.studyId, "study id", limits)
+      body.u32(h.partyId)
+      try body.fixed(h.sessionId, 16, "session id")
+      try body.fixed(h.manifestHash, 32, "manifest hash")
+    case .ledgerHead(let l):
+      try body.fixed(l.hash, 32, "ledger head hash")
+      try body.string(l.spent.description, "spent", limits)
+    case .admit:
+      break
+    case .refuse(let r), .abort(let r):
+      body.u16(r.code.rawValue)
+      try body.string(r.text, "reason text", limits)
+    case .maskedUpload(let c):
+      try body.string(c.queryId, "query id", limits)
+      guard c.chunkCount >= 1, c.chunkIndex < c.chunkCount else {
+        throw ProtocolError.malformed(offset: 0, expected: "chunk index < chunk count")
+      }
+      body.u32(c.chunkIndex)
+      body.u32(c.chunkCount)
+      guard c.elementWidth >= 1, Int(c.elementWidth) <= limits.maxElementWidth else {
+        throw ProtocolError.oversized(
+          offset: 0, what: "element width", limit: limits.maxElementWidth,
+          actual: Int(c.elementWidth))
+      }
+      body.u16(c.elementWidth)
+      guard Int(c.elementCount) <= limits.maxElementsPerChunk else {
+        throw ProtocolError.oversized(
+          offset: 0, what: "element count", limit: limits.maxElementsPerChunk,
+          actual: Int(c.elementCount))
+      }
+      body.u32(c.elementCount)
+      guard c.elements.count == Int(c.elementWidth) * Int(c.elementCount) else {
+        throw ProtocolError.malformed(
+          offset: 0, expected: "element bytes = width × count")
+      }
+      body.bytes += c.elements
+    }
+    guard body.bytes.count <= limits.maxBodyBytes else {
+      throw ProtocolError.oversized(
+        offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: body.bytes.count)
+    }
+    var frame = Self.magic + [UInt8(Self.protocolVersion), message.typeByte]
+    frame.reserveCapacity(Self.headerSize + body.bytes.count)
+    var header = Writer()
+    header.u32(UInt32(body.bytes.count))
+    frame += header.bytes
+    frame += body.bytes
+    return frame
+  }
+
+  // MARK: - Decoding
+
+  /// Decodes exactly one frame; a short input is ``ProtocolError/truncated(offset:expected:)``,
+  /// extra bytes are ``ProtocolError/malformed(offset:expected:)``.
+  public func decode(_ frame: [UInt8]) throws -> Message {
+    guard let (message, consumed) = try decodeFrame(from: frame[...]) else {
+      if frame.count < Self.headerSize {
+        throw ProtocolError.truncated(offset: frame.count, expected: "an 8-byte frame header")
+      }
+      let length = Int(Reader.le32(frame, at: 4))
+      throw ProtocolError.truncated(
+        offset: frame.count, expected: "a \(length)-byte body after the header")
+    }
+    guard consumed == frame.count else {
+      throw ProtocolError.malformed(offset: consumed, expected: "the end of the frame")
+    }
+    return message
+  }
+
+  /// Decodes the first frame of `bytes` if it is complete: nil when more bytes are needed
+  /// (the header is still checked first, so an oversized frame is refused before it is read).
+  public func decodeFrame(from bytes: ArraySlice<UInt8>) throws -> (Message, consumed: Int)? {
+    let base = bytes.startIndex
+    let available = bytes.count
+    // Check each header byte as soon as it is there.
+    for (i, expected) in Self.magic.enumerated() where i < available {
+      guard bytes[base + i] == expected else {
+        throw ProtocolError.malformed(offset: i, expected: "the magic bytes 'MP'")
+      }
+    }
+    if available > 2, bytes[base + 2] != UInt8(Self.protocolVersion) {
+      throw ProtocolError.malformed(
+        offset: 2, expected: "frame version \(Self.protocolVersion), found \(bytes[base + 2])")
+    }
+    if available > 3, !(0x01...0x06).contains(bytes[base + 3]) {
+      throw ProtocolError.malformed(offset: 3, expected: "a message type 1…6")
+    }
+    guard available >= Self.headerSize else { return nil }
+    let length = Int(Reader.le32(Array(bytes[base..<base + 8]), at: 4))
+    guard length <= limits.maxBodyBytes else {
+      throw ProtocolError.oversized(
+        offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: length)
+    }
+    guard available - Self.headerSize >= length else { return nil }
+    let bodyStart = base + Self.headerSize
+    var reader = Reader(
+      bytes: bytes[bodyStart..<bodyStart + length], offset: Self.headerSize, limits: limits)
+    let message: Message
+    switch bytes[base + 3] {
+    case 0x01:
+      message = .hello(
+        Hello(
+          protocolVersion: try reader.u16("protocol version"),
+          studyId: try reader.string("study id"), partyId: try reader.u32("party id"),
+          sessionId: try reader.fixed(16, "session id"),
+          manifestHash: try reader.fixed(32, "manifest hash")))
+    case 0x02:
+      let hash = try reader.fixed(32, "ledger head hash")
+      let at = reader.position
+      let text = try reader.string("spent")
+      guard let spent = try? Rational(parsing: text) else {
+        throw ProtocolError.malformed(offset: at, expected: "spent as a rational such as 3/4")
+      }
+      message = .ledgerHead(LedgerHead(hash: hash, spent: spent))
+    case 0x03:
+      message = .admit
+    case 0x04, 0x06:
+      let reason = Reason(
+        code: ReasonCode(rawValue: try reader.u16("reason code")),
+        text: try reader.string("reason text"))
+      message = bytes[base + 3] == 0x04 ? .refuse(reason) : .abort(reason)
+    default:
+      message = .maskedUpload(try reader.chunk())
+    }
+    guard reader.remaining == 0 else {
+      throw ProtocolError.malformed(offset: reader.position, expected: "the end of the body")
+    }
+    return (message, Self.headerSize + length)
+  }
+}
+
+// MARK: - Byte writer and reader
+
+private struct Writer {
+  var bytes: [UInt8] = []
+
+  mutating func u16(_ v: UInt16) { bytes += [UInt8(v & 0xff), UInt8(v >> 8)] }
+
+  mutating func u32(_ v: UInt32) {
+    for i in 0..<4 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
+  }
+
+  mutating func string(_ s: String, _ what: String, _ limits: CodecLimits) throws {
+    let utf8 = Array(s.utf8)
+    guard utf8.count <= limits.maxStringBytes else {
+      throw ProtocolError.oversized(
+        offset: bytes.count, what: what, limit: limits.maxStringBytes, actual: utf8.count)
+    }
+    u32(UInt32(utf8.count))
+    bytes += utf8
+  }
+
+  mutating func fixed(_ b: [UInt8], _ count: Int, _ what: String) throws {
+    guard b.count == count else {
+      throw ProtocolError.malformed(offset: bytes.count, expected: "a \(count)-byte \(what)")
+    }
+    bytes += b
+  }
+}
+
+private struct Reader {
+  let bytes: ArraySlice<UInt8>
+  /// The frame offset of `bytes.startIndex`.
+  let offset: Int
+  let limits: CodecLimits
+  var index: Int
+
+  init(bytes: ArraySlice<UInt8>, offset: Int, limits: CodecLimits) {
+    self.bytes = bytes
+    self.offset = offset
+    self.limits = limits
+    index = bytes.startIndex
+  }
+
+  /// The frame offset of the next byte.
+  var position: Int { offset + (index - bytes.startIndex) }
+  var remaining: Int { bytes.endIndex - index }
+
+  static func le32(_ b: [UInt8], at i: Int) -> UInt32 {
+    UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+  }
+
+  private func need(_ count: Int, _ what: String) throws {
+    guard remaining >= count else {
+      throw ProtocolError.malformed(
+        offset: position, expected: "\(what) (\(count) bytes) within the frame body")
+    }
+  }
+
+  mutating func u16(_ what: String) throws -> UInt16 {
+    try need(2, what)
+    defer { index += 2 }
+    return UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
+  }
+
+  mutating func u32(_ what: String) throws -> UInt32 {
+    try need(4, what)
+    defer { index += 4 }
+    return UInt32(bytes[index]) | UInt32(bytes[index + 1]) << 8
+      | UInt32(bytes[index + 2]) << 16 | UInt32(bytes[index + 3]) << 24
+  }
+
+  mutating func fixed(_ count: Int, _ what: String) throws -> [UInt8] {
+    try need(count, what)
+    defer { index += count }
+    return Array(bytes[index..<index + count])
+  }
+
+  mutating func string(_ what: String) throws -> String {
+    let at = position
+    let length = Int(try u32("\(what) length"))
+    guard length <= limits.maxStringBytes else {
+      throw ProtocolError.oversized(
+        offset: at, what: what, limit: limits.maxStringBytes, actual: length)
+    }
+    let raw = try fixed(length, what)
+    guard let text = String(validating: raw, as: UTF8.self) else {
+      throw ProtocolError.malformed(offset: at + 4, expected: "\(what) as valid UTF-8")
+    }
+    return text
+  }
+
+  mutating func chunk() throws -> MaskedUploadChunk {
+    let queryId = try string("query id")
+    let indexAt = position
+    let chunkIndex = try u32("chunk index")
+    let chunkCount = try u32("chunk count")
+    guard chunkCount >= 1, chunkIndex < chunkCount else {
+      throw ProtocolError.malformed(
+        offset: indexAt, expected: "chunk index < chunk count and chunk count ≥ 1")
+    }
+    let widthAt = position
+    let width = try u16("element width")
+    guard width >= 1, Int(width) <= limits.maxElementWidth else {
+      throw ProtocolError.oversized(
+        offset: widthAt, what: "element width", limit: limits.maxElementWidth,
+        actual: Int(width))
+    }
+    let countAt = position
+    let count = try u32("element count")
+    guard Int(count) <= limits.maxElementsPerChunk else {
+      throw ProtocolError.oversized(
+        offset: countAt, what: "element count", limit: limits.maxElementsPerChunk,
+        actual: Int(count))
+    }
+    let byteCount = Int(width) * Int(count)
+    guard byteCount == remaining else {
+      throw ProtocolError.malformed(
+        offset: position,
+        expected: "\(byteCount) element bytes (width × count), found \(remaining)")
+    }
+    let elements = try fixed(byteCount, "elements")
+    return MaskedUploadChunk(
+      queryId: queryId, chunkIndex: chunkIndex, chunkCount: chunkCount, elementWidth: width,
+      elementCount: count, elements: elements)
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import MPCBigInt
+import MPCProtocol
+import Testing
+
+@Suite struct QueryPlanTests {
+  /// (fixture, dimension, add-remove parts, replace-one parts) with parts as (Δ1, Δ2²) at one
+  /// site per person; `protocols/manifest.md` has the same table.
+  static let table: [(String, Int, [(Int, Int)], [(Int, Int)])] = [
+    ("count", 1, [(1, 1)], [(1, 1)]),
+    ("count-where", 1, [(1, 1)], [(1, 1)]),
+    ("sum", 1, [(120, 14400)], [(120, 14400)]),
+    ("sum-negative", 1, [(30, 900)], [(40, 1600)]),
+    ("histogram-categories", 4, [(1, 1)], [(2, 2)]),
+    ("histogram-edges", 3, [(1, 1)], [(2, 2)]),
+    ("mean", 2, [(100, 10000), (1, 1)], [(100, 10000), (1, 1)]),
+    ("vector-sum", 3, [(17, 129)], [(18, 134)]),
+    ("vector-sum-uniform", 4, [(12, 36)], [(20, 100)]),
+  ]
+
+  static let cases: [(String, NeighbourRelation, Int)] = table.flatMap { row in
+    NeighbourRelation.allCases.flatMap { n in [1, 2, 3].map { (row.0, n, $0) } }
+  }
+
+  @Test(arguments: cases)
+  func sensitivityTable(name: String, neighbour: NeighbourRelation, sites: Int) throws {
+    let row = try #require(Self.table.first { $0.0 == name })
+    var object = Fixtures.studyObject()
+    object["neighbour"] = neighbour.rawValue
+    object["max_sites_per_person"] = sites
+    let study = try Fixtures.study(object)
+    let query = try Fixtures.query(try #require(Fixtures.kinds[name]))
+    let plan = try query.plan(for: study)
+    let expected = neighbour == .addRemove ? row.2 : row.3
+    #expect(plan.dimension == row.1 && query.dimension == row.1)
+    #expect(plan.components.count == expected.count)
+    for (component, (l1, l2)) in zip(plan.components, expected) {
+      #expect(component.sensitivity.l1 == Rational(l1 * sites), "\(name) Δ1")
+      #expect(component.sensitivity.l2Squared == Rational(l2 * sites * sites), "\(name) Δ2²")
+    }
+    #expect(plan.components.map(\.dimension).reduce(0, +) == plan.dimension)
+    #expect(plan.honestCount == 2)
+  }
+
+  @Test func costConversions() throws {
+    let pureStudy = try Fixtures.study()
+    var rhoObject = Fixtures.studyObject(budget: ["rho": "1"])
+    rhoObject["delta"] = "1e-9"
+    let rhoStudy = try Fixtures.study(rhoObject)
+
+    let laplace = try Fixtures.query(Fixtures.sumQuery)  // ε = 1/2
+    #expect(try laplace.plan(for: pureStudy).cost == .pure(epsilon: Rational(1, 2)))
+    // A pure query against a zCDP budget is charged ρ = ε²/2.
+    #expect(try laplace.plan(for: rhoStudy).cost == .zcdp(rho: Rational(1, 8)))
+
+    var gaussian = Fixtures.sumQuery
+    gaussian["mechanism"] = "gaussian"
+    gaussian["epsilon"] = nil
+    gaussian["rho"] = "3/10"
+    #expect(try Fixtures.query(gaussian).plan(for: rhoStudy).cost == .zcdp(rho: Rational(3, 10)))
+    gaussian["rho"] = nil
+    gaussian["epsilon"] = "1"
+    #expect(try Fixtures.query(gaussian).plan(for: rhoStudy).cost == .zcdp(rho: Rational(1, 2)))
+
+    do {
+      _ = try Fixtures.query(gaussian).plan(for: pureStudy, file: "g.json")
+      Issue.record("gaussian charged to a pure budget")
+    } catch let error as ProtocolError {
+      guard case .invalidManifest("g.json", "mechanism", let problem) = error else {
+        Issue.record("unexpected \(error)")
+        return
+      }
+      #expect(problem.contains("pure"))
+    }
+  }
+
+  @Test func meanSplitsTheBudget() throws {
+    let plan = try Fixtures.query(try #require(Fixtures.kinds["mean"])).plan(
+      for: try Fixtures.study())
+    #expect(plan.components.map(\.name) == ["sum", "count"])
+    #expect(plan.components.map(\.offset) == [0, 1])
+    #expect(plan.components[0].cost == .pure(epsilon: Rational(3, 4)))
+    #expect(plan.components[1].cost == .pure(epsilon: Rational(1, 4)))
+    #expect(plan.cost == .pure(epsilon: 1))
+    #expect(plan.components.map(\.parameter) == plan.components.map(\.cost))
+
+    // Under a ρ budget a laplace mean splits ε and charges each part ε_i²/2.
+    var rhoObject = Fixtures.studyObject(budget: ["rho": "1"])
+    rhoObject["delta"] = "1e-9"
+    let rhoStudy = try Fixtures.study(rhoObject)
+    let laplace = try Fixtures.query(try #require(Fixtures.kinds["mean"])).plan(for: rhoStudy)
+    #expect(
+      laplace.components.map(\.parameter) == [
+        .pure(epsilon: Rational(3, 4)), .pure(epsilon: Rational(1, 4)),
+      ])
+    #expect(
+      laplace.components.map(\.cost) == [.zcdp(rho: Rational(9, 32)), .zcdp(rho: Rational(1, 32))])
+    #expect(laplace.cost == .zcdp(rho: Rational(5, 16)))
+
+    // A gaussian mean given ε splits ρ = ε²/2.
+    var gaussian = try #require(Fixtures.kinds["mean"])
+    gaussian["mechanism"] = "gaussian"
+    let g = try Fixtures.query(gaussian).plan(for: rhoStudy)
+    #expect(
+      g.components.map(\.parameter) == [.zcdp(rho: Rational(3, 8)), .zcdp(rho: Rational(1, 8))])
+    #expect(g.cost == .zcdp(rho: Rational(1, 2)))
+  }
+}
