@@ -22,6 +22,7 @@ var package = Package(
     .library(name: "MPCBigInt", targets: ["MPCBigInt"]),
     .library(name: "MPCCrypto", targets: ["MPCCrypto"]),
     .library(name: "MPCField", targets: ["MPCField"]),
+    .library(name: "MPCPrivacy", targets: ["MPCPrivacy"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
@@ -41,8 +42,10 @@ var package = Package(
     .target(
       name: "MPCField", dependencies: ["MPCBigInt", "MPCCrypto"], swiftSettings: settings),
     .target(
+      name: "MPCPrivacy", dependencies: ["MPCBigInt", "MPCCrypto"], swiftSettings: settings),
+    .target(
       name: "MPCCommands",
-      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", argumentParser],
+      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", argumentParser],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
 
@@ -58,6 +61,9 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCFieldTests", dependencies: ["MPCField", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCPrivacyTests", dependencies: ["MPCPrivacy", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
