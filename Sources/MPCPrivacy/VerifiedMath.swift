@@ -5,9 +5,12 @@ public import MPCBigInt
 public enum VerifiedMath {
   /// Bounds on exp(−r) for a rational r ≥ 0, as integers lo ≤ 2^p·exp(−r) ≤ hi.
   ///
-  /// r is halved k times until r/2^k ≤ 1/2; the Taylor series of exp(−r/2^k) alternates with
-  /// decreasing terms, so consecutive partial sums bracket it; the bracket is then squared k
-  /// times, rounding the lower bound down and the upper bound up.
+  /// r is halved k times until y = r/2^k ≤ 1/2 and y is bracketed in fixed point
+  /// [yLo, yHi]·2^−w (w = p + 2k + 16). The Taylor series of exp(−y) alternates with
+  /// decreasing terms, so a partial sum ending on a subtracted term is below it and one ending
+  /// on an added term is above it; terms are rounded in the direction that keeps each bound
+  /// valid. The bracket is then squared k times, the lower bound rounded down and the upper
+  /// bound up, and the guard bits dropped the same way.
   public static func expMinus(_ r: Rational, precision p: Int) -> (lo: BigInt, hi: BigInt) {
     precondition(r.signum >= 0, "expMinus needs r ≥ 0")
     var k = 0
@@ -17,31 +20,39 @@ public enum VerifiedMath {
       y = y / 2
       k += 1
     }
-    // Partial sums S_N; stop once the next term is below 2^−(p + 8 + 2k).
-    let cutoff = Rational(1) / Rational(BigInt(1) << (p + 8 + 2 * k))
-    var term = Rational(1)
-    var sum = Rational(1)
-    var previous = Rational(1)
-    var n = 0
-    repeat {
-      n += 1
-      term = term * y / Rational(n)
-      previous = sum
-      sum = n.isMultiple(of: 2) ? sum + term : sum - term
-    } while term >= cutoff || n < 2
-    let scale = Rational(BigInt(1) << (p + 2 * k))
-    let wp = p + 2 * k
-    var lo = (min(sum, previous) * scale).floor
-    var hi = (max(sum, previous) * scale).ceiling
-    var bits = wp
-    if lo.isNegative { lo = 0 }
+    let w = p + 2 * k + 16
+    let scaled = y * Rational(BigInt(1) << w)
+    let lo = taylorBound(y: scaled.ceiling, bits: w, upper: false)
+    let hi = taylorBound(y: scaled.floor, bits: w, upper: true)
+    var l = lo.signum > 0 ? lo : BigInt(0)
+    var h = min(hi, BigInt(1) << w)
     for _ in 0..<k {
-      lo = (lo * lo) >> bits
-      hi = ceilShift(hi * hi, bits)
-      bits = wp
+      l = (l * l) >> w
+      h = ceilShift(h * h, w)
     }
-    // Drop the 2k guard bits.
-    return (lo >> (2 * k), ceilShift(hi, 2 * k))
+    return (l >> (w - p), ceilShift(h, w - p))
+  }
+
+  /// A bound on 2^bits·exp(−y/2^bits) for 0 ≤ y ≤ 2^(bits−1): lower if `upper` is false.
+  private static func taylorBound(y: BigInt, bits: Int, upper: Bool) -> BigInt {
+    let one = BigInt(1) << bits
+    var termLo = one
+    var termHi = one
+    var sum = one
+    var n = 0
+    while true {
+      n += 1
+      let divisor = BigInt(n) << bits
+      termLo = (termLo * y) / divisor
+      termHi = ceilDiv(termHi * y, divisor)
+      if n % 2 == 1 {
+        sum -= upper ? termLo : termHi
+      } else {
+        sum += upper ? termHi : termLo
+      }
+      // Stop after a subtracted term (lower) or an added term (upper) once terms vanish.
+      if termHi <= 1 && (n % 2 == 1) != upper && n >= 2 { return sum }
+    }
   }
 
   /// ⌈x / 2^bits⌉ for x ≥ 0.
