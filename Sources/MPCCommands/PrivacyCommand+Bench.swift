@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import MPCBigInt
+import MPCCrypto
+import MPCPrivacy
+
+/// `mpc privacy bench` (hidden): samples per second filling one vector, per configuration.
+struct PrivacyBenchCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "bench",
+    abstract: "Measure noise sampling speed (samples/s filling one vector, one core).",
+    shouldDisplay: false)
+
+  @Option(help: "Length of the vector filled per configuration.")
+  var count: Int = 1_000_000
+
+  func validate() throws {
+    guard count >= 1 else { throw ValidationError("invalid count \(count): must be ≥ 1") }
+  }
+
+  func run() throws {
+    try execute(writer: .standardOutput)
+  }
+
+  /// The configurations measured: name and a sampler factory.
+  static var configurations: [(String, () throws -> any NoiseSampler)] {
+    [
+      ("gaussian sigma=5 table", { try DiscreteGaussianSampler(sigmaSquared: 25) }),
+      ("gaussian sigma=100 table", { try DiscreteGaussianSampler(sigmaSquared: 10_000) }),
+      ("gaussian sigma=10^4 table", { try DiscreteGaussianSampler(sigmaSquared: 100_000_000) }),
+      (
+        "gaussian sigma=5 table fixed-work",
+        { try DiscreteGaussianSampler(sigmaSquared: 25, timing: .fixedWork) }
+      ),
+      ("gaussian sigma=5 exact", { try DiscreteGaussianSampler(sigmaSquared: 25, method: .exact) }),
+      (
+        "gaussian sigma=100 exact",
+        { try DiscreteGaussianSampler(sigmaSquared: 10_000, method: .exact) }
+      ),
+      (
+        "gaussian sigma=10^4 exact",
+        { try DiscreteGaussianSampler(sigmaSquared: 100_000_000, method: .exact) }
+      ),
+      ("laplace epsilon=0.1 (scale 10)", { try DiscreteLaplaceSampler(scale: 10) }),
+      ("laplace epsilon=1 (scale 1)", { try DiscreteLaplaceSampler(scale: 1) }),
+      ("polya scale=10 k=2", { try PolyaShareSampler(scale: 10, shares: 2) }),
+    ]
+  }
+
+  func execute(writer: OutputWriter) throws {
+    #if arch(x86_64)
+      let machine = "x86_64"
+    #elseif arch(arm64)
+      let machine = "aarch64"
+    #else
+      let machine = "unknown"
+    #endif
+    #if DEBUG
+      let build = "debug build: use a release build for real figures"
+    #else
+      let build = "release build"
+    #endif
+    writer.write(
+      "machine: \(machine), nproc \(ProcessInfo.processInfo.activeProcessorCount), \(build), "
+        + "one thread, seeded ChaCha20 PRG\n"
+        + "repeat: swift build -c release --product mpc && .build/release/mpc privacy bench "
+        + "--count \(count)\n")
+    var values = [Int64](repeating: 0, count: count)
+    let clock = ContinuousClock()
+    for (name, make) in Self.configurations {
+      var random = try ChaCha20PRG(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)))
+      var sampler: (any NoiseSampler)?
+      let setup = try clock.measure { sampler = try make() }
+      let elapsed = clock.measure { sampler!.fill(&values, using: &random) }
+      let seconds = Self.seconds(elapsed)
+      let rate = Double(count) / seconds
+      writer.write(
+        "\(name.padding(toLength: 36, withPad: " ", startingAt: 0)) "
+          + String(format: "%12.0f samples/s  (setup %.3f s)", rate, Self.seconds(setup)) + "\n")
+    }
+  }
+
+  static func seconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+}
