@@ -31,6 +31,7 @@ public struct DiscreteGaussianSampler: NoiseSampler {
   let n: BigInt
   let d: BigInt
   let t: BigInt
+  let small: ExactSampling.GaussianConstants?
 
   /// A sampler for N_Z(0, σ²); `.table` needs σ² ≤ ``DiscreteGaussianTable/maxSigmaSquared``
   /// and `.fixedWork` needs `.table`.
@@ -49,6 +50,7 @@ public struct DiscreteGaussianSampler: NoiseSampler {
     n = sigmaSquared.numerator
     d = sigmaSquared.denominator
     t = (try! sigmaSquared.floor.squareRootFloor()) + 1  // cannot throw: σ² > 0
+    small = ExactSampling.smallGaussianConstants(n: n, d: d, t: t)
     table = method == .table ? try DiscreteGaussianTable(sigmaSquared: sigmaSquared) : nil
   }
 
@@ -59,6 +61,7 @@ public struct DiscreteGaussianSampler: NoiseSampler {
 
   public func sample(using random: inout some RandomSource) -> Int64 {
     guard let table else {
+      if let small { return ExactSampling.discreteGaussian(small, using: &random) }
       return ExactSampling.toInt64(
         ExactSampling.discreteGaussian(n: n, d: d, t: t, using: &random))
     }

@@ -75,18 +75,6 @@ extension ExactSampling {
   ) -> BigInt {
     let den = BigInt(2) * n * d * t * t
     let dt = d * t
-    if let t64 = UInt64(exactly: t), t64 < 1 << 62 {
-      let small = smallGaussianConstants(n: n, d: d, t: t)
-      while true {
-        let y = discreteLaplace(s: 1, t: t64, using: &random)
-        if let c = small, let accept = smallGaussianAccept(y: y, c, using: &random) {
-          if accept { return BigInt(y) }
-          continue
-        }
-        let diff = BigInt(y).magnitude * dt - n
-        if bernoulliExpMinus(diff * diff, over: den, using: &random) { return BigInt(y) }
-      }
-    }
     while true {
       let y = discreteLaplace(s: 1, t: t, using: &random)
       let diff = y.magnitude * dt - n
@@ -94,8 +82,26 @@ extension ExactSampling {
     }
   }
 
+  /// The word form of ``discreteGaussian(n:d:t:using:)`` (same bytes); an acceptance step
+  /// whose γ does not fit in 64 bits is done with `BigInt`.
+  @inline(__always)
+  static func discreteGaussian(_ c: GaussianConstants, using random: inout some RandomSource)
+    -> Int64
+  {
+    while true {
+      let y = discreteLaplace(s: 1, t: c.t, using: &random)
+      if let accept = smallGaussianAccept(y: y, c, using: &random) {
+        if accept { return y }
+        continue
+      }
+      let diff = BigInt(y.magnitude) * BigInt(c.dt) - BigInt(c.n)
+      if bernoulliExpMinus(diff * diff, over: BigInt(c.den), using: &random) { return y }
+    }
+  }
+
   /// Machine-word constants of the Gaussian acceptance step, when they fit.
-  struct GaussianConstants {
+  struct GaussianConstants: Sendable {
+    let t: UInt64
     let n: UInt64
     let dt: UInt64
     let den: UInt64
@@ -103,10 +109,10 @@ extension ExactSampling {
 
   static func smallGaussianConstants(n: BigInt, d: BigInt, t: BigInt) -> GaussianConstants? {
     let den = BigInt(2) * n * d * t * t
-    guard let n64 = UInt64(exactly: n), let dt = UInt64(exactly: d * t),
-      let den64 = UInt64(exactly: den)
+    guard let t64 = UInt64(exactly: t), t64 < 1 << 62, let n64 = UInt64(exactly: n),
+      let dt = UInt64(exactly: d * t), let den64 = UInt64(exactly: den)
     else { return nil }
-    return GaussianConstants(n: n64, dt: dt, den: den64)
+    return GaussianConstants(t: t64, n: n64, dt: dt, den: den64)
   }
 
   /// The acceptance bit for Y on machine words, or nil (nothing read) if γ does not fit.
