@@ -1,3 +1,4 @@
+import Foundation
 public import MPCBigInt
 public import MPCCrypto
 
@@ -52,6 +53,12 @@ public struct DiscreteLaplaceSampler: NoiseSampler {
     try SamplerLimits.checkPositive(scale, field: "scale", atMost: SamplerLimits.maxScale)
     self.scale = scale
     parts = RationalParts(scale)
+  }
+
+  /// The variance 2q/(1 − q)², q = e^{−1/t} (reporting only).
+  public var variance: Double {
+    let q = exp(-1 / Double(scale))
+    return 2 * q / ((1 - q) * (1 - q))
   }
 
   public func sample(using random: inout some RandomSource) -> Int64 {
@@ -142,6 +149,12 @@ public struct PolyaShareSampler: NoiseSampler {
     self.shares = shares
     negativeBinomial = try NegativeBinomialSampler(
       shape: Rational(1, shares), rate: try scale.reciprocal())
+  }
+
+  /// The variance of one share, 2·(1/k)·q/(1 − q)², q = e^{−1/scale} (reporting only).
+  public var variance: Double {
+    let q = exp(-1 / Double(scale))
+    return 2 * q / (Double(shares) * (1 - q) * (1 - q))
   }
 
   public func sample(using random: inout some RandomSource) -> Int64 {

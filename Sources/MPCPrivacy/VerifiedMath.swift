@@ -96,10 +96,14 @@ public enum VerifiedMath {
     try! Rational(expMinus(r, precision: p).hi, BigInt(1) << p)  // denominator > 0
   }
 
-  /// An upper bound on exp(r) for r ≥ 0, as a rational.
+  /// An upper bound on exp(r) for r ≥ 0, as a rational (relative precision about 2^−p).
   public static func expUpper(_ r: Rational, precision p: Int = 128) -> Rational {
-    let lo = expMinus(r, precision: p).lo
+    // exp(−r) ≥ 2^(−2⌈r⌉), so 2⌈r⌉ more bits keep p significant bits.
+    let extra = 2 * (Int(exactly: r.ceiling) ?? Int.max / 4)
+    precondition(extra < 1 << 24, "expUpper: r too large")
+    let bits = p + extra
+    let lo = expMinus(r, precision: bits).lo
     precondition(lo.signum > 0, "expUpper: r too large for the precision")
-    return try! Rational(BigInt(1) << p, lo)  // lo > 0
+    return try! Rational(BigInt(1) << bits, lo)  // lo > 0
   }
 }

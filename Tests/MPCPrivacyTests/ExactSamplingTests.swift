@@ -30,7 +30,7 @@ import _MPCTestSupport
     #expect(abs(Double(hits) - Double(n) * 3 / 7) <= 4.5 * sd)
     // p = 0 and p ≥ q read nothing.
     var a = SeededRandom.make("shortcut")
-    var b = SeededRandom.make("shortcut")
+    let b = SeededRandom.make("shortcut")
     #expect(!ExactSampling.bernoulli(UInt64(0), over: 5, using: &a))
     #expect(ExactSampling.bernoulli(UInt64(5), over: 5, using: &a))
     #expect(ExactSampling.bernoulli(BigInt(9), over: BigInt(5), using: &a))
@@ -143,7 +143,7 @@ import _MPCTestSupport
     #expect(throws: PrivacyError.self) { try DiscreteLaplaceSampler(scale: -1) }
     #expect(throws: PrivacyError.self) { try DiscreteGaussianSampler(sigmaSquared: 0) }
     #expect(throws: PrivacyError.self) {
-      try DiscreteGaussianSampler(sigmaSquared: 1 << 28, method: .table)
+      try DiscreteGaussianSampler(sigmaSquared: Rational(1 << 28), method: .table)
     }
     #expect(throws: PrivacyError.self) {
       try DiscreteGaussianSampler(sigmaSquared: 4, method: .exact, timing: .fixedWork)
