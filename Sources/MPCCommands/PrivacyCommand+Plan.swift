@@ -99,7 +99,8 @@ struct PrivacyPlanCommand: ParsableCommand {
     switch plan.perParty {
     case .gaussian(let s2):
       lines.append(
-        "per party     N_Z(0, σ² = \(s2)) per coordinate (s = \(formatted(Double(s2).squareRoot())))")
+        "per party     N_Z(0, σ² = \(s2)) per coordinate (s = \(formatted(Double(s2).squareRoot())))"
+      )
       lines.append(
         "privacy       ρ ≤ \(formatted(Double(plan.rho).nextUp)) zCDP → ε = \(formatted(plan.epsilon)) "
           + "at δ = \(plan.delta)")

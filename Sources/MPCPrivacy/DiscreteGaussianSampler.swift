@@ -35,8 +35,7 @@ public struct DiscreteGaussianSampler: NoiseSampler {
 
   /// A sampler for N_Z(0, σ²); `.table` needs σ² ≤ ``DiscreteGaussianTable/maxSigmaSquared``
   /// and `.fixedWork` needs `.table`.
-  public init(sigmaSquared: Rational, method: Method = .table, timing: Timing = .variable) throws
-  {
+  public init(sigmaSquared: Rational, method: Method = .table, timing: Timing = .variable) throws {
     try SamplerLimits.checkPositive(
       sigmaSquared, field: "sigma-squared", atMost: SamplerLimits.maxSigmaSquared)
     if timing == .fixedWork && method == .exact {
@@ -98,7 +97,9 @@ public struct DiscreteGaussianSampler: NoiseSampler {
     var start = buffer.startIndex
     while start < buffer.endIndex {
       let count = min(chunk, buffer.endIndex - start)
-      random.fill(UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(words)[0..<(16 * count)]))
+      random.fill(
+        UnsafeMutableRawBufferPointer(
+          rebasing: UnsafeMutableRawBufferPointer(words)[0..<(16 * count)]))
       if timing == .fixedWork {
         for i in 0..<count {
           let u = Self.uint128(

@@ -23,7 +23,9 @@ public struct GeometricSampler: NoiseSampler {
   }
 
   public func sample(using random: inout some RandomSource) -> Int64 {
-    if let p = parts.small { return ExactSampling.geometricCore(s: p.num, t: p.den, using: &random) }
+    if let p = parts.small {
+      return ExactSampling.geometricCore(s: p.num, t: p.den, using: &random)
+    }
     return ExactSampling.toInt64(
       ExactSampling.geometricCore(s: parts.num, t: parts.den, using: &random))
   }
@@ -35,7 +37,9 @@ public struct GeometricSampler: NoiseSampler {
     fillLoop(buffer, &random)
   }
 
-  private func fillLoop(_ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource) {
+  private func fillLoop(
+    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
+  ) {
     for i in buffer.indices { buffer[i] = sample(using: &random) }
   }
 }
@@ -77,7 +81,9 @@ public struct DiscreteLaplaceSampler: NoiseSampler {
     fillLoop(buffer, &random)
   }
 
-  private func fillLoop(_ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource) {
+  private func fillLoop(
+    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
+  ) {
     for i in buffer.indices { buffer[i] = sample(using: &random) }
   }
 }
@@ -124,7 +130,9 @@ public struct NegativeBinomialSampler: NoiseSampler {
     fillLoop(buffer, &random)
   }
 
-  private func fillLoop(_ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource) {
+  private func fillLoop(
+    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
+  ) {
     for i in buffer.indices { buffer[i] = sample(using: &random) }
   }
 }
@@ -170,7 +178,9 @@ public struct PolyaShareSampler: NoiseSampler {
     fillLoop(buffer, &random)
   }
 
-  private func fillLoop(_ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource) {
+  private func fillLoop(
+    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
+  ) {
     for i in buffer.indices { buffer[i] = sample(using: &random) }
   }
 }

@@ -20,7 +20,9 @@ extension ExactSampling {
       if o1 || o2 {
         return toInt64((BigInt(u) + BigInt(t) * BigInt(v)) / BigInt(s))
       }
-      guard let y = Int64(exactly: x / s) else { preconditionFailure("noise value does not fit in Int64") }
+      guard let y = Int64(exactly: x / s) else {
+        preconditionFailure("noise value does not fit in Int64")
+      }
       return y
     }
   }

@@ -1,6 +1,5 @@
-public import MPCBigInt
-
 import Foundation
+public import MPCBigInt
 
 /// The distributed noise mechanisms (DESIGN §5).
 public enum NoiseMechanism: String, Codable, Sendable, CaseIterable {

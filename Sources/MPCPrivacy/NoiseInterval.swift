@@ -1,6 +1,5 @@
-public import MPCBigInt
-
 import Foundation
+public import MPCBigInt
 
 /// Half-widths of confidence intervals of the total noise: the smallest integer h with
 /// P(|Z| ≤ h) ≥ 1 − β (protocols/noise.md §7). Reported values, computed in `Double` from the

@@ -1,6 +1,5 @@
-public import MPCBigInt
-
 import Foundation
+public import MPCBigInt
 
 /// A privacy cost charged to a budget: pure ε-DP or ρ-zCDP, exact rationals.
 public enum PrivacyCost: Codable, Sendable, Hashable, CustomStringConvertible {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
-@testable import MPCCommands
 import Testing
+
+@testable import MPCCommands
 
 /// Collects what a command writes.
 final class Capture {
@@ -131,21 +132,72 @@ final class Capture {
 
   /// Every error case gives its message and exit code 64.
   @Test(arguments: [
-    (["plan", "--mechanism", "gaussian", "--sigma", "5", "--l1", "1", "--l2", "1", "--parties", "3", "--colluders", "3", "--delta", "1e-6"], "invalid colluders 3"),
-    (["plan", "--mechanism", "gaussian", "--sigma", "1", "--l1", "1", "--l2", "1", "--parties", "10", "--colluders", "0", "--delta", "1e-6"], "below 1.2"),
-    (["plan", "--mechanism", "laplace", "--epsilon", "0", "--l1", "1", "--l2", "1", "--parties", "3", "--colluders", "1", "--delta", "1e-6"], "invalid epsilon 0"),
-    (["plan", "--mechanism", "gaussian", "--sigma", "5", "--l1", "1", "--l2", "1", "--parties", "3", "--colluders", "1", "--delta", "2"], "invalid delta 2"),
-    (["plan", "--mechanism", "gaussian", "--sigma", "5", "--l1=-1", "--l2", "1", "--parties", "3", "--colluders", "1", "--delta", "1e-6"], "invalid l1 -1"),
-    (["plan", "--mechanism", "gaussian", "--sigma", "5", "--epsilon", "1", "--l1", "1", "--l2", "1", "--parties", "3", "--colluders", "1", "--delta", "1e-6"], "exactly one of"),
-    (["plan", "--mechanism", "gaussian", "--sigma", "abc", "--l1", "1", "--l2", "1", "--parties", "3", "--colluders", "1", "--delta", "1e-6"], "--sigma"),
-    (["plan", "--mechanism", "gaussian", "--sigma", "5", "--l1", "1", "--l2", "1", "--dimension", "0", "--parties", "3", "--colluders", "1", "--delta", "1e-6"], "invalid dimension 0"),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "5", "--l1", "1", "--l2", "1", "--parties",
+        "3", "--colluders", "3", "--delta", "1e-6",
+      ], "invalid colluders 3"
+    ),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "1", "--l1", "1", "--l2", "1", "--parties",
+        "10", "--colluders", "0", "--delta", "1e-6",
+      ], "below 1.2"
+    ),
+    (
+      [
+        "plan", "--mechanism", "laplace", "--epsilon", "0", "--l1", "1", "--l2", "1", "--parties",
+        "3", "--colluders", "1", "--delta", "1e-6",
+      ], "invalid epsilon 0"
+    ),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "5", "--l1", "1", "--l2", "1", "--parties",
+        "3", "--colluders", "1", "--delta", "2",
+      ], "invalid delta 2"
+    ),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "5", "--l1=-1", "--l2", "1", "--parties", "3",
+        "--colluders", "1", "--delta", "1e-6",
+      ], "invalid l1 -1"
+    ),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "5", "--epsilon", "1", "--l1", "1", "--l2",
+        "1", "--parties", "3", "--colluders", "1", "--delta", "1e-6",
+      ], "exactly one of"
+    ),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "abc", "--l1", "1", "--l2", "1", "--parties",
+        "3", "--colluders", "1", "--delta", "1e-6",
+      ], "--sigma"
+    ),
+    (
+      [
+        "plan", "--mechanism", "gaussian", "--sigma", "5", "--l1", "1", "--l2", "1", "--dimension",
+        "0", "--parties", "3", "--colluders", "1", "--delta", "1e-6",
+      ], "invalid dimension 0"
+    ),
     (["convert", "--rho=-1", "--delta", "1e-6"], "invalid rho -1"),
     (["convert", "--rho", "1", "--delta", "0"], "invalid delta 0"),
     (["sample", "--mechanism", "gaussian", "--count", "3"], "needs --sigma-squared"),
     (["sample", "--mechanism", "laplace", "--scale", "0", "--count", "3"], "invalid scale 0"),
-    (["sample", "--mechanism", "polya", "--scale", "2", "--shares", "0", "--count", "3"], "invalid shares 0"),
-    (["sample", "--mechanism", "gaussian", "--sigma-squared", "4", "--method", "exact", "--timing", "fixed-work", "--count", "3"], "fixed-work"),
-    (["sample", "--mechanism", "laplace", "--scale", "2", "--count", "3", "--seed", "abcd"], "invalid --seed"),
+    (
+      ["sample", "--mechanism", "polya", "--scale", "2", "--shares", "0", "--count", "3"],
+      "invalid shares 0"
+    ),
+    (
+      [
+        "sample", "--mechanism", "gaussian", "--sigma-squared", "4", "--method", "exact",
+        "--timing", "fixed-work", "--count", "3",
+      ], "fixed-work"
+    ),
+    (
+      ["sample", "--mechanism", "laplace", "--scale", "2", "--count", "3", "--seed", "abcd"],
+      "invalid --seed"
+    ),
   ])
   func errors(_ arguments: [String], _ message: String) {
     let (text, code) = failure(arguments)

@@ -22,7 +22,8 @@ import Testing
     var best = Double.infinity
     var alpha = 1.001
     while alpha < 2_000 {
-      let e = alpha * rho + (log(1 / delta) + (alpha - 1) * log1p(-1 / alpha) - log(alpha)) / (alpha - 1)
+      let e =
+        alpha * rho + (log(1 / delta) + (alpha - 1) * log1p(-1 / alpha) - log(alpha)) / (alpha - 1)
       best = min(best, e)
       alpha *= 1.0002
     }

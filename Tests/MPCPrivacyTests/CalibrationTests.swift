@@ -1,7 +1,8 @@
 import Foundation
 import MPCBigInt
-@testable import MPCPrivacy
 import Testing
+
+@testable import MPCPrivacy
 
 @Suite struct CalibrationTests {
   static let delta = Rational(1, 1_000_000)
@@ -68,7 +69,9 @@ import Testing
   @Test func solvesForTargets() throws {
     let byRho = try NoiseCalibration.plan(request(.gaussian, .rho(Rational(1, 50)), n: 5, t: 1))
     #expect(byRho.rho <= Rational(1, 50))
-    guard case .gaussian(let share) = byRho.perParty else { throw PrivacyError.unsupportedCombination("") }
+    guard case .gaussian(let share) = byRho.perParty else {
+      throw PrivacyError.unsupportedCombination("")
+    }
     let smaller = share * Rational(4, 1) * Rational(999, 1000)
     let tau = NoiseCalibration.tauUpperBound(sigmaSquared: smaller, k: 4)
     #expect(
@@ -121,8 +124,10 @@ import Testing
         #expect("\(error)".hasPrefix(message), "\(error)")
       }
     }
-    #expect(throws: PrivacyError.invalidParameter(
-      field: "l1", value: "-1", requirement: "sensitivity must be ≥ 0")) {
+    #expect(
+      throws: PrivacyError.invalidParameter(
+        field: "l1", value: "-1", requirement: "sensitivity must be ≥ 0")
+    ) {
       try Sensitivity(l1: -1, l2: 1)
     }
     #expect(throws: PrivacyError.self) { try Sensitivity(l1: 1, l2: -1) }
@@ -133,7 +138,9 @@ import Testing
   static let laplaceCases: [(Rational, Int64)] = [
     (Rational(10), 30), (Rational(2), 6), (Rational(1), 3), (Rational(1, 2), 1),
   ]
-  static let gaussianCases: [(Rational, Int64)] = [(Rational(1), 2), (Rational(25), 10), (Rational(400), 39)]
+  static let gaussianCases: [(Rational, Int64)] = [
+    (Rational(1), 2), (Rational(25), 10), (Rational(400), 39),
+  ]
 
   @Test(arguments: laplaceCases)
   func discreteLaplace(_ scale: Rational, _ h: Int64) throws {

@@ -1,9 +1,10 @@
 import Foundation
 import MPCBigInt
 import MPCCrypto
-@testable import MPCPrivacy
 import Testing
 import _MPCTestSupport
+
+@testable import MPCPrivacy
 
 @Suite struct ExactSamplingTests {
   /// Bernoulli(3/7) and Bernoulli(exp(−γ)) frequencies within 4.5 standard deviations.

@@ -1,14 +1,16 @@
 import Foundation
 import MPCBigInt
 import MPCCrypto
-@testable import MPCPrivacy
 import Testing
 import _MPCTestSupport
+
+@testable import MPCPrivacy
 
 @Suite struct GaussianTableTests {
   /// exp(−r) is bracketed tightly: lo ≤ 2^p·e^{−r} ≤ hi, hi − lo tiny.
   @Test(arguments: [
-    Rational(0), Rational(1, 3), Rational(1), Rational(9, 4), Rational(50), Rational(1, 200_000_000),
+    Rational(0), Rational(1, 3), Rational(1), Rational(9, 4), Rational(50),
+    Rational(1, 200_000_000),
   ])
   func expMinusBrackets(_ r: Rational) {
     let p = 128

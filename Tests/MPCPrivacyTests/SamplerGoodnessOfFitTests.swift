@@ -1,9 +1,10 @@
 import Foundation
 import MPCBigInt
 import MPCCrypto
-@testable import MPCPrivacy
 import Testing
 import _MPCTestSupport
+
+@testable import MPCPrivacy
 
 /// χ² goodness of fit of every sampler against its exact pmf: 20,000 draws from a fixed seed,
 /// so each test is repeatable; p must be above 0.001.
@@ -42,7 +43,8 @@ import _MPCTestSupport
       name: "Geometric(rate 3/2)", make: { try GeometricSampler(rate: Rational(3, 2)) },
       pmf: { Statistics.geometricPmf(rate: 1.5) }),
     Case(
-      name: "N_Z(0,1) exact", make: { try DiscreteGaussianSampler(sigmaSquared: 1, method: .exact) },
+      name: "N_Z(0,1) exact",
+      make: { try DiscreteGaussianSampler(sigmaSquared: 1, method: .exact) },
       pmf: { Statistics.gaussianPmf(sigmaSquared: 1) }),
     Case(
       name: "N_Z(0,25) exact",
@@ -74,7 +76,8 @@ import _MPCTestSupport
     Case(
       name: "N_Z(0,9/4) table fixed-work",
       make: {
-        try DiscreteGaussianSampler(sigmaSquared: Rational(9, 4), method: .table, timing: .fixedWork)
+        try DiscreteGaussianSampler(
+          sigmaSquared: Rational(9, 4), method: .table, timing: .fixedWork)
       },
       pmf: { Statistics.gaussianPmf(sigmaSquared: 2.25) }),
     Case(
