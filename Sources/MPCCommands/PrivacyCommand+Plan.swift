@@ -102,11 +102,11 @@ struct PrivacyPlanCommand: ParsableCommand {
         "per party     N_Z(0, σ² = \(s2)) per coordinate (s = \(formatted(Double(s2).squareRoot())))"
       )
       lines.append(
-        "privacy       ρ ≤ \(formatted(Double(plan.rho).nextUp)) zCDP → ε = \(formatted(plan.epsilon)) "
+        "privacy       ρ ≤ \(formatted(roundedUp(plan.rho))) zCDP → ε = \(formatted(plan.epsilon)) "
           + "at δ = \(plan.delta)")
-      lines.append("tau           \(formatted(Double(plan.tau).nextUp)) (upper bound, KLS21)")
+      lines.append("tau           \(formatted(roundedUp(plan.tau))) (upper bound, KLS21)")
       lines.append(
-        "table path    δ += \(formatted(Double(plan.tableDelta).nextUp)) when shares use the "
+        "table path    δ += \(formatted(roundedUp(plan.tableDelta))) when shares use the "
           + "2^-100 table sampler")
     case .polya(let scale, let shares):
       lines.append(
@@ -182,8 +182,8 @@ struct PlanJSON: Encodable {
     case .gaussian(let s2):
       perParty = PerParty(
         distribution: "discrete_gaussian", sigmaSquared: s2.description, scale: nil, shares: nil)
-      tau = Double(plan.tau).nextUp
-      deltaTable = Double(plan.tableDelta).nextUp
+      tau = roundedUp(plan.tau)
+      deltaTable = roundedUp(plan.tableDelta)
       epsilonExact = nil
     case .polya(let scale, let shares):
       perParty = PerParty(
@@ -192,7 +192,7 @@ struct PlanJSON: Encodable {
       deltaTable = nil
       if case .pure(let e) = plan.cost { epsilonExact = e.description } else { epsilonExact = nil }
     }
-    rho = Double(plan.rho).nextUp
+    rho = roundedUp(plan.rho)
     rhoExact = plan.rho.description
     epsilon = plan.epsilon
     delta = Double(plan.delta)

@@ -104,6 +104,12 @@ func formatted(_ value: Double) -> String {
   String(format: "%.7g", value)
 }
 
+/// The nearest `Double` at or above `value` (0 stays 0): for displaying charged bounds.
+func roundedUp(_ value: Rational) -> Double {
+  let d = Double(value)
+  return Rational(exactly: d) >= value ? d : d.nextUp
+}
+
 /// A JSON rendering with sorted keys.
 func json(_ value: some Encodable) throws -> String {
   let encoder = JSONEncoder()

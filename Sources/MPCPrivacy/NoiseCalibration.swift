@@ -190,14 +190,15 @@ public enum NoiseCalibration {
     return 10 * sum
   }
 
-  /// An upper bound on ρ = ½(Δ2/σ + τ√d)² (KLS21), exact when τ = 0.
+  /// An upper bound on ρ = ½(Δ2/σ + τ√d)² (KLS21): exact when τ = 0, otherwise rounded up to
+  /// 12 significant decimal digits (so the ledger stores a short rational).
   public static func rhoUpperBound(
     sigmaSquared: Rational, l2Squared: Rational, dimension: Int, tau: Rational
   ) -> Rational {
     let base = l2Squared / sigmaSquared
     if tau.isZero { return base / 2 }
     let cross = 2 * tau * VerifiedMath.sqrtUpper(base * Rational(dimension))
-    return (base + cross + tau * tau * Rational(dimension)) / 2
+    return roundUpDecimal((base + cross + tau * tau * Rational(dimension)) / 2, digits: 12)
   }
 
   static func planGaussian(_ r: CalibrationRequest, k: Int) throws -> NoisePlan {
@@ -274,17 +275,19 @@ public enum NoiseCalibration {
       hi = hi * 2
     }
     for _ in 0..<64 {
-      let mid = roundUpDecimal((lo + hi) / 2)
+      let mid = roundUpDecimal((lo + hi) / 2, digits: 9)
       if mid >= hi { break }
       if try meets(mid) { hi = mid } else { lo = mid }
     }
     return hi
   }
 
-  /// `x` rounded up to 9 significant decimal digits (x > 0).
-  static func roundUpDecimal(_ x: Rational) -> Rational {
-    let digits = Int(Double(x).magnitude.isZero ? 0 : log10(Double(x)).rounded(.down))
-    let exponent = digits - 8
+  /// `x` rounded up to a multiple of 10^(e − digits + 1), e = ⌊log10 x⌋ (about `digits`
+  /// significant digits; any x > 0 rounds to a value ≥ x).
+  static func roundUpDecimal(_ x: Rational, digits: Int) -> Rational {
+    let magnitude = Double(x)
+    let e = magnitude > 0 && magnitude.isFinite ? Int(log10(magnitude).rounded(.down)) : 0
+    let exponent = e - digits + 1
     let unit =
       exponent >= 0
       ? Rational(BigInt(10).power(exponent)) : try! Rational(1, BigInt(10).power(-exponent))

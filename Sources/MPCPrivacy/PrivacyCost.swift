@@ -120,8 +120,8 @@ public enum Accounting {
 }
 
 extension Rational {
-  /// The exact value of a finite `Double`.
-  init(exactly value: Double) {
+  /// The exact value of a finite `Double` (every binary64 value is a dyadic rational).
+  public init(exactly value: Double) {
     precondition(value.isFinite)
     if value == 0 {
       self = .zero
