@@ -23,27 +23,38 @@ struct PrivacyBenchCommand: ParsableCommand {
   }
 
   /// The configurations measured: name and a sampler factory.
-  static var configurations: [(String, () throws -> any NoiseSampler)] {
+  static var configurations: [(String, Bool, () throws -> any NoiseSampler)] {
     [
-      ("gaussian sigma=5 table", { try DiscreteGaussianSampler(sigmaSquared: 25) }),
-      ("gaussian sigma=100 table", { try DiscreteGaussianSampler(sigmaSquared: 10_000) }),
-      ("gaussian sigma=10^4 table", { try DiscreteGaussianSampler(sigmaSquared: 100_000_000) }),
+      ("gaussian sigma=5 table", false, { try DiscreteGaussianSampler(sigmaSquared: 25) }),
+      ("gaussian sigma=100 table", false, { try DiscreteGaussianSampler(sigmaSquared: 10_000) }),
       (
-        "gaussian sigma=5 table fixed-work",
+        "gaussian sigma=10^4 table", false,
+        { try DiscreteGaussianSampler(sigmaSquared: 100_000_000) }
+      ),
+      (
+        "gaussian sigma=5 table fixed-work", false,
         { try DiscreteGaussianSampler(sigmaSquared: 25, timing: .fixedWork) }
       ),
-      ("gaussian sigma=5 exact", { try DiscreteGaussianSampler(sigmaSquared: 25, method: .exact) }),
       (
-        "gaussian sigma=100 exact",
+        "gaussian sigma=5 exact", false,
+        { try DiscreteGaussianSampler(sigmaSquared: 25, method: .exact) }
+      ),
+      (
+        "gaussian sigma=100 exact", false,
         { try DiscreteGaussianSampler(sigmaSquared: 10_000, method: .exact) }
       ),
       (
-        "gaussian sigma=10^4 exact",
+        "gaussian sigma=10^4 exact", false,
         { try DiscreteGaussianSampler(sigmaSquared: 100_000_000, method: .exact) }
       ),
-      ("laplace epsilon=0.1 (scale 10)", { try DiscreteLaplaceSampler(scale: 10) }),
-      ("laplace epsilon=1 (scale 1)", { try DiscreteLaplaceSampler(scale: 1) }),
-      ("polya scale=10 k=2", { try PolyaShareSampler(scale: 10, shares: 2) }),
+      ("laplace epsilon=0.1 (scale 10)", false, { try DiscreteLaplaceSampler(scale: 10) }),
+      ("laplace epsilon=1 (scale 1)", false, { try DiscreteLaplaceSampler(scale: 1) }),
+      ("polya scale=10 k=2", false, { try PolyaShareSampler(scale: 10, shares: 2) }),
+      (
+        "gaussian sigma=100 table, SystemRandom", true,
+        { try DiscreteGaussianSampler(sigmaSquared: 10_000) }
+      ),
+      ("laplace epsilon=1, SystemRandom", true, { try DiscreteLaplaceSampler(scale: 1) }),
     ]
   }
 
@@ -62,20 +73,26 @@ struct PrivacyBenchCommand: ParsableCommand {
     #endif
     writer.write(
       "machine: \(machine), nproc \(ProcessInfo.processInfo.activeProcessorCount), \(build), "
-        + "one thread, seeded ChaCha20 PRG\n"
+        + "one thread, seeded ChaCha20 PRG unless marked SystemRandom\n"
         + "repeat: swift build -c release --product mpc && .build/release/mpc privacy bench "
         + "--count \(count)\n")
     var values = [Int64](repeating: 0, count: count)
     let clock = ContinuousClock()
-    for (name, make) in Self.configurations {
-      var random = try ChaCha20PRG(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)))
+    for (name, system, make) in Self.configurations {
       var sampler: (any NoiseSampler)?
       let setup = try clock.measure { sampler = try make() }
-      let elapsed = clock.measure { sampler!.fill(&values, using: &random) }
+      let elapsed: Duration
+      if system {
+        var random = SystemRandom()
+        elapsed = clock.measure { sampler!.fill(&values, using: &random) }
+      } else {
+        var random = try ChaCha20PRG(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)))
+        elapsed = clock.measure { sampler!.fill(&values, using: &random) }
+      }
       let seconds = Self.seconds(elapsed)
       let rate = Double(count) / seconds
       writer.write(
-        "\(name.padding(toLength: 36, withPad: " ", startingAt: 0)) "
+        "\(name.padding(toLength: 40, withPad: " ", startingAt: 0)) "
           + String(format: "%12.0f samples/s  (setup %.3f s)", rate, Self.seconds(setup)) + "\n")
     }
   }

@@ -71,7 +71,9 @@ public struct DiscreteGaussianSampler: NoiseSampler {
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
+    // Concrete generators get specialised code (a generic call from another module does not).
     if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
+    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
     fillLoop(buffer, &random)
   }
 

@@ -33,7 +33,9 @@ public struct GeometricSampler: NoiseSampler {
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
+    // Concrete generators get specialised code (a generic call from another module does not).
     if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
+    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
     fillLoop(buffer, &random)
   }
 
@@ -77,7 +79,9 @@ public struct DiscreteLaplaceSampler: NoiseSampler {
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
+    // Concrete generators get specialised code (a generic call from another module does not).
     if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
+    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
     fillLoop(buffer, &random)
   }
 
@@ -126,7 +130,9 @@ public struct NegativeBinomialSampler: NoiseSampler {
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
+    // Concrete generators get specialised code (a generic call from another module does not).
     if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
+    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
     fillLoop(buffer, &random)
   }
 
@@ -174,7 +180,9 @@ public struct PolyaShareSampler: NoiseSampler {
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
+    // Concrete generators get specialised code (a generic call from another module does not).
     if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
+    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
     fillLoop(buffer, &random)
   }
 
