@@ -14,6 +14,9 @@ struct PrivacyBenchCommand: ParsableCommand {
   @Option(help: "Length of the vector filled per configuration.")
   var count: Int = 1_000_000
 
+  @Option(help: "Only run configurations whose name contains this text.")
+  var filter: String?
+
   func validate() throws {
     guard count >= 1 else { throw ValidationError("invalid count \(count): must be ≥ 1") }
   }
@@ -78,7 +81,8 @@ struct PrivacyBenchCommand: ParsableCommand {
         + "--count \(count)\n")
     var values = [Int64](repeating: 0, count: count)
     let clock = ContinuousClock()
-    for (name, system, make) in Self.configurations {
+    for (name, system, make) in Self.configurations
+    where filter.map({ name.contains($0) }) ?? true {
       var sampler: (any NoiseSampler)?
       let setup = try clock.measure { sampler = try make() }
       let elapsed: Duration

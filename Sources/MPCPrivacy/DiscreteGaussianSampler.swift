@@ -58,6 +58,7 @@ public struct DiscreteGaussianSampler: NoiseSampler {
     table?.statisticalDistanceBound ?? .zero
   }
 
+  /// One draw (protocols/noise.md §3–§4).
   public func sample(using random: inout some RandomSource) -> Int64 {
     guard let table else {
       if let small { return ExactSampling.discreteGaussian(small, using: &random) }
@@ -68,6 +69,7 @@ public struct DiscreteGaussianSampler: NoiseSampler {
     return timing == .fixedWork ? table.lookupFixedWork(u) : table.lookup(u)
   }
 
+  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {

@@ -98,8 +98,11 @@ public final class DiscreteGaussianTable: Sendable {
       (try! Rational(widthSum, oneQ))
       + (try! Rational(BigInt(outcomes - 1), BigInt(1) << 128))
       + (try! Rational(BigInt(2) * tailHi, zLo))
-    precondition(
-      distance <= Self.distanceTarget, "Gaussian table misses its 2^−100 distance bound")
+    guard distance <= Self.distanceTarget else {
+      throw PrivacyError.invalidParameter(
+        field: "sigma-squared", value: sigmaSquared.description,
+        requirement: "the table's proven distance bound exceeds 2^-100; use the exact sampler")
+    }
     statisticalDistanceBound = distance
 
     var g = 8

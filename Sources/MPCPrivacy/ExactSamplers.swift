@@ -22,6 +22,7 @@ public struct GeometricSampler: NoiseSampler {
     parts = RationalParts(rate)
   }
 
+  /// One draw (protocols/noise.md §3–§4).
   public func sample(using random: inout some RandomSource) -> Int64 {
     if let p = parts.small {
       return ExactSampling.geometricCore(s: p.num, t: p.den, using: &random)
@@ -30,6 +31,7 @@ public struct GeometricSampler: NoiseSampler {
       ExactSampling.geometricCore(s: parts.num, t: parts.den, using: &random))
   }
 
+  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
@@ -67,6 +69,7 @@ public struct DiscreteLaplaceSampler: NoiseSampler {
     return 2 * q / ((1 - q) * (1 - q))
   }
 
+  /// One draw (protocols/noise.md §3–§4).
   public func sample(using random: inout some RandomSource) -> Int64 {
     // scale = num/den: CKS20's t is the numerator and s the denominator.
     if let p = parts.small {
@@ -76,6 +79,7 @@ public struct DiscreteLaplaceSampler: NoiseSampler {
       ExactSampling.discreteLaplace(s: parts.den, t: parts.num, using: &random))
   }
 
+  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
@@ -117,6 +121,7 @@ public struct NegativeBinomialSampler: NoiseSampler {
     rateParts = RationalParts(rate)
   }
 
+  /// One draw (protocols/noise.md §3–§4).
   public func sample(using random: inout some RandomSource) -> Int64 {
     if let r = shapeParts.small, let a = rateParts.small {
       return ExactSampling.negativeBinomial(u: r.num, v: r.den, s: a.num, t: a.den, using: &random)
@@ -127,6 +132,7 @@ public struct NegativeBinomialSampler: NoiseSampler {
         using: &random))
   }
 
+  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
@@ -171,12 +177,14 @@ public struct PolyaShareSampler: NoiseSampler {
     return 2 * q / (Double(shares) * (1 - q) * (1 - q))
   }
 
+  /// One draw (protocols/noise.md §3–§4).
   public func sample(using random: inout some RandomSource) -> Int64 {
     let x = negativeBinomial.sample(using: &random)
     let y = negativeBinomial.sample(using: &random)
     return x - y
   }
 
+  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
   public func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {

@@ -11,7 +11,7 @@ extension ExactSampling {
     -> Int64
   {
     while true {
-      let u = random.uniform(below: t)
+      let u = uniform(below: t, using: &random)
       if !bernoulliExpMinus(u, over: t, using: &random) { continue }
       var v: UInt64 = 0
       while bernoulliExpMinusAtMostOne(1, over: 1, using: &random) { v += 1 }
@@ -140,6 +140,8 @@ extension ExactSampling {
   ) -> Int64 {
     proposals: while true {
       let k = geometricCore(s: s, t: t, using: &random)
+      // r = 1: every trial is Bernoulli(1) and reads nothing, so skip the loop.
+      if u == v { return k }
       var j: UInt64 = 0
       while j < UInt64(k) {
         let (jv, o1) = j.multipliedReportingOverflow(by: v)

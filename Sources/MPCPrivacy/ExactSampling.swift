@@ -9,6 +9,29 @@ public import MPCCrypto
 public enum ExactSampling {
   // MARK: - Uniform
 
+  /// A uniform integer in `[0, bound)`: the rule of `RandomSource.uniform(below:)` (candidates
+  /// of ⌈k/8⌉ little-endian bytes masked to k = bitlen(bound − 1) bits, rejected while
+  /// ≥ bound; `bound` = 1 reads nothing), compiled here so that it is specialised for the
+  /// concrete generator (the protocol extension in `MPCCrypto` is not inlinable).
+  @inline(__always)
+  public static func uniform(below bound: UInt64, using random: inout some RandomSource)
+    -> UInt64
+  {
+    precondition(bound > 0, "uniform(below: 0)")
+    if bound == 1 { return 0 }
+    let k = 64 - (bound - 1).leadingZeroBitCount
+    let byteCount = (k + 7) / 8
+    let mask: UInt64 = k == 64 ? ~0 : (1 << UInt64(k)) &- 1
+    while true {
+      var value: UInt64 = 0
+      withUnsafeMutableBytes(of: &value) {
+        random.fill(UnsafeMutableRawBufferPointer(rebasing: $0[0..<byteCount]))
+      }
+      let candidate = UInt64(littleEndian: value) & mask
+      if candidate < bound { return candidate }
+    }
+  }
+
   /// A uniform integer in `[0, bound)` by rejection: candidates of ⌈k/8⌉ little-endian bytes
   /// masked to k = bitlen(bound − 1) bits, rejected while ≥ bound; `bound` = 1 reads nothing.
   public static func uniform(below bound: BigInt, using random: inout some RandomSource)
@@ -16,7 +39,7 @@ public enum ExactSampling {
   {
     precondition(bound.signum > 0, "uniform(below:) needs a positive bound")
     if let small = UInt64(exactly: bound) {
-      return BigInt(random.uniform(below: small))
+      return BigInt(uniform(below: small, using: &random))
     }
     let k = (bound - 1).bitWidth
     let byteCount = (k + 7) / 8
@@ -41,7 +64,7 @@ public enum ExactSampling {
   ) -> Bool {
     if p == 0 { return false }
     if p >= q { return true }
-    return random.uniform(below: q) < p
+    return uniform(below: q, using: &random) < p
   }
 
   /// Bernoulli(p/q) for big integers, with the same rule and the same bytes as the word form.
@@ -52,7 +75,7 @@ public enum ExactSampling {
     if p.isZero { return false }
     if p >= q { return true }
     if let small = UInt64(exactly: q) {
-      return random.uniform(below: small) < UInt64(exactly: p)!
+      return uniform(below: small, using: &random) < UInt64(exactly: p)!
     }
     return uniform(below: q, using: &random) < p
   }

@@ -56,6 +56,7 @@ public enum PrivacyCost: Codable, Sendable, Hashable, CustomStringConvertible {
     }
   }
 
+  /// A one-line human description.
   public var description: String {
     switch self {
     case .pure(let epsilon): return "ε = \(epsilon)"

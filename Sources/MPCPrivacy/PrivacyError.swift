@@ -12,6 +12,7 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A privacy cost of one kind combined with one of another kind.
   case mixedCostKinds(String, String)
 
+  /// A one-line human description.
   public var description: String {
     switch self {
     case .invalidParameter(let field, let value, let requirement):

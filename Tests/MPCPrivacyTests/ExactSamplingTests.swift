@@ -60,6 +60,19 @@ import _MPCTestSupport
     }
   }
 
+  /// The in-module word uniform follows RandomSource.uniform(below:) byte for byte.
+  @Test func wordUniformMatchesRandomSource() {
+    var a = SeededRandom.make("word uniform")
+    var b = SeededRandom.make("word uniform")
+    let bounds: [UInt64] = [1, 2, 3, 10, 255, 256, 257, 1 << 40 + 7, UInt64.max, 1 << 63]
+    for _ in 0..<50 {
+      for bound in bounds {
+        #expect(ExactSampling.uniform(below: bound, using: &a) == b.uniform(below: bound))
+      }
+    }
+    #expect(a.nextUInt64() == b.nextUInt64())
+  }
+
   /// uniform(below:) above 2^64: three equal thirds of [0, 3·2^64), and the byte rule.
   @Test func bigUniformIsUniformAndMasks() {
     var random = SeededRandom.make("big uniform")
