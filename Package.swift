@@ -23,6 +23,7 @@ var package = Package(
     .library(name: "MPCCrypto", targets: ["MPCCrypto"]),
     .library(name: "MPCField", targets: ["MPCField"]),
     .library(name: "MPCSharing", targets: ["MPCSharing"]),
+    .library(name: "MPCPrivacy", targets: ["MPCPrivacy"]),
     .library(name: "MPCProtocol", targets: ["MPCProtocol"]),
   ],
   dependencies: [
@@ -46,14 +47,16 @@ var package = Package(
       name: "MPCSharing", dependencies: ["MPCBigInt", "MPCCrypto", "MPCField"],
       swiftSettings: settings),
     .target(
+      name: "MPCPrivacy", dependencies: ["MPCBigInt", "MPCCrypto"], swiftSettings: settings),
+    .target(
       name: "MPCProtocol",
-      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCSharing"],
+      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCSharing", "MPCPrivacy"],
       swiftSettings: settings),
     .target(
       name: "MPCNetwork", dependencies: ["MPCCrypto", "MPCProtocol"], swiftSettings: settings),
     .target(
       name: "MPCCommands",
-      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", argumentParser],
+      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", argumentParser],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
 
@@ -74,10 +77,13 @@ var package = Package(
       name: "MPCSharingTests", dependencies: ["MPCSharing", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
+      name: "MPCPrivacyTests", dependencies: ["MPCPrivacy", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
       name: "MPCNetworkTests", dependencies: ["MPCNetwork", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
-      name: "MPCProtocolTests", dependencies: ["MPCProtocol", "_MPCTestSupport"],
+      name: "MPCProtocolTests", dependencies: ["MPCProtocol", "MPCPrivacy", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],

@@ -1,6 +1,7 @@
 public import Foundation
 public import MPCBigInt
 import MPCCrypto
+public import MPCPrivacy
 
 /// A party's budget ledger (`protocols/ledger.md`): an append-only, hash-chained log of
 /// charges and releases. Opening verifies the whole chain; `spent`, `remaining` and `head` are

@@ -1,5 +1,6 @@
 public import MPCBigInt
 import MPCCrypto
+public import MPCPrivacy
 
 /// One separately noised part of a charged query as the ledger records it.
 public struct LedgerComponent: Sendable, Hashable, Codable {

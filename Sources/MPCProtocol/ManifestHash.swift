@@ -1,5 +1,6 @@
 import MPCBigInt
 import MPCField
+public import MPCPrivacy
 
 // MARK: - Canonical forms of the manifests
 

@@ -44,6 +44,13 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A declared length at `offset` is over its limit; refused before allocating.
   case oversized(offset: Int, what: String, limit: Int, actual: Int)
 
+  // MARK: - Running a query
+
+  /// A peer's message disagrees with this party at `step` (study, query, ledger, chunk).
+  case peerMismatch(peer: Int, step: String, problem: String)
+  /// A peer aborted or refused the query.
+  case peerAborted(peer: Int, reason: String)
+
   // MARK: - Local data
 
   /// The query's column is not in the CSV header.
@@ -93,6 +100,10 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
       return "malformed message at byte \(offset): expected \(expected)"
     case .oversized(let offset, let what, let limit, let actual):
       return "message field at byte \(offset): \(what) of \(actual) exceeds the limit \(limit)"
+    case .peerMismatch(let peer, let step, let problem):
+      return "party \(peer) at \(step): \(problem); the query is aborted"
+    case .peerAborted(let peer, let reason):
+      return "party \(peer) aborted the query: \(reason)"
     case .missingColumn(let file, let column, let available):
       return
         "\(file): no column '\(column)'; available: "

@@ -1,4 +1,5 @@
 import MPCBigInt
+public import MPCPrivacy
 
 // MARK: - JSON form of a query
 

@@ -1,13 +1,9 @@
 public import Foundation
 public import MPCBigInt
+public import MPCPrivacy
 
-/// The noise mechanism of a query (DESIGN §5).
-public enum Mechanism: String, Sendable, Hashable, Codable, CaseIterable {
-  /// Distributed discrete Gaussian, accounted in zCDP.
-  case gaussian
-  /// Distributed discrete Laplace (Pólya shares), pure ε-DP.
-  case laplace
-}
+/// The noise mechanism of a query (DESIGN §5): `gaussian` (zCDP) or `laplace` (pure ε).
+public typealias Mechanism = NoiseMechanism
 
 /// What to do with a histogram value outside the declared bins.
 public enum OutsidePolicy: String, Sendable, Hashable, Codable, CaseIterable {

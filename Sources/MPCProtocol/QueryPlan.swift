@@ -1,26 +1,5 @@
 public import MPCBigInt
-
-/// The sensitivity of one released vector: Δ1 and Δ2² (Δ2 itself may be irrational, √2).
-public struct Sensitivity: Sendable, Hashable, CustomStringConvertible {
-  /// The ℓ1 sensitivity Δ1.
-  public var l1: Rational
-  /// The square of the ℓ2 sensitivity, Δ2².
-  public var l2Squared: Rational
-
-  /// Δ1 and Δ2².
-  public init(l1: Rational, l2Squared: Rational) {
-    self.l1 = l1
-    self.l2Squared = l2Squared
-  }
-
-  /// Both scaled for a person present at `sites` sites: Δ1·s, Δ2²·s².
-  public func scaled(bySites sites: Int) -> Sensitivity {
-    let s = Rational(sites)
-    return Sensitivity(l1: l1 * s, l2Squared: l2Squared * s * s)
-  }
-
-  public var description: String { "Δ1 = \(l1), Δ2² = \(l2Squared)" }
-}
+public import MPCPrivacy
 
 /// One separately noised part of a query's upload (a mean has two: `sum` and `count`).
 public struct PlanComponent: Sendable, Hashable {
@@ -60,13 +39,14 @@ public struct QueryPlan: Sendable, Hashable {
 extension QueryManifest {
   /// The sensitivity of each part of the query under `neighbour` for a person at up to
   /// `maxSites` sites (the table in `protocols/manifest.md`).
-  public func sensitivities(neighbour: NeighbourRelation, maxSites: Int) -> [(
+  public func sensitivities(neighbour: NeighbourRelation, maxSites: Int) throws -> [(
     name: String, dimension: Int, sensitivity: Sensitivity
   )] {
-    func one(_ value: BigInt) -> Sensitivity {
-      Sensitivity(l1: Rational(value), l2Squared: Rational(value * value))
+    // Every input is a magnitude or a width of ordered bounds, so never negative.
+    func one(_ value: BigInt) throws -> Sensitivity {
+      try Sensitivity(l1: Rational(value), l2Squared: Rational(value * value))
     }
-    let count = one(1)
+    let count = try one(1)
     let parts: [(String, Int, Sensitivity)]
     switch kind {
     case .count:
@@ -74,21 +54,23 @@ extension QueryManifest {
       // into an unparseable one, so Δ stays 1 (0 is never used).
       parts = [("value", 1, count)]
     case .sum(_, let b):
-      parts = [("value", 1, one(neighbour == .addRemove ? b.maxMagnitude : b.width))]
+      parts = [("value", 1, try one(neighbour == .addRemove ? b.maxMagnitude : b.width))]
     case .mean(_, let b, _):
       parts = [
-        ("sum", 1, one(neighbour == .addRemove ? b.maxMagnitude : b.width)), ("count", 1, count),
+        ("sum", 1, try one(neighbour == .addRemove ? b.maxMagnitude : b.width)),
+        ("count", 1, count),
       ]
     case .histogram:
       let s =
-        neighbour == .addRemove ? count : Sensitivity(l1: Rational(2), l2Squared: Rational(2))
+        neighbour == .addRemove ? count : try Sensitivity(l1: Rational(2), l2Squared: Rational(2))
       parts = [("value", dimension, s)]
     case .vectorSum(let m, let bounds):
       let s: Sensitivity
       switch bounds {
       case .uniform(let b):
         let per = neighbour == .addRemove ? b.maxMagnitude : b.width
-        s = Sensitivity(l1: Rational(per * BigInt(m)), l2Squared: Rational(per * per * BigInt(m)))
+        s = try Sensitivity(
+          l1: Rational(per * BigInt(m)), l2Squared: Rational(per * per * BigInt(m)))
       case .perCoordinate(let list):
         var l1 = BigInt(0)
         var l2 = BigInt(0)
@@ -97,11 +79,11 @@ extension QueryManifest {
           l1 += per
           l2 += per * per
         }
-        s = Sensitivity(l1: Rational(l1), l2Squared: Rational(l2))
+        s = try Sensitivity(l1: Rational(l1), l2Squared: Rational(l2))
       }
       parts = [("value", m, s)]
     }
-    return parts.map { ($0.0, $0.1, $0.2.scaled(bySites: maxSites)) }
+    return try parts.map { ($0.0, $0.1, try $0.2.scaled(bySites: maxSites)) }
   }
 
   /// The plan of this query in `study`: checks that the mechanism and the privacy parameter fit
@@ -127,7 +109,7 @@ extension QueryManifest {
     case .laplace: native = privacy
     case .gaussian: native = privacy.converted(toUnitOf: .zcdp(rho: 1)) ?? privacy
     }
-    let parts = sensitivities(neighbour: study.neighbour, maxSites: study.maxSitesPerPerson)
+    let parts = try sensitivities(neighbour: study.neighbour, maxSites: study.maxSitesPerPerson)
     var components: [PlanComponent] = []
     var offset = 0
     var total = Rational(0)

@@ -1,6 +1,7 @@
 public import Foundation
 public import MPCBigInt
 public import MPCField
+public import MPCPrivacy
 
 /// The neighbour relation the DP guarantee is stated for (DESIGN §5).
 public enum NeighbourRelation: String, Sendable, Hashable, Codable, CaseIterable {

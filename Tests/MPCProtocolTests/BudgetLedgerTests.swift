@@ -1,6 +1,7 @@
 import Foundation
 import MPCBigInt
 import MPCCrypto
+import MPCPrivacy
 import MPCProtocol
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import MPCBigInt
 import MPCField
+import MPCPrivacy
 import MPCProtocol
 import Testing
 

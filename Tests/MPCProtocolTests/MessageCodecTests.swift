@@ -1,5 +1,6 @@
 import MPCBigInt
 import MPCCrypto
+import MPCPrivacy
 import MPCProtocol
 import Testing
 import _MPCTestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import MPCBigInt
+import MPCPrivacy
 import MPCProtocol
 import Testing
 

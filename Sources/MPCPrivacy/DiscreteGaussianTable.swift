@@ -1,0 +1,142 @@
+public import MPCBigInt
+
+/// The inversion table of the fast discrete Gaussian path (protocols/noise.md §4): 128-bit
+/// fixed-point cumulative probabilities over [−B, B], B = ⌈√(180·σ²)⌉, built with verified
+/// big-integer interval arithmetic, plus a proven bound on its statistical distance from
+/// N_Z(0, σ²).
+public final class DiscreteGaussianTable: Sendable {
+  /// σ² of the law the table approximates.
+  public let sigmaSquared: Rational
+  /// The support bound B: outputs lie in [−B, B].
+  public let bound: Int
+  /// Ĉ_j for j = 0 … 2B − 1: the output is −B + #{j : Ĉ_j ≤ U} for a uniform 128-bit U.
+  let cumulative: [UInt128]
+  /// guide[b] = #{j : Ĉ_j ≤ b·2^(128 − guideBits)}: where the scan for a U starting with the
+  /// guide bits b begins.
+  let guide: [Int32]
+  /// Number of leading bits of U that index ``guide``.
+  let guideBits: Int
+  /// A proven upper bound on the statistical distance between one table draw and N_Z(0, σ²).
+  public let statisticalDistanceBound: Rational
+
+  /// The largest σ² a table is built for (about σ ≤ 11585; beyond, use the exact sampler).
+  public static let maxSigmaSquared = Rational(1 << 27)
+  /// The distance every table is guaranteed to meet: 2^−100.
+  public static let distanceTarget = try! Rational(1, BigInt(1) << 100)  // denominator > 0
+
+  /// Fixed-point precision (bits) of the weights.
+  static let weightPrecision = 192
+  /// Fixed-point precision (bits) of the cumulative bounds before truncation to 128 bits.
+  static let cumulativePrecision = 160
+
+  /// Builds the table for N_Z(0, σ²), 0 < σ² ≤ ``maxSigmaSquared``.
+  public init(sigmaSquared: Rational) throws {
+    guard sigmaSquared.signum > 0, sigmaSquared <= Self.maxSigmaSquared else {
+      throw PrivacyError.invalidParameter(
+        field: "sigma-squared", value: sigmaSquared.description,
+        requirement: "the table path needs 0 < σ² ≤ \(Self.maxSigmaSquared); use the exact sampler")
+    }
+    self.sigmaSquared = sigmaSquared
+    let p = Self.weightPrecision
+    let q = Self.cumulativePrecision
+    let n = sigmaSquared.numerator
+    let d = sigmaSquared.denominator
+    // B = ⌈√(180·σ²)⌉, so B²/(2σ²) ≥ 90 and e^{−90} < 2^−129.
+    let b180 = (Rational(180) * sigmaSquared).ceiling
+    var bBig = try! b180.squareRootFloor()  // cannot throw: positive
+    if bBig * bBig < b180 { bBig += 1 }
+    let b = Int(exactly: bBig)!
+    bound = b
+
+    // Weights w_x = exp(−x²/(2σ²)), x = 0 … B, as intervals [lo, hi]·2^−p:
+    // w_0 = 1, w_{x+1} = w_x·r_x, r_0 = exp(−1/(2σ²)), r_{x+1} = r_x·exp(−1/σ²).
+    let inverse = try! sigmaSquared.reciprocal()  // σ² > 0
+    let r0 = VerifiedMath.expMinus(inverse / 2, precision: p)
+    let step = VerifiedMath.expMinus(inverse, precision: p)
+    var wLo = [BigInt](repeating: 0, count: b + 1)
+    var wHi = [BigInt](repeating: 0, count: b + 1)
+    wLo[0] = BigInt(1) << p
+    wHi[0] = BigInt(1) << p
+    var rLo = r0.lo
+    var rHi = r0.hi
+    for x in 0..<b {
+      wLo[x + 1] = (wLo[x] * rLo) >> p
+      wHi[x + 1] = VerifiedMath.ceilShift(wHi[x] * rHi, p)
+      rLo = (rLo * step.lo) >> p
+      rHi = VerifiedMath.ceilShift(rHi * step.hi, p)
+    }
+    // One-sided tail: Σ_{x>B} w_x ≤ ∫_B^∞ e^{−x²/(2σ²)} dx ≤ (σ²/B)·e^{−B²/(2σ²)}.
+    let tailHi = VerifiedMath.ceilDiv(wHi[b] * n, d * BigInt(b))
+    var zLo = BigInt(0)
+    var zHi = BigInt(2) * tailHi
+    for x in -b...b {
+      zLo += wLo[abs(x)]
+      zHi += wHi[abs(x)]
+    }
+
+    // Ĉ_j = ⌊2^128·lower bound of F_j⌋; δ_j ≤ (upper − lower bound of F_j) + 2^−128.
+    let outcomes = 2 * b + 1
+    var table = [UInt128](repeating: 0, count: outcomes - 1)
+    var sLo = BigInt(0)
+    var sHi = BigInt(0)
+    var widthSum = BigInt(0)
+    let oneQ = BigInt(1) << q
+    for j in 0..<(outcomes - 1) {
+      let x = abs(j - b)
+      sLo += wLo[x]
+      sHi += wHi[x]
+      let fLo = (sLo << q) / zHi
+      let fHi = VerifiedMath.ceilDiv((sHi + tailHi) << q, zLo)
+      widthSum += min(fHi, oneQ) - fLo
+      let c = fLo >> (q - 128)
+      let limbs = try! c.limbs(count: 2)  // c < 2^128 since sLo < zHi
+      table[j] = UInt128(limbs[1]) << 64 | UInt128(limbs[0])
+    }
+    cumulative = table
+    // dist ≤ Σ_j δ_j + T, T = mass outside [−B, B] ≤ 2·tail/Z.
+    let distance =
+      (try! Rational(widthSum, oneQ))
+      + (try! Rational(BigInt(outcomes - 1), BigInt(1) << 128))
+      + (try! Rational(BigInt(2) * tailHi, zLo))
+    guard distance <= Self.distanceTarget else {
+      throw PrivacyError.invalidParameter(
+        field: "sigma-squared", value: sigmaSquared.description,
+        requirement: "the table's proven distance bound exceeds 2^-100; use the exact sampler")
+    }
+    statisticalDistanceBound = distance
+
+    var g = 8
+    while (1 << g) < 2 * outcomes && g < 20 { g += 1 }
+    guideBits = g
+    var guideTable = [Int32](repeating: 0, count: 1 << g)
+    var j = 0
+    for bucket in 0..<(1 << g) {
+      let threshold = UInt128(bucket) << (128 - g)
+      while j < table.count && table[j] <= threshold { j += 1 }
+      guideTable[bucket] = Int32(j)
+    }
+    guide = guideTable
+  }
+
+  /// The output for a uniform 128-bit `u`, scanning from the guide entry (variable time).
+  @inline(__always)
+  func lookup(_ u: UInt128) -> Int64 {
+    let count = cumulative.count
+    return cumulative.withUnsafeBufferPointer { c in
+      var i = Int(guide[Int(u >> (128 - guideBits))])
+      while i < count && c[i] <= u { i += 1 }
+      return Int64(i - bound)
+    }
+  }
+
+  /// The same output as ``lookup(_:)`` by a branch-free scan of the whole table: the work and
+  /// the memory accesses do not depend on `u`.
+  @inline(__always)
+  func lookupFixedWork(_ u: UInt128) -> Int64 {
+    cumulative.withUnsafeBufferPointer { c in
+      var count = 0
+      for value in c { count &+= value <= u ? 1 : 0 }
+      return Int64(count - bound)
+    }
+  }
+}

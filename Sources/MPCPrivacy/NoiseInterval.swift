@@ -1,0 +1,147 @@
+import Foundation
+public import MPCBigInt
+
+/// Half-widths of confidence intervals of the total noise: the smallest integer h with
+/// P(|Z| ≤ h) ≥ 1 − β (protocols/noise.md §7). Reported values, computed in `Double` from the
+/// exact probability mass functions with tails cut below 2^−64.
+public enum NoiseInterval {
+  /// The default β (95% intervals).
+  public static let defaultBeta = 0.05
+
+  // MARK: - Discrete Laplace (closed form)
+
+  /// DLap(scale): P(|Z| > h) = 2q^{h+1}/(1 + q), q = e^{−1/scale}, so
+  /// h = ⌈ln(β(1 + q)/2)/ln q⌉ − 1 (then checked against the tail formula).
+  public static func discreteLaplace(scale: Rational, beta: Double = defaultBeta) throws -> Int64 {
+    try check(beta: beta)
+    let a = 1 / Double(scale)
+    let q = exp(-a)
+    func tail(_ h: Int64) -> Double { 2 * exp(-a * Double(h + 1)) / (1 + q) }
+    var h = max(0, Int64((log(beta * (1 + q) / 2) / -a).rounded(.up)) - 1)
+    while tail(h) > beta { h += 1 }
+    while h > 0 && tail(h - 1) <= beta { h -= 1 }
+    return h
+  }
+
+  // MARK: - Sums of discrete Gaussians
+
+  /// The total of `shares` independent N_Z(0, s²) draws, s² = `shareSigmaSquared`.
+  ///
+  /// Exact convolution of the pmfs while that costs at most about 4·10^7 operations
+  /// (s up to about 15 for 20 shares). Beyond, the total is within a factor 1 ± τ pointwise of
+  /// N_Z(0, shares·s²) (KLS21, τ = 10·Σ_{j<shares} e^{−2π²s²j/(j+1)}, below 10^−900 there),
+  /// so the interval of N_Z(0, shares·s²) at β/(1 + τ) is used.
+  public static func discreteGaussianSum(
+    shareSigmaSquared: Rational, shares: Int, beta: Double = defaultBeta
+  ) throws -> Int64 {
+    try check(beta: beta)
+    guard shares >= 1 else {
+      throw PrivacyError.invalidParameter(
+        field: "shares", value: "\(shares)", requirement: "must be at least 1")
+    }
+    let s2 = Double(shareSigmaSquared)
+    let single = gaussianPmf(sigmaSquared: s2)
+    let length = Double(single.count)
+    if Double(shares * shares) * length * length <= 4e7 {
+      var total = single
+      for _ in 1..<shares { total = convolve(total, single) }
+      return halfWidth(centeredPmf: total, beta: beta)
+    }
+    let tau = (1..<shares).reduce(0.0) { acc, j in
+      acc + 10 * exp(-2 * Double.pi * Double.pi * s2 * Double(j) / Double(j + 1))
+    }
+    let pmf = gaussianPmf(sigmaSquared: s2 * Double(shares))
+    return halfWidth(centeredPmf: pmf, beta: beta / (1 + tau))
+  }
+
+  /// The pmf of N_Z(0, σ²) on [−L, L], L = ⌈10σ⌉ + 1 (outside mass < 2^−70), normalised.
+  static func gaussianPmf(sigmaSquared: Double) -> [Double] {
+    let l = Int((10 * sigmaSquared.squareRoot()).rounded(.up)) + 1
+    var pmf = [Double](repeating: 0, count: 2 * l + 1)
+    for x in -l...l { pmf[x + l] = exp(-Double(x * x) / (2 * sigmaSquared)) }
+    let z = pmf.reduce(0, +)
+    return pmf.map { $0 / z }
+  }
+
+  static func convolve(_ a: [Double], _ b: [Double]) -> [Double] {
+    var out = [Double](repeating: 0, count: a.count + b.count - 1)
+    for i in a.indices where a[i] > 0 {
+      for j in b.indices { out[i + j] += a[i] * b[j] }
+    }
+    // Trim entries below 2^−80 at both ends (symmetric), keeping the array centred.
+    var cut = 0
+    while cut < out.count / 2 && out[cut] < 0x1p-80 && out[out.count - 1 - cut] < 0x1p-80 {
+      cut += 1
+    }
+    return Array(out[cut..<(out.count - cut)])
+  }
+
+  /// The smallest h with mass of [−h, h] ≥ 1 − β, for a pmf centred on its middle index.
+  static func halfWidth(centeredPmf pmf: [Double], beta: Double) -> Int64 {
+    let mid = pmf.count / 2
+    var mass = pmf[mid]
+    var h = 0
+    while mass < 1 - beta && h < mid {
+      h += 1
+      mass += pmf[mid - h] + pmf[mid + h]
+    }
+    return Int64(h)
+  }
+
+  // MARK: - Pólya totals (difference of negative binomials)
+
+  /// The total when `parties` parties each add a Pólya share NB(1/k, q) − NB'(1/k, q) with
+  /// q = e^{−1/scale}: GDL(parties/k, q) = NB(r, q) − NB'(r, q), r = parties/k. Computed
+  /// from the NB pmf and cdf: P(Z ≤ z) = Σ_y P(Y = y)·P(X ≤ z + y), with a binary search on h.
+  public static func polyaTotal(
+    scale: Rational, shares k: Int, parties: Int, beta: Double = defaultBeta
+  ) throws -> Int64 {
+    try check(beta: beta)
+    guard k >= 1, parties >= 1 else {
+      throw PrivacyError.invalidParameter(
+        field: "shares", value: "\(k)/\(parties)", requirement: "must be at least 1")
+    }
+    if parties == k { return try discreteLaplace(scale: scale, beta: beta) }
+    let q = exp(-1 / Double(scale))
+    let pmf = negativeBinomialPmf(r: Double(parties) / Double(k), q: q)
+    var cdf = pmf
+    for i in 1..<cdf.count { cdf[i] += cdf[i - 1] }
+    func cdfX(_ m: Int) -> Double { m < 0 ? 0 : (m >= cdf.count ? 1 : cdf[m]) }
+    func cdfZ(_ z: Int) -> Double {
+      var total = 0.0
+      for y in pmf.indices { total += pmf[y] * cdfX(z + y) }
+      return total
+    }
+    func mass(_ h: Int) -> Double { cdfZ(h) - cdfZ(-h - 1) }
+    var lo = 0
+    var hi = pmf.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if mass(mid) >= 1 - beta { hi = mid } else { lo = mid + 1 }
+    }
+    return Int64(lo)
+  }
+
+  /// The pmf of NB(r, q) from 0 until the remaining tail is below 2^−70.
+  static func negativeBinomialPmf(r: Double, q: Double) -> [Double] {
+    var pmf = [pow(1 - q, r)]
+    var k = 0.0
+    while true {
+      let ratio = q * (k + r) / (k + 1)
+      let bound = max(ratio, q)
+      let next = pmf[pmf.count - 1] * ratio
+      pmf.append(next)
+      k += 1
+      if ratio < 1 && next * bound / (1 - bound) < 0x1p-70 { return pmf }
+    }
+  }
+
+  // MARK: - Checks
+
+  static func check(beta: Double) throws {
+    guard beta > 0, beta < 1 else {
+      throw PrivacyError.invalidParameter(
+        field: "beta", value: "\(beta)", requirement: "must be in (0, 1)")
+    }
+  }
+}

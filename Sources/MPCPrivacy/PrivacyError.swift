@@ -1,0 +1,33 @@
+/// Errors of the privacy layer. Cases name the offending field and its value (parameters are
+/// public study settings, never secrets).
+public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// A parameter outside its allowed range; `requirement` says what is allowed.
+  case invalidParameter(field: String, value: String, requirement: String)
+  /// The number of colluders must be below the number of parties.
+  case tooManyColluders(parties: Int, colluders: Int)
+  /// The per-party Gaussian share is too narrow for the KLS21 bound to be useful.
+  case shareTooNarrow(shareSigma: String, minimum: String)
+  /// Two options that cannot be combined, or a required option missing.
+  case unsupportedCombination(String)
+  /// A privacy cost of one kind combined with one of another kind.
+  case mixedCostKinds(String, String)
+
+  /// A one-line human description.
+  public var description: String {
+    switch self {
+    case .invalidParameter(let field, let value, let requirement):
+      return "invalid \(field) \(value): \(requirement)"
+    case .tooManyColluders(let parties, let colluders):
+      return
+        "invalid colluders \(colluders): must be at least 0 and below the number of parties (\(parties))"
+    case .shareTooNarrow(let shareSigma, let minimum):
+      return
+        "per-party share sigma s = \(shareSigma) is below \(minimum): the distributed Gaussian bound "
+        + "(KLS21) is useless there; raise sigma, lower the colluders, or pass --force"
+    case .unsupportedCombination(let text):
+      return text
+    case .mixedCostKinds(let a, let b):
+      return "cannot combine a \(a) cost with a \(b) cost; convert one first"
+    }
+  }
+}
