@@ -113,8 +113,7 @@ struct PrivacyPlanCommand: ParsableCommand {
         "per party     Pólya share NB(1/\(shares), q) − NB'(1/\(shares), q), q = e^(−1/\(scale)); "
           + "any \(shares) sum to DLap(\(scale))")
       lines.append(
-        "privacy       ε = \(plan.epsilon == 0 ? "0" : plan.cost.description) (pure) "
-          + "= ρ \(plan.rho) zCDP")
+        "privacy       \(plan.cost) pure DP (as zCDP: ρ = \(plan.rho))")
     }
     lines.append(
       "\(level)% interval  ±\(plan.intervalHalfWidth) (total noise per coordinate, all "

@@ -23,6 +23,7 @@ public struct PrivacyCommand: ParsableCommand {
     ]
   )
 
+  /// Creates the command (ArgumentParser fills the options).
   public init() {}
 }
 

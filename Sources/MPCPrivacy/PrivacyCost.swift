@@ -49,6 +49,18 @@ public enum PrivacyCost: Codable, Sendable, Hashable, CustomStringConvertible {
     }
   }
 
+  /// What remains of the budget `self` after spending `spent` (exact; may be negative when
+  /// overspent). A pure cost spent from a zCDP budget counts as ε²/2; a zCDP cost cannot be
+  /// taken from a pure budget (it throws).
+  public func remaining(after spent: PrivacyCost) throws -> PrivacyCost {
+    switch (self, spent) {
+    case (.pure(let a), .pure(let b)): return .pure(epsilon: a - b)
+    case (.zcdp(let a), .zcdp(let b)): return .zcdp(rho: a - b)
+    case (.zcdp(let a), .pure(let b)): return .zcdp(rho: a - b * b / 2)
+    case (.pure, .zcdp): throw PrivacyError.mixedCostKinds("zCDP", "pure-ε budget")
+    }
+  }
+
   /// (ε, δ)-DP implied by this cost: pure ε is (ε, 0); ρ-zCDP by ``Accounting/epsilon(rho:delta:)``.
   public func epsilon(delta: Double) throws -> Double {
     switch self {

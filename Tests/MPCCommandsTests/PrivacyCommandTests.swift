@@ -74,6 +74,16 @@ final class Capture {
     #expect((object["per_party"] as? [String: Any])?["scale"] as? String == "10")
   }
 
+  @Test func planLaplaceHuman() throws {
+    let out = try run([
+      "plan", "--mechanism", "laplace", "--epsilon", "0.1", "--l1", "1", "--l2", "1",
+      "--parties", "3", "--colluders", "1", "--delta", "1e-6",
+    ]).out
+    #expect(out.contains("ε = 1/10 pure DP (as zCDP: ρ = 1/200)"))
+    #expect(out.contains("any 2 sum to DLap(10)"))
+    #expect(out.contains("±36"))
+  }
+
   /// Replace-one histogram with Δ2 = √2 given as sqrt(2): ρ = 2/(2·25) = 1/25 exactly.
   @Test func planReplaceOneGaussian() throws {
     let out = try run([

@@ -57,6 +57,13 @@ import Testing
     #expect(throws: PrivacyError.mixedCostKinds("zCDP", "pure-ε budget")) {
       try PrivacyCost.zcdp(rho: 1).fits(in: .pure(epsilon: 1))
     }
+    #expect(
+      try budget.remaining(after: .pure(epsilon: Rational(2, 5))) == .zcdp(rho: Rational(1, 50)))
+    #expect(
+      try PrivacyCost.pure(epsilon: 1).remaining(after: .pure(epsilon: 2)) == .pure(epsilon: -1))
+    #expect(throws: PrivacyError.self) {
+      try PrivacyCost.pure(epsilon: 1).remaining(after: .zcdp(rho: 1))
+    }
     let data = try JSONEncoder().encode(PrivacyCost.zcdp(rho: Rational(1, 3)))
     #expect(try JSONDecoder().decode(PrivacyCost.self, from: data) == .zcdp(rho: Rational(1, 3)))
   }
