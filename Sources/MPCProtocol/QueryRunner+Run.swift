@@ -1,0 +1,332 @@
+public import MPCBigInt
+public import MPCCrypto
+public import MPCField
+public import MPCPrivacy
+import MPCSharing
+
+/// The party state machine of DESIGN §4 over any ``PartyTransport``: manifest agreement,
+/// admission with a durable charge, the masked upload in chunks, the opening, abort.
+/// It does no I/O of its own besides the transport and the ledger.
+public enum QueryRunner {
+  /// Domain of the session id: sid = BLAKE2b-256(domain ‖ c_0 ‖ … ‖ c_{n−1})[0..<16] over
+  /// every party's 16-byte hello contribution, so no party alone can force a reused session.
+  public static let sessionDomain = "swift-mpc/session/v1"
+
+  /// Runs `setup.query` as party `transport.partyID`. `noise` draws this party's noise share
+  /// (the CSPRNG in production); `session` draws its session contribution.
+  public static func run(
+    _ setup: PartySetup, transport: some PartyTransport,
+    noise: inout some RandomSource, session: inout some RandomSource
+  ) async throws -> QueryResult {
+    let me = transport.partyID
+    let n = transport.partyCount
+    let peers = (0..<n).filter { $0 != me }
+    let codec = MessageCodec()
+    let study = setup.study
+    let query = setup.query
+    guard n == study.partyCount else {
+      throw ProtocolError.peerMismatch(
+        peer: me, step: "set-up",
+        problem: "the transport has \(n) parties, the study \(study.partyCount)")
+    }
+    let runPlan = try RunPlan(study: study, query: query, force: setup.force, timing: setup.timing)
+    guard setup.input.values.count == runPlan.plan.dimension else {
+      throw ProtocolError.vectorLength(
+        file: "local input", expected: runPlan.plan.dimension, actual: setup.input.values.count)
+    }
+
+    // Sends to every peer, ignoring failures (used on the abort path).
+    func broadcastAbort(_ code: ReasonCode, _ text: String) async {
+      guard let frame = try? codec.encode(.abort(Reason(code: code, text: text))) else { return }
+      for p in peers { try? await transport.send(frame, to: p) }
+    }
+    func broadcast(_ message: Message) async throws {
+      let frame = try codec.encode(message)
+      for p in peers { try await transport.send(frame, to: p) }
+    }
+    func receive(_ peer: Int, _ step: String) async throws -> Message {
+      let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
+      let message = try codec.decode(frame)
+      if case .abort(let reason) = message {
+        throw ProtocolError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+      }
+      return message
+    }
+
+    // 1. Manifest agreement (hello) and ledger heads.
+    let ledgerHead = setup.ledger.head
+    let manifestHash = ManifestHash.compute(study: study, query: query, ledgerHead: ledgerHead)
+    let contribution = session.bytes(count: 16)
+    var contributions = [[UInt8]](repeating: [], count: n)
+    contributions[me] = contribution
+    do {
+      try await broadcast(
+        .hello(
+          Hello(
+            studyId: study.id, partyId: UInt32(me), sessionId: contribution,
+            manifestHash: manifestHash)))
+      try await broadcast(.ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)))
+      for p in peers {
+        guard case .hello(let hello) = try await receive(p, "hello") else {
+          throw ProtocolError.peerMismatch(peer: p, step: "hello", problem: "expected hello")
+        }
+        guard hello.protocolVersion == MessageCodec.protocolVersion else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "hello",
+            problem:
+              "speaks protocol v\(hello.protocolVersion), this party v\(MessageCodec.protocolVersion)"
+          )
+        }
+        guard hello.studyId == study.id, hello.partyId == UInt32(p) else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "hello",
+            problem: "is party \(hello.partyId) of study \"\(hello.studyId)\"")
+        }
+        guard case .ledgerHead(let head) = try await receive(p, "ledger head") else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "ledger head", problem: "expected a ledger head")
+        }
+        guard head.hash == ledgerHead else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "ledger head",
+            problem: "its budget ledger differs (spent \(head.spent), here \(setup.ledger.spent)); "
+              + "compare `mpc budget` at both sites")
+        }
+        guard hello.manifestHash == manifestHash else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "hello",
+            problem: "its study or query differs from this party's (manifest hash "
+              + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
+          )
+        }
+        contributions[p] = hello.sessionId
+      }
+    } catch {
+      await broadcastAbort(code(for: error), String(describing: error))
+      throw error
+    }
+    var sessionHasher = try Blake2b(outputByteCount: 32)
+    sessionHasher.update(Array(sessionDomain.utf8))
+    for c in contributions { sessionHasher.update(c) }
+    let sessionID = Array(sessionHasher.finalize().prefix(16))
+
+    // 2. Admission: a durable charge before anything masked leaves; `admit` means "charged".
+    var charged = false
+    do {
+      do {
+        try setup.ledger.admit(runPlan.plan.cost)
+      } catch {
+        if let frame = try? codec.encode(
+          .refuse(Reason(code: .budgetExhausted, text: String(describing: error))))
+        {
+          for p in peers { try? await transport.send(frame, to: p) }
+        }
+        throw error
+      }
+      try setup.ledger.charge(plan: runPlan.plan, sessionId: sessionID, manifestHash: manifestHash)
+      charged = true
+      try await broadcast(.admit)
+      for p in peers {
+        switch try await receive(p, "admission") {
+        case .admit: continue
+        case .refuse(let reason):
+          throw ProtocolError.peerAborted(peer: p, reason: "refused: \(reason.text)")
+        default:
+          throw ProtocolError.peerMismatch(peer: p, step: "admission", problem: "expected admit")
+        }
+      }
+    } catch {
+      // No party uploads before every admit arrived: nothing masked has left anywhere.
+      if charged { try? setup.ledger.release(queryId: query.id, sessionId: sessionID) }
+      await broadcastAbort(code(for: error), String(describing: error))
+      throw error
+    }
+
+    // 3–5. Masked upload in chunks, to every peer; the opening sums everyone's uploads.
+    let field = runPlan.field
+    let total: FieldVector
+    do {
+      total = try await uploadAndOpen(
+        setup: setup, runPlan: runPlan, field: field, sessionID: sessionID,
+        transport: transport, codec: codec, peers: peers, noise: &noise, receive: receive)
+    } catch {
+      await broadcastAbort(code(for: error), String(describing: error))
+      throw error
+    }
+    return try release(
+      total: total, runPlan: runPlan, query: query, sessionID: sessionID, ledger: setup.ledger)
+  }
+
+  // MARK: - Upload and opening
+
+  static func uploadAndOpen(
+    setup: PartySetup, runPlan: RunPlan, field: any PrimeField, sessionID: [UInt8],
+    transport: some PartyTransport, codec: MessageCodec, peers: [Int],
+    noise: inout some RandomSource,
+    receive: (Int, String) async throws -> Message
+  ) async throws -> FieldVector {
+    let me = transport.partyID
+    let m = runPlan.plan.dimension
+    var secrets: [Int: SecretBytes] = [:]
+    for p in peers { secrets[p] = try transport.pairSecret(with: p) }
+    let context = MaskContext(
+      studyID: setup.study.id, sessionID: sessionID, queryID: setup.query.id,
+      vectorName: "result", length: m, field: field)
+    var stream = try MaskedUploadStream(
+      party: me, partyCount: transport.partyCount, pairSecrets: secrets, context: context,
+      field: field)
+    let chunk = max(1, setup.chunkElements)
+    let chunkCount = (m + chunk - 1) / chunk
+    var total = FieldVector(zeros: 0, in: field)
+    var totalLimbs: [UInt64] = []
+    totalLimbs.reserveCapacity(m * field.limbCount)
+    var noiseBuffer = [Int64](repeating: 0, count: min(chunk, m))
+    for c in 0..<chunkCount {
+      let start = c * chunk
+      let end = min(m, start + chunk)
+      // x_i + η_i for this chunk; noise drawn in coordinate order per component.
+      var y = FieldVector(signed: setup.input.values[start..<end], in: field)
+      noiseBuffer.withUnsafeMutableBufferPointer { buf in
+        for nc in runPlan.components {
+          let lo = max(start, nc.component.offset)
+          let hi = min(end, nc.component.offset + nc.component.dimension)
+          guard lo < hi else { continue }
+          nc.sampler.fill(
+            UnsafeMutableBufferPointer(rebasing: buf[(lo - start)..<(hi - start)]), using: &noise)
+        }
+      }
+      try y.add(FieldVector(signed: noiseBuffer[0..<(end - start)], in: field))
+      noiseBuffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      try stream.mask(&y)
+      let frame = try codec.encode(
+        .maskedUpload(
+          MaskedUploadChunk(
+            queryId: setup.query.id, chunkIndex: UInt32(c), chunkCount: UInt32(chunkCount),
+            elementWidth: UInt16(field.elementByteCount), elementCount: UInt32(end - start),
+            elements: y.encoded())))
+      for p in peers { try await transport.send(frame, to: p) }
+      // Opening: add every peer's chunk c.
+      for p in peers {
+        guard case .maskedUpload(let upload) = try await receive(p, "masked upload chunk \(c)")
+        else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "upload", problem: "expected an upload chunk")
+        }
+        guard upload.queryId == setup.query.id, upload.chunkIndex == UInt32(c),
+          upload.chunkCount == UInt32(chunkCount), upload.elementCount == UInt32(end - start),
+          Int(upload.elementWidth) == field.elementByteCount
+        else {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "upload",
+            problem: "chunk \(upload.chunkIndex)/\(upload.chunkCount) of \(upload.elementCount) "
+              + "elements does not match chunk \(c)/\(chunkCount) of \(end - start)")
+        }
+        let theirs: FieldVector
+        do {
+          theirs = try FieldVector(decoding: upload.elements, in: field)
+        } catch {
+          throw ProtocolError.peerMismatch(
+            peer: p, step: "upload chunk \(c)", problem: String(describing: error))
+        }
+        try y.add(theirs)
+      }
+      totalLimbs += y.limbs
+    }
+    total = try FieldVector(limbs: totalLimbs, in: field)
+    return total
+  }
+
+  // MARK: - Post-processing
+
+  static func release(
+    total: FieldVector, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
+    ledger: BudgetLedger
+  ) throws -> QueryResult {
+    let values = total.signedValues
+    var components: [ReleasedComponent] = []
+    for nc in runPlan.components {
+      let h = BigInt(Int(nc.noise.intervalHalfWidth))
+      let clampAtZero: Bool
+      switch query.kind {
+      case .count, .histogram: clampAtZero = true
+      case .mean: clampAtZero = nc.component.name == "count"
+      case .sum, .vectorSum: clampAtZero = false
+      }
+      var released: [ReleasedValue] = []
+      for i in 0..<nc.component.dimension {
+        let raw = values[nc.component.offset + i]
+        let zero = BigInt(0)
+        let value = clampAtZero ? max(raw, zero) : raw
+        let lower = clampAtZero ? max(raw - h, zero) : raw - h
+        released.append(
+          ReleasedValue(
+            label: label(query: query, component: nc.component.name, index: i), raw: raw,
+            value: value, lower: lower, upper: raw + h))
+      }
+      components.append(
+        ReleasedComponent(
+          name: nc.component.name, values: released, noise: nc.noise,
+          sensitivity: nc.component.sensitivity))
+    }
+    var mean: ReleasedMean?
+    if case .mean(_, let bounds, _) = query.kind,
+      let s = components.first(where: { $0.name == "sum" })?.values.first,
+      let c = components.first(where: { $0.name == "count" })?.values.first
+    {
+      let lo = Rational(BigInt(bounds.lower))
+      let hi = Rational(BigInt(bounds.upper))
+      func clamp(_ x: Rational) -> Rational { min(max(x, lo), hi) }
+      var result = ReleasedMean(value: nil, lower: nil, upper: nil)
+      if c.raw > 0 {
+        result.value = clamp(try Rational(s.raw, c.raw))
+      }
+      // Both intervals hold with ≥ 1 − β/2 each, so this one with ≥ 1 − β.
+      let cLow = c.lower
+      if cLow > 0 {
+        let sLow = s.lower
+        let sHigh = s.upper
+        let cHigh = c.upper
+        let candidates = [
+          try Rational(sLow, cLow), try Rational(sLow, cHigh), try Rational(sHigh, cLow),
+          try Rational(sHigh, cHigh),
+        ]
+        result.lower = clamp(candidates.min()!)
+        result.upper = clamp(candidates.max()!)
+      }
+      mean = result
+    }
+    return QueryResult(
+      queryID: query.id, sessionID: sessionID, field: runPlan.field.description,
+      mechanism: runPlan.plan.mechanism, components: components, mean: mean,
+      cost: runPlan.plan.cost, spent: ledger.spent, remaining: ledger.remaining)
+  }
+
+  static func label(query: QueryManifest, component: String, index: Int) -> String {
+    switch query.kind {
+    case .histogram(_, let bins, _):
+      switch bins {
+      case .categories(let names): return index < names.count ? names[index] : "other"
+      case .edges(let edges):
+        return index < edges.count - 1 ? "[\(edges[index]), \(edges[index + 1]))" : "other"
+      }
+    case .vectorSum: return "\(index)"
+    case .count: return "count"
+    case .sum: return "sum"
+    case .mean: return component
+    }
+  }
+
+  static func code(for error: any Error) -> ReasonCode {
+    switch error {
+    case ProtocolError.budgetExhausted: return .budgetExhausted
+    case ProtocolError.peerAborted: return .peerAborted
+    case ProtocolError.peerMismatch(_, let step, _) where step == "hello": return .manifestMismatch
+    case ProtocolError.peerMismatch(_, let step, _) where step == "ledger head":
+      return .ledgerMismatch
+    case ProtocolError.peerMismatch: return .malformedMessage
+    case is TransportError: return .timeout
+    case is CancellationError: return .cancelled
+    default: return .internalError
+    }
+  }
+}
