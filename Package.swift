@@ -56,7 +56,9 @@ var package = Package(
       name: "MPCNetwork", dependencies: ["MPCCrypto", "MPCProtocol"], swiftSettings: settings),
     .target(
       name: "MPCCommands",
-      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", argumentParser],
+      dependencies: [
+        "MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", "MPCProtocol", argumentParser,
+      ],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
 

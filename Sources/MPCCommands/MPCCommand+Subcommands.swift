@@ -2,5 +2,10 @@ import ArgumentParser
 
 extension MPCCommand {
   /// Every subcommand, in the order `mpc --help` lists them.
-  static let allSubcommands: [any ParsableCommand.Type] = [PrivacyCommand.self]
+  static let allSubcommands: [any ParsableCommand.Type] = [
+    KeygenCommand.self,
+    StudyCommand.self,
+    BudgetCommand.self,
+    PrivacyCommand.self,
+  ]
 }

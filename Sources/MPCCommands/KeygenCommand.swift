@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import MPCCrypto
+
+/// `mpc keygen`: a site's long-term key pair.
+struct KeygenCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "keygen",
+    abstract: "Create this site's long-term X25519 key pair.",
+    discussion: """
+      Writes the private key to --out with mode 0600 (refusing to overwrite an existing file)
+      and prints the public key. Send the public key to whoever prepares the study file; keep
+      the private key on this machine only.
+
+      Example:
+        mpc keygen --out site0.key
+      """)
+
+  @Option(name: .long, help: "Where to write the private key (must not exist).")
+  var out: String
+
+  @Flag(name: .long, help: "Print JSON instead of text.")
+  var json = false
+
+  func run() throws {
+    do {
+      let pair = try KeyFile.create(URL(fileURLWithPath: out))
+      let publicKey = Hex.encode(pair.publicKey)
+      if json {
+        print(try Console.json(object: ["public_key": publicKey, "private_key_file": out]))
+      } else {
+        print("wrote private key to \(out) (mode 0600)")
+        print("public key (put it in the study file):")
+        print("  \(publicKey)")
+      }
+    } catch {
+      throw CommandFailure.report(error)
+    }
+  }
+}

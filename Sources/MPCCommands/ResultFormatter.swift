@@ -1,0 +1,112 @@
+import Foundation
+import MPCBigInt
+import MPCCrypto
+import MPCPrivacy
+import MPCProtocol
+
+/// Human and JSON renderings of a ``QueryResult`` (shared by `mpc run` and `mpc demo`).
+enum ResultFormatter {
+  static func shareDescription(_ p: ShareParameters) -> String {
+    switch p {
+    case .gaussian(let s2): "N_Z(0, \(s2)) per coordinate"
+    case .polya(let scale, let shares):
+      "Pólya share NB(1/\(shares)) − NB'(1/\(shares)) of DLap(\(scale))"
+    }
+  }
+
+  static func decimal(_ r: Rational, digits: Int = 2) -> String {
+    String(format: "%.\(digits)f", Double(r))
+  }
+
+  /// The text table of a result.
+  static func text(_ r: QueryResult, query: QueryManifest, study: StudyManifest) -> String {
+    var out: [String] = []
+    let first = r.components.first?.noise
+    out.append(
+      "query \(r.queryID) (\(query.kind.name)\(query.kind.column.map { " of \($0)" } ?? "")), "
+        + "\(r.mechanism.rawValue) noise, k = \(first?.k ?? 0) of n = \(study.partyCount), "
+        + "field \(r.field), session \(Hex.encode(r.sessionID.prefix(6)))…")
+    for c in r.components {
+      if r.components.count > 1 { out.append("  \(c.name):") }
+      let width = max(8, c.values.map(\.label.count).max() ?? 0)
+      out.append(
+        "  "
+          + "value".padding(toLength: width, withPad: " ", startingAt: 0).replacingOccurrences(
+            of: "value", with: "")
+          + "    DP value   95% interval")
+      for v in c.values {
+        let label = v.label.padding(toLength: width, withPad: " ", startingAt: 0)
+        let value = String(describing: v.value)
+        let clamped = v.value != v.raw ? "  (raw \(v.raw), clamped at 0)" : ""
+        out.append(
+          "  \(label)  \(String(repeating: " ", count: max(0, 10 - value.count)))\(value)   "
+            + "[\(v.lower), \(v.upper)]\(clamped)")
+      }
+    }
+    if let mean = r.mean {
+      if let value = mean.value {
+        let interval =
+          (mean.lower != nil && mean.upper != nil)
+          ? "[\(decimal(mean.lower!)), \(decimal(mean.upper!))]" : "(count interval reaches 0)"
+        out.append("  mean = sum / count = \(decimal(value))   \(interval)")
+      } else {
+        out.append("  mean: the noisy count is not positive; no mean is released")
+      }
+    }
+    let delta = study.delta.map(Double.init) ?? 1e-6
+    var privacy = "privacy: charged \(r.cost)"
+    if let eps = try? r.cost.epsilon(delta: delta), case .zcdp = r.cost {
+      privacy += String(format: " (ε ≤ %.3f at δ = %g)", eps, delta)
+    }
+    let unit = study.budget.unit
+    privacy +=
+      "; budget \(unit): spent \(r.spent), remaining \(r.remaining) of \(study.budget.amount)"
+    out.append(privacy)
+    return out.joined(separator: "\n")
+  }
+
+  /// The JSON object of a result.
+  static func jsonObject(_ r: QueryResult, query: QueryManifest, study: StudyManifest) -> [String:
+    Any]
+  {
+    let delta = study.delta.map(Double.init) ?? 1e-6
+    var object: [String: Any] = [
+      "query_id": r.queryID, "kind": query.kind.name, "session_id": Hex.encode(r.sessionID),
+      "field": r.field, "mechanism": r.mechanism.rawValue, "parties": study.partyCount,
+      "cost": ["unit": r.cost.unit, "amount": r.cost.amount.description],
+      "budget": [
+        "unit": study.budget.unit, "total": study.budget.amount.description,
+        "spent": r.spent.description, "remaining": r.remaining.description,
+      ],
+      "components": r.components.map { c -> [String: Any] in
+        [
+          "name": c.name,
+          "sensitivity": [
+            "l1": c.sensitivity.l1.description, "l2_squared": c.sensitivity.l2Squared.description,
+          ],
+          "k": c.noise.k, "per_party": shareDescription(c.noise.perParty),
+          "rho": c.noise.rho.description, "epsilon": c.noise.epsilon,
+          "interval_half_width": c.noise.intervalHalfWidth, "beta": c.noise.beta,
+          "values": c.values.map { v -> [String: Any] in
+            [
+              "label": v.label, "value": v.value.description, "raw": v.raw.description,
+              "lower": v.lower.description, "upper": v.upper.description,
+            ]
+          },
+        ]
+      },
+    ]
+    if case .zcdp = r.cost, let eps = try? r.cost.epsilon(delta: delta) {
+      object["epsilon_at_delta"] = ["epsilon": eps, "delta": delta]
+    }
+    if let mean = r.mean {
+      var m: [String: Any] = [:]
+      m["value"] = mean.value.map { Double($0) } ?? NSNull()
+      m["lower"] = mean.lower.map { Double($0) } ?? NSNull()
+      m["upper"] = mean.upper.map { Double($0) } ?? NSNull()
+      m["exact"] = mean.value?.description ?? NSNull()
+      object["mean"] = m
+    }
+    return object
+  }
+}
