@@ -87,6 +87,8 @@ enum ResultFormatter {
           "k": c.noise.k, "per_party": shareDescription(c.noise.perParty),
           "rho": c.noise.rho.description, "epsilon": c.noise.epsilon,
           "interval_half_width": c.noise.intervalHalfWidth, "beta": c.noise.beta,
+          // δ added by the Gaussian table sampler (statistical distance), to add to δ.
+          "delta_table": Double(c.noise.tableDelta),
           "values": c.values.map { v -> [String: Any] in
             [
               "label": v.label, "value": v.value.description, "raw": v.raw.description,
