@@ -30,6 +30,10 @@ public enum QueryRunner {
         problem: "the transport has \(n) parties, the study \(study.partyCount)")
     }
     let runPlan = try RunPlan(study: study, query: query, force: setup.force, timing: setup.timing)
+    guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
+      throw ProtocolError.localOverflow(
+        file: "local input", what: "\(setup.input.rows) rows, above the supported 2^32 per party")
+    }
     guard setup.input.values.count == runPlan.plan.dimension else {
       throw ProtocolError.vectorLength(
         file: "local input", expected: runPlan.plan.dimension, actual: setup.input.values.count)
