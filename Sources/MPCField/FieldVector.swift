@@ -170,6 +170,11 @@ extension FieldVector {
     precondition(out.count == encodedByteCount, "encoding buffer size")
     let l = field.limbCount
     let w = field.elementByteCount
+    if w == 8 * l && UInt64(1).littleEndian == 1 {
+      // Whole limbs on a little-endian host: the limbs are the encoding.
+      limbs.withUnsafeBytes { out.copyMemory(from: $0) }
+      return
+    }
     limbs.withUnsafeBufferPointer { src in
       var o = 0
       for i in 0..<count {
@@ -204,11 +209,15 @@ extension FieldVector {
     let n = bytes.count / w
     let l = field.limbCount
     var limbs = [UInt64](repeating: 0, count: n * l)
-    var o = 0
-    for i in 0..<n {
-      for b in 0..<w {
-        limbs[i * l + b / 8] |= UInt64(bytes[o]) << UInt64(8 * (b % 8))
-        o += 1
+    if w == 8 * l && UInt64(1).littleEndian == 1 {
+      limbs.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+    } else {
+      var o = 0
+      for i in 0..<n {
+        for b in 0..<w {
+          limbs[i * l + b / 8] |= UInt64(bytes[o]) << UInt64(8 * (b % 8))
+          o += 1
+        }
       }
     }
     try self.init(limbs: limbs, in: field)
