@@ -89,7 +89,7 @@ var package = Package(
     .testTarget(
       name: "MPCNetworkTests",
       dependencies: [
-        "MPCNetwork", "MPCProtocol", "MPCPrivacy", "_MPCTestSupport",
+        "MPCNetwork", "MPCProtocol", "MPCBigInt", "_MPCTestSupport",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOEmbedded", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

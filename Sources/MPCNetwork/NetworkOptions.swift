@@ -55,7 +55,8 @@ struct HostPort: Sendable, Equatable {
       host = String(rest[..<colon])
       rest = rest[rest.index(after: colon)...]
     }
-    guard !host.isEmpty, !rest.isEmpty, rest.allSatisfy(\.isASCII), let p = Int(rest),
+    guard !host.isEmpty, !rest.isEmpty, rest.allSatisfy({ ("0"..."9").contains($0) }),
+      let p = Int(rest),
       (0...65535).contains(p)
     else { return nil }
     port = p
