@@ -119,6 +119,12 @@ actor LinkInbox {
     spaceWaiters = []
   }
 
+  /// The error the link failed with (a rejected frame), if it did.
+  var failure: (any Error)? {
+    if case .failed(let error) = state { return error }
+    return nil
+  }
+
   func endError(step: String) -> any Error {
     if case .failed(let error) = state { return error }
     return TransportError.closed(peer: peer, step: step)

@@ -83,9 +83,16 @@ public final class NetworkTransport: PartyTransport {
     return link
   }
 
-  /// Sends one frame to `peer`, encrypted with the link's next counter.
+  /// Sends one frame to `peer`, encrypted with the link's next counter. On a link that failed
+  /// (a frame from `peer` was refused) it throws that failure, the cause, not the closed socket.
   public func send(_ frame: [UInt8], to peer: Int) async throws {
-    try await link(peer).sender.send(frame, step: "send")
+    let link = try link(peer)
+    if let failure = await link.inbox.failure { throw failure }
+    do {
+      try await link.sender.send(frame, step: "send")
+    } catch {
+      throw await link.inbox.failure ?? error
+    }
   }
 
   /// The next frame from `peer`. Throws ``TransportError/timeout(peer:step:seconds:)`` after
