@@ -25,6 +25,7 @@ var package = Package(
     .library(name: "MPCSharing", targets: ["MPCSharing"]),
     .library(name: "MPCPrivacy", targets: ["MPCPrivacy"]),
     .library(name: "MPCProtocol", targets: ["MPCProtocol"]),
+    .library(name: "MPCNetwork", targets: ["MPCNetwork"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
