@@ -25,9 +25,11 @@ var package = Package(
     .library(name: "MPCSharing", targets: ["MPCSharing"]),
     .library(name: "MPCPrivacy", targets: ["MPCPrivacy"]),
     .library(name: "MPCProtocol", targets: ["MPCProtocol"]),
+    .library(name: "MPCNetwork", targets: ["MPCNetwork"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
   ],
   targets: [
     // MARK: - C libraries
@@ -53,7 +55,13 @@ var package = Package(
       dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCSharing", "MPCPrivacy"],
       swiftSettings: settings),
     .target(
-      name: "MPCNetwork", dependencies: ["MPCCrypto", "MPCProtocol"], swiftSettings: settings),
+      name: "MPCNetwork",
+      dependencies: [
+        "MPCCrypto", "MPCProtocol",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: settings),
     .target(
       name: "MPCCommands",
       dependencies: [
@@ -82,7 +90,13 @@ var package = Package(
       name: "MPCPrivacyTests", dependencies: ["MPCPrivacy", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
-      name: "MPCNetworkTests", dependencies: ["MPCNetwork", "_MPCTestSupport"],
+      name: "MPCNetworkTests",
+      dependencies: [
+        "MPCNetwork", "MPCProtocol", "MPCBigInt", "_MPCTestSupport",
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
       swiftSettings: settings),
     .testTarget(
       name: "MPCProtocolTests", dependencies: ["MPCProtocol", "MPCPrivacy", "_MPCTestSupport"],

@@ -1,7 +1,7 @@
 public import MPCCrypto
 
 /// One direction of an encrypted link: XChaCha20-Poly1305 with an implicit frame counter
-/// (`protocols/channel.md` §3). The counter is never sent, so a replayed, dropped, reordered or
+/// (`protocols/channel.md` §2). The counter is never sent, so a replayed, dropped, reordered or
 /// tampered frame fails authentication at the receiver.
 public struct FrameCipher: Sendable {
   /// Largest plaintext frame accepted (refused before allocation on receive).

@@ -1,6 +1,6 @@
 /// Errors of the network layer. Every case names the peer (party id and, where known, address)
 /// and the step; none carries key material.
-public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
+public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A handshake message that is malformed (wrong magic, version, type or length).
   case malformedHandshake(peer: Int, step: String, reason: String)
   /// The peer did not prove possession of the key pinned for it in the study file.
@@ -11,6 +11,33 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
   case frameRejected(peer: Int, frame: UInt64)
   /// A frame longer than the declared maximum (refused before allocation).
   case frameTooLarge(peer: Int, length: Int, maximum: Int)
+
+  /// A frame this party was asked to send is above the maximum.
+  case outgoingFrameTooLarge(peer: Int, length: Int, maximum: Int)
+
+  // MARK: - Connections
+
+  /// This party's key pair is not the one pinned for it in the study file.
+  case ownKeyMismatch(party: Int)
+  /// A party id outside the study.
+  case unknownParty(party: Int, partyCount: Int)
+  /// An address that is not `host:port` with a port in 0…65535.
+  case invalidAddress(party: Int, address: String)
+  /// This party could not listen on its address.
+  case cannotListen(address: String, reason: String)
+  /// No link with the peer within the connect deadline; `lastError` is the last attempt's failure.
+  case peerUnreachable(
+    peer: Int, address: String, step: String, seconds: Double, lastError: String?)
+  /// The handshake did not complete within its deadline.
+  case handshakeTimeout(peer: Int, seconds: Double)
+  /// The link closed before the handshake and preface completed.
+  case closedDuringHandshake(peer: Int, step: String)
+  /// The peer's link preface is malformed or says it runs the other mode (`run` or `doctor`).
+  case prefaceRejected(peer: Int, reason: String)
+  /// The peer holds a different study file (its hash differs).
+  case studyMismatch(peer: Int, theirs: String, ours: String)
+  /// A failure on the link to `peer` at `address` during `step` (`"connecting to"`, …).
+  case link(peer: Int, address: String, step: String, error: NetworkError)
 
   public var description: String {
     switch self {
@@ -28,6 +55,49 @@ public enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
         + "(tampered, replayed, reordered or from another session); aborting"
     case .frameTooLarge(let peer, let length, let maximum):
       return "party \(peer) sent a frame of \(length) bytes, above the maximum of \(maximum)"
+    case .outgoingFrameTooLarge(let peer, let length, let maximum):
+      return "a frame of \(length) bytes for party \(peer) is above the maximum of \(maximum)"
+    case .ownKeyMismatch(let party):
+      return
+        "this key is not the public key pinned for party \(party) in the study file; "
+        + "use party \(party)'s own key file, or fix parties[\(party)].public_key"
+    case .unknownParty(let party, let partyCount):
+      return "party \(party) is not in the study (ids are 0…\(partyCount - 1))"
+    case .invalidAddress(let party, let address):
+      return "party \(party): address \"\(address)\" is not host:port"
+    case .cannotListen(let address, let reason):
+      return
+        "cannot listen on \(address): \(reason); is another mpc already running with this "
+        + "address, or does the address belong to another machine?"
+    case .peerUnreachable(let peer, let address, let step, let seconds, let lastError):
+      let last = lastError.map { " (last attempt: \($0))" } ?? ""
+      return
+        "\(step) party \(peer) at \(address): no link within \(format(seconds)) s\(last); "
+        + "check that party \(peer) is running and that its address in the study file is right"
+    case .handshakeTimeout(let peer, let seconds):
+      return "party \(peer) did not complete the handshake within \(format(seconds)) s"
+    case .closedDuringHandshake(let peer, let step):
+      return
+        "party \(peer) closed the connection during the handshake (at \(step)); it may have "
+        + "refused our key or study"
+    case .prefaceRejected(let peer, let reason):
+      return "party \(peer): \(reason)"
+    case .studyMismatch(let peer, let theirs, let ours):
+      return
+        "party \(peer) holds a different study file (study hash \(theirs)…, here \(ours)…); "
+        + "every site must hold the same study file"
+    case .link(let peer, let address, let step, let error):
+      return "\(step) party \(peer) at \(address): \(error)"
     }
   }
+
+  /// The underlying error of a ``link(peer:address:step:error:)`` wrapper, or `self`.
+  public var underlying: NetworkError {
+    if case .link(_, _, _, let error) = self { return error.underlying }
+    return self
+  }
+}
+
+func format(_ seconds: Double) -> String {
+  seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
 }

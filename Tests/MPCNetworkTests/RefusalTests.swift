@@ -1,0 +1,192 @@
+import Foundation
+import MPCBigInt
+import MPCCrypto
+import MPCNetwork
+import MPCProtocol
+import Testing
+import _MPCTestSupport
+
+@Suite struct RefusalTests {
+  /// Party 1 runs with a new key while the others' study files pin an old one: party 0 (which
+  /// dials it) refuses at once naming party 1; party 2 (which waits for it) names it within the
+  /// deadline.
+  @Test func wrongPinnedKeyIsRefused() async throws {
+    let ports = try freePorts(3)
+    let fresh = try NetStudy(label: "wrong-key", ports: ports)
+    var random = SeededRandom.make("stale")
+    let stale = X25519.KeyPair.generate(using: &random)
+    let old = try NetStudy(label: "wrong-key", pinned: [1: stale.publicKey], ports: ports)
+    let query = try NetQueries.query("count")
+    var options = NetStudy.fastOptions
+    options.connectDeadline = .seconds(2)
+    let chosen = options
+    let clock = ContinuousClock()
+    var results: [Result<QueryResult, any Error>] = []
+    let elapsed = try await clock.measure {
+      results = try await old.runOverNetwork(
+        query, label: "wrong-key", options: { _ in chosen },
+        studies: [old.study, fresh.study, old.study])
+    }
+    #expect(elapsed < .seconds(5))
+    let address1 = "127.0.0.1:\(ports[1])"
+    #expect(
+      throws: NetworkError.link(
+        peer: 1, address: address1, step: "connecting to",
+        error: .peerKeyMismatch(peer: 1, step: "message 2"))
+    ) { try results[0].get() }
+    let text0 = String(describing: try #require(results[0].failure))
+    #expect(text0.contains("connecting to party 1 at \(address1)"))
+    #expect(text0.contains("did not prove the public key pinned"))
+    guard
+      case NetworkError.peerUnreachable(1, address1, "waiting for", 2, let last)? =
+        results[2].failure as? NetworkError
+    else {
+      Issue.record("party 2: \(String(describing: results[2].failure))")
+      return
+    }
+    #expect(last?.contains("closed the connection during the handshake") == true)
+    #expect(results[1].failure is NetworkError)
+    #expect(old.ledgers.allSatisfy { $0.entries.isEmpty })
+  }
+
+  @Test func ownKeyThatIsNotPinnedIsRefusedLocally() async throws {
+    let s = try NetStudy(label: "own")
+    await #expect(throws: NetworkError.ownKeyMismatch(party: 1)) {
+      _ = try await NetworkTransport.connect(
+        study: s.study, partyID: 1, identity: s.keys[0], options: NetStudy.fastOptions)
+    }
+    await #expect(throws: NetworkError.unknownParty(party: 3, partyCount: 3)) {
+      _ = try await NetworkTransport.connect(
+        study: s.study, partyID: 3, identity: s.keys[0], options: NetStudy.fastOptions)
+    }
+  }
+
+  /// A peer that never comes up: the dialer and the listener each name it within the deadline.
+  @Test(arguments: [0, 1])
+  func peerThatNeverComesUp(party: Int) async throws {
+    let s = try NetStudy(n: 2, label: "absent")
+    var options = NetStudy.fastOptions
+    options.connectDeadline = .seconds(1)
+    let clock = ContinuousClock()
+    let start = clock.now
+    var caught: (any Error)?
+    do {
+      _ = try await NetworkTransport.connect(
+        study: s.study, partyID: party, identity: s.keys[party], options: options)
+    } catch {
+      caught = error
+    }
+    let elapsed = clock.now - start
+    #expect(elapsed >= .seconds(1) && elapsed < .seconds(3), "\(elapsed)")
+    let other = 1 - party
+    let address = s.study.parties[other].address
+    guard
+      case NetworkError.peerUnreachable(other, address, let step, 1, let last)? =
+        caught as? NetworkError
+    else {
+      Issue.record("unexpected: \(String(describing: caught))")
+      return
+    }
+    #expect(step == (party == 0 ? "connecting to" : "waiting for"))
+    if party == 0 { #expect(last?.lowercased().contains("refused") == true, "\(last ?? "")") }
+    #expect(String(describing: caught!).contains("party \(other) at \(address)"))
+  }
+
+  /// One flipped bit in an upload frame (party 0 → party 1, through a proxy): party 1 aborts
+  /// naming party 0 and the frame; every party fails; the charge stays (masked data left).
+  @Test func flippedBitAbortsTheRun() async throws {
+    let s = try NetStudy(label: "flip")
+    let proxy = try await TamperProxy.start(
+      target: try #require(Int(s.study.parties[1].address.split(separator: ":")[1])),
+      tamper: .flipBit(frame: 4))
+    let results = try await s.runOverNetwork(
+      try NetQueries.query("vector-sum"), label: "flip", chunk: 2,
+      options: { i in
+        var o = NetStudy.fastOptions
+        if i == 0 { o.dialAddresses = [1: "127.0.0.1:\(proxy.port)"] }
+        return o
+      })
+    await proxy.close()
+    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 4)) { try results[1].get() }
+    #expect(String(describing: results[1].failure!).contains("failed authentication"))
+    for r in results { #expect(r.failure != nil) }
+    for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge]) }
+  }
+
+  /// Frame 1 (hello) sent twice: the copy arrives where frame 2 belongs and is refused.
+  @Test func replayedFrameAbortsTheRun() async throws {
+    let s = try NetStudy(label: "replay")
+    let proxy = try await TamperProxy.start(
+      target: try #require(Int(s.study.parties[1].address.split(separator: ":")[1])),
+      tamper: .replay(frame: 1))
+    let results = try await s.runOverNetwork(
+      try NetQueries.query("count"), label: "replay",
+      options: { i in
+        var o = NetStudy.fastOptions
+        if i == 0 { o.dialAddresses = [1: "127.0.0.1:\(proxy.port)"] }
+        return o
+      })
+    await proxy.close()
+    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 2)) { try results[1].get() }
+    for r in results { #expect(r.failure != nil) }
+    // Refused before any upload: party 1 never charged; whoever charged released (ledger.md).
+    #expect(s.ledgers[1].entries.isEmpty)
+    for ledger in s.ledgers {
+      #expect(ledger.spent.signum == 0)
+      #expect([[], [.charge, .release]].contains(ledger.entries.map(\.kind)))
+    }
+  }
+
+  /// Party 1 closes its transport after its first upload chunk: the others fail promptly with
+  /// the closed link naming party 1 (not a timeout), and keep the charge.
+  @Test func peerDyingMidQueryAborts() async throws {
+    let s = try NetStudy(label: "die")
+    let clock = ContinuousClock()
+    var results: [Result<QueryResult, any Error>] = []
+    let elapsed = try await clock.measure {
+      results = try await s.runOverNetwork(
+        try NetQueries.query("vector-sum"), label: "die", chunk: 2,
+        wrap: { i, transport in
+          i == 1 ? DyingTransport(inner: transport) as any PartyTransport : transport
+        })
+    }
+    #expect(elapsed < .seconds(4), "\(elapsed)")  // the receive timeout is 5 s
+    // Party 0 sees the closed link itself; party 2 either does too or first gets party 0's
+    // abort, which carries the same cause.
+    guard case TransportError.closed(1, _)? = results[0].failure as? TransportError else {
+      Issue.record("party 0: \(String(describing: results[0].failure))")
+      return
+    }
+    for i in [0, 2] {
+      let text = String(describing: try #require(results[i].failure))
+      #expect(text.contains("the link to party 1 closed"), "party \(i): \(text)")
+    }
+    for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge]) }
+  }
+}
+
+/// Closes the real transport when asked to send upload chunk 1 (after chunk 0 went out).
+struct DyingTransport: PartyTransport {
+  let inner: NetworkTransport
+  var partyID: Int { inner.partyID }
+  var partyCount: Int { inner.partyCount }
+  func send(_ frame: [UInt8], to peer: Int) async throws {
+    if case .maskedUpload(let chunk) = try MessageCodec().decode(frame), chunk.chunkIndex >= 1 {
+      await inner.close()
+      throw TransportError.closed(peer: peer, step: "test crash")
+    }
+    try await inner.send(frame, to: peer)
+  }
+  func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+    try await inner.receive(from: peer, timeout: timeout, step: step)
+  }
+  func pairSecret(with peer: Int) throws -> SecretBytes { try inner.pairSecret(with: peer) }
+  func linkSessionID(with peer: Int) throws -> [UInt8] { try inner.linkSessionID(with: peer) }
+}
+
+extension Result {
+  var failure: Failure? {
+    if case .failure(let e) = self { return e }
+    return nil
+  }
+}
