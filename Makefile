@@ -32,5 +32,9 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
 
+demo: deps
+	$(SWIFT) build -c release --product mpc
+	.build/release/mpc demo $(DEMO_ARGS)
+
 clean:
 	rm -rf .build

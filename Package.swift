@@ -65,7 +65,8 @@ var package = Package(
     .target(
       name: "MPCCommands",
       dependencies: [
-        "MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", "MPCProtocol", argumentParser,
+        "MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", "MPCProtocol", "MPCNetwork",
+        argumentParser,
       ],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),

@@ -3,9 +3,12 @@ import ArgumentParser
 extension MPCCommand {
   /// Every subcommand, in the order `mpc --help` lists them.
   static let allSubcommands: [any ParsableCommand.Type] = [
+    DemoCommand.self,
     KeygenCommand.self,
     StudyCommand.self,
+    RunCommand.self,
     BudgetCommand.self,
+    DoctorCommand.self,
     PrivacyCommand.self,
   ]
 }

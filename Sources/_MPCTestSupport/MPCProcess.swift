@@ -29,10 +29,36 @@ package enum MPCProcess {
     return root.appendingPathComponent(".build/debug/mpc")
   }
 
+  /// Starts one `mpc` per argument list at once, then waits for all (the parties of a study
+  /// must run concurrently; blocking tasks on the cooperative pool would serialise them).
+  package static func runAll(_ argumentLists: [[String]]) throws -> [Result] {
+    let started = try argumentLists.map { try start($0, environment: [:], currentDirectory: nil) }
+    return started.map { finish($0) }
+  }
+
   /// Runs `mpc` with `arguments` and waits for it (stdin is empty).
   package static func run(
     _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil
   ) throws -> Result {
+    finish(try start(arguments, environment: environment, currentDirectory: currentDirectory))
+  }
+
+  struct Started {
+    var process: Process
+    var out: Pipe
+    var err: Pipe
+    var errData: ErrBox
+    var group: DispatchGroup
+  }
+
+  final class ErrBox: @unchecked Sendable {
+    // Invariant: written once by the reader thread before `group.leave()`, read after `wait()`.
+    var data = Data()
+  }
+
+  static func start(
+    _ arguments: [String], environment: [String: String], currentDirectory: URL?
+  ) throws -> Started {
     let process = Process()
     process.executableURL = binaryURL
     process.arguments = arguments
@@ -46,20 +72,24 @@ package enum MPCProcess {
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    // Read both pipes concurrently so neither fills up and blocks the child.
-    nonisolated(unsafe) var errData = Data()
+    // Read stderr on another thread so neither pipe fills up and blocks the child.
+    let box = ErrBox()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-      errData = err.fileHandleForReading.readDataToEndOfFile()
+      box.data = err.fileHandleForReading.readDataToEndOfFile()
       group.leave()
     }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
+    return Started(process: process, out: out, err: err, errData: box, group: group)
+  }
+
+  static func finish(_ s: Started) -> Result {
+    let outData = s.out.fileHandleForReading.readDataToEndOfFile()
+    s.group.wait()
+    s.process.waitUntilExit()
     return Result(
-      status: process.terminationStatus,
+      status: s.process.terminationStatus,
       stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData, as: UTF8.self))
+      stderr: String(decoding: s.errData.data, as: UTF8.self))
   }
 }

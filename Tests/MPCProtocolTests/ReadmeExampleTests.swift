@@ -19,7 +19,9 @@ import Testing
       """
     let study = try StudyManifest.decode(Data(studyJSON.utf8), file: "study.json")
     let query = try QueryManifest.decode(
-      Data(#"{"id": "q1", "kind": "count", "where": {"column": "sex", "equals": "F"}, "rho": "1/20"}"#.utf8),
+      Data(
+        #"{"id": "q1", "kind": "count", "where": {"column": "sex", "equals": "F"}, "rho": "1/20"}"#
+          .utf8),
       file: "query.json")
     let sites = ["sex\nF\nM\nF\n", "sex\nF\nF\n", "sex\nM\nF\nF\nF\n"]  // each site's private CSV
 
@@ -27,19 +29,24 @@ import Testing
     let network = InMemoryNetwork(partyCount: 3, using: &random)
     let results = try await withThrowingTaskGroup(of: QueryResult.self) { group in
       for i in 0..<3 {
-        let input = try LocalData.load(query: query, csv: Array(sites[i].utf8), file: "site\(i).csv")
-        let ledger = try BudgetLedger(store: MemoryLedgerStore(), studyId: study.id, budget: study.budget)
+        let input = try LocalData.load(
+          query: query, csv: Array(sites[i].utf8), file: "site\(i).csv")
+        let ledger = try BudgetLedger(
+          store: MemoryLedgerStore(), studyId: study.id, budget: study.budget)
         let setup = PartySetup(study: study, query: query, input: input, ledger: ledger)
         group.addTask {
           var noise = SystemRandom()
           var session = SystemRandom()
-          return try await QueryRunner.run(setup, transport: network.endpoint(i), noise: &noise, session: &session)
+          return try await QueryRunner.run(
+            setup, transport: network.endpoint(i), noise: &noise, session: &session)
         }
       }
       return try await group.reduce(into: []) { $0.append($1) }
     }
     let count = results[0].components[0].values[0]
-    print("women: \(count.value), 95% interval [\(count.lower), \(count.upper)], ρ left \(results[0].remaining)")
+    print(
+      "women: \(count.value), 95% interval [\(count.lower), \(count.upper)], ρ left \(results[0].remaining)"
+    )
     // --- README example ends ---
     #expect(results.count == 3)
     #expect(results.allSatisfy { $0.components[0].values[0] == count })

@@ -1,0 +1,319 @@
+import ArgumentParser
+import Foundation
+import MPCBigInt
+import MPCCrypto
+import MPCPrivacy
+import MPCProtocol
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `mpc demo`: the zero-set-up tour on loopback.
+struct DemoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "Run a local n-party study on embedded synthetic hospital data.",
+    discussion: """
+      Creates a key per site, a study file and per-site data (fictional patients: age, sex,
+      diagnosis, length of stay, ward) in a fresh directory, then runs four queries — a
+      histogram, a count, a sum and a mean — each as n real `mpc run` processes talking over
+      encrypted loopback links. Prints every DP result beside the true value (which only this
+      demo, holding all sites' data, can know) and the privacy budget.
+
+      Example:
+        mpc demo --parties 5
+      """)
+
+  @Option(name: .long, help: "Number of sites (2…10).")
+  var parties = 3
+
+  @Option(
+    name: .long, help: "Directory for keys, study, data and ledgers (default: a new temporary one)."
+  )
+  var dir: String?
+
+  @Option(name: .long, help: "Run only this query: histogram, count, sum or mean.")
+  var query: [String] = []
+
+  @Flag(name: .long, help: "Print JSON instead of text.")
+  var json = false
+
+  func validate() throws {
+    guard (2...DemoData.sites.count).contains(parties) else {
+      throw ValidationError("--parties must be between 2 and \(DemoData.sites.count)")
+    }
+    for q in query where DemoQueries.all[q] == nil {
+      throw ValidationError(
+        "--query \(q): choose from \(DemoQueries.order.joined(separator: ", "))")
+    }
+  }
+
+  func run() throws {
+    do {
+      try runDemo()
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      throw CommandFailure.report(error)
+    }
+  }
+
+  func runDemo() throws {
+    let fm = FileManager.default
+    let base: URL
+    if let dir {
+      base = URL(fileURLWithPath: dir)
+    } else {
+      base = fm.temporaryDirectory.appendingPathComponent(
+        "mpc-demo-\(getpid())-\(Int(Date().timeIntervalSince1970))")
+    }
+    try fm.createDirectory(at: base, withIntermediateDirectories: true)
+    func say(_ s: String) { if !json { print(s) } }
+    say("swift-mpc demo: \(parties) hospitals, in \(base.path)")
+
+    // Keys, ports, study, data.
+    var publicKeys: [String] = []
+    for i in 0..<parties {
+      let keyURL = base.appendingPathComponent("site\(i).key")
+      if fm.fileExists(atPath: keyURL.path) {
+        publicKeys.append(Hex.encode(try KeyFile.load(keyURL).publicKey))
+      } else {
+        publicKeys.append(Hex.encode(try KeyFile.create(keyURL).publicKey))
+      }
+      try Data(DemoData.sites[i].utf8).write(to: base.appendingPathComponent("site\(i).csv"))
+    }
+    let ports = try FreePorts.pick(parties)
+    let studyURL = base.appendingPathComponent("study.json")
+    let studyObject: [String: Any] = [
+      "id": "demo-hospitals", "colluders": 1, "field": "auto", "neighbour": "add-remove",
+      "max_sites_per_person": 1, "budget": ["rho": "1"], "delta": "1e-6", "ledger": "ledger",
+      "parties": (0..<parties).map {
+        [
+          "id": $0, "name": DemoData.siteNames[$0], "address": "127.0.0.1:\(ports[$0])",
+          "public_key": publicKeys[$0],
+        ] as [String: Any]
+      },
+    ]
+    let studyData = try JSONSerialization.data(
+      withJSONObject: studyObject, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    try studyData.write(to: studyURL)
+    let study = try StudyManifest.load(contentsOf: studyURL)
+    say(
+      "study: t = \(study.colluders) colluder(s), k = \(study.honestCount) honest, budget \(study.budget), δ = 1e-6"
+    )
+    say("")
+
+    let names = query.isEmpty ? DemoQueries.order : query
+    var jsonResults: [[String: Any]] = []
+    for name in names {
+      let queryObject = DemoQueries.all[name]!
+      let queryURL = base.appendingPathComponent("query-\(name).json")
+      try JSONSerialization.data(
+        withJSONObject: queryObject, options: [.prettyPrinted, .sortedKeys]
+      )
+      .write(to: queryURL)
+      let manifest = try QueryManifest.load(contentsOf: queryURL)
+      // The truth, which only the demo can compute: it holds every site's data.
+      var truth = [BigInt](repeating: 0, count: manifest.dimension)
+      for i in 0..<parties {
+        let v = try LocalData.load(
+          query: manifest, csv: Array(DemoData.sites[i].utf8), file: "site\(i).csv")
+        for j in 0..<truth.count { truth[j] += BigInt(v.values[j]) }
+      }
+      let outputs = try PartyProcesses.run(
+        parties: parties, study: studyURL, query: queryURL, dir: base, timeoutSeconds: 60)
+      guard let first = outputs.first else { continue }
+      let object = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any] ?? [:]
+      // Every site must have opened the same values.
+      for (i, other) in outputs.enumerated().dropFirst() {
+        let o = try JSONSerialization.jsonObject(with: Data(other.utf8)) as? [String: Any] ?? [:]
+        guard (o["components"] as? NSArray) == (object["components"] as? NSArray) else {
+          throw CommandFailure(description: "site \(i) opened a different result than site 0")
+        }
+      }
+      if json {
+        var withTruth = object
+        withTruth["true_values"] = truth.map(\.description)
+        jsonResults.append(withTruth)
+      } else {
+        print(DemoQueries.render(name: name, result: object, truth: truth, manifest: manifest))
+        print("")
+      }
+    }
+    // The ledger of site 0 (all sites hold the same chain).
+    let ledger = try BudgetLedger.open(
+      directory: study.ledgerDirectory(relativeTo: studyURL), partyId: 0, study: study)
+    let eps = try? study.budget.with(amount: ledger.spent).epsilon(delta: 1e-6)
+    if json {
+      print(
+        try Console.json(object: [
+          "directory": base.path, "parties": parties, "queries": jsonResults,
+          "budget": [
+            "unit": study.budget.unit, "total": study.budget.amount.description,
+            "spent": ledger.spent.description, "remaining": ledger.remaining.description,
+            "epsilon_spent": eps ?? 0, "delta": 1e-6,
+          ],
+        ]))
+    } else {
+      print(
+        "budget (every site's ledger): spent ρ = \(ledger.spent) of \(study.budget.amount), "
+          + "remaining \(ledger.remaining)"
+          + (eps.map { String(format: "; as (ε, δ): ε ≤ %.3f at δ = 1e-6", $0) } ?? ""))
+      print("files: keys, study.json, site*.csv, query-*.json and ledger/ are in \(base.path)")
+      print(
+        "rerun one site by hand: mpc run --study \(studyURL.path) --party 0 --key \(base.path)/site0.key --data \(base.path)/site0.csv --query \(base.path)/query-count.json  (on all sites at once)"
+      )
+    }
+  }
+}
+
+/// The demo's four queries.
+enum DemoQueries {
+  static let order = ["histogram", "count", "sum", "mean"]
+  static var all: [String: [String: Any]] {
+    [
+      "histogram": [
+        "id": "diagnoses", "kind": "histogram", "column": "diagnosis",
+        "categories": ["J09", "I21", "E11", "C50", "F32", "S72"], "outside": "other",
+        "mechanism": "gaussian", "rho": "1/10",
+      ],
+      "count": [
+        "id": "women", "kind": "count", "where": ["column": "sex", "equals": "F"],
+        "mechanism": "gaussian", "rho": "1/20",
+      ],
+      "sum": [
+        "id": "bed-days", "kind": "sum", "column": "length_of_stay", "bounds": [0, 30],
+        "mechanism": "gaussian", "rho": "1/10",
+      ],
+      "mean": [
+        "id": "mean-age", "kind": "mean", "column": "age", "bounds": [0, 100],
+        "mechanism": "gaussian", "rho": "1/10",
+      ],
+    ]
+  }
+
+  static let titles = [
+    "histogram": "Patients per diagnosis (histogram, ρ = 1/10)",
+    "count": "Women treated (count where sex = F, ρ = 1/20)",
+    "sum": "Bed-days, stays clipped to [0, 30] (sum, ρ = 1/10)",
+    "mean": "Mean age, clipped to [0, 100] (mean, ρ = 1/10 split half/half)",
+  ]
+
+  static func render(name: String, result: [String: Any], truth: [BigInt], manifest: QueryManifest)
+    -> String
+  {
+    var lines = [titles[name] ?? name]
+    lines.append(
+      "  " + "".padding(toLength: 12, withPad: " ", startingAt: 0)
+        + "    DP value        true    95% interval")
+    var index = 0
+    for component in result["components"] as? [[String: Any]] ?? [] {
+      for v in component["values"] as? [[String: Any]] ?? [] {
+        let label = (v["label"] as? String ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)
+        let value = v["value"] as? String ?? "?"
+        let t = index < truth.count ? truth[index].description : "?"
+        lines.append(
+          "  \(label)  \(pad(value, 10))  \(pad(t, 10))    [\(v["lower"] as? String ?? "?"), \(v["upper"] as? String ?? "?")]"
+        )
+        index += 1
+      }
+    }
+    if let mean = result["mean"] as? [String: Any], truth.count == 2, truth[1] > 0 {
+      let trueMean = Double(truth[0]) / Double(truth[1])
+      let dp = (mean["value"] as? Double).map { String(format: "%.2f", $0) } ?? "none"
+      let lo = (mean["lower"] as? Double).map { String(format: "%.2f", $0) } ?? "?"
+      let hi = (mean["upper"] as? Double).map { String(format: "%.2f", $0) } ?? "?"
+      lines.append(
+        "  \("mean".padding(toLength: 12, withPad: " ", startingAt: 0))  \(pad(dp, 10))  \(pad(String(format: "%.2f", trueMean), 10))    [\(lo), \(hi)]"
+      )
+    }
+    if let budget = result["budget"] as? [String: Any] {
+      lines.append(
+        "  charged ρ = \((result["cost"] as? [String: Any])?["amount"] as? String ?? "?"); remaining \(budget["remaining"] as? String ?? "?") of \(budget["total"] as? String ?? "?")"
+      )
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  static func pad(_ s: String, _ width: Int) -> String {
+    String(repeating: " ", count: max(0, width - s.count)) + s
+  }
+}
+
+/// Free TCP ports on 127.0.0.1 (bound to port 0, read back, released).
+enum FreePorts {
+  static func pick(_ count: Int) throws -> [Int] {
+    var fds: [Int32] = []
+    defer { fds.forEach { close($0) } }
+    var ports: [Int] = []
+    for _ in 0..<count {
+      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      guard fd >= 0 else {
+        throw CommandFailure(description: "cannot open a socket to pick a port")
+      }
+      fds.append(fd)
+      var addr = sockaddr_in()
+      addr.sin_family = sa_family_t(AF_INET)
+      addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+      addr.sin_port = 0
+      var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+      let ok = withUnsafeMutablePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
+        }
+      }
+      guard ok else { throw CommandFailure(description: "cannot bind a loopback port") }
+      ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+    }
+    return ports
+  }
+}
+
+/// Starts one `mpc run` process per party and collects their JSON output.
+enum PartyProcesses {
+  /// This executable.
+  static var selfURL: URL {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+  }
+
+  static func run(parties: Int, study: URL, query: URL, dir: URL, timeoutSeconds: Int) throws
+    -> [String]
+  {
+    var processes: [(Process, Pipe, Pipe)] = []
+    for i in 0..<parties {
+      let p = Process()
+      p.executableURL = selfURL
+      p.arguments = [
+        "run", "--study", study.path, "--party", "\(i)",
+        "--key", dir.appendingPathComponent("site\(i).key").path,
+        "--data", dir.appendingPathComponent("site\(i).csv").path,
+        "--query", query.path, "--json", "--timeout", "\(timeoutSeconds)",
+      ]
+      let out = Pipe()
+      let err = Pipe()
+      p.standardOutput = out
+      p.standardError = err
+      p.standardInput = FileHandle.nullDevice
+      try p.run()
+      processes.append((p, out, err))
+    }
+    var outputs: [String] = []
+    var failures: [String] = []
+    for (i, (p, out, err)) in processes.enumerated() {
+      let data = out.fileHandleForReading.readDataToEndOfFile()
+      let errData = err.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      if p.terminationStatus != 0 {
+        failures.append(
+          "site \(i) exited with \(p.terminationStatus): \(String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
+        )
+      }
+      outputs.append(String(decoding: data, as: UTF8.self))
+    }
+    guard failures.isEmpty else {
+      throw CommandFailure(description: failures.joined(separator: "\n"))
+    }
+    return outputs
+  }
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import MPCCrypto
+import MPCNetwork
+import MPCProtocol
+
+/// `mpc run`: one party of one query.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run one query as one party of a study, against the other sites.",
+    discussion: """
+      Every site runs the same command at about the same time, each with its own --party,
+      --key and --data, and the same study and query files. The parties check that they hold
+      identical study and query files and ledgers, charge the budget durably, exchange masked
+      uploads over encrypted links and open only the noised result.
+
+      Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the
+      data; the message names which); 64 bad flags or unreadable input files.
+
+      Examples:
+        mpc run --study study.json --party 0 --key site0.key --data site0.csv --query count.json
+        mpc run --study study.json --party 1 --key site1.key --data site1.csv \\
+          --query-inline '{"id": "q7", "kind": "histogram", "column": "ward", \\
+                           "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json
+      """)
+
+  @Option(name: .long, help: "The study file (identical at every site).")
+  var study: String
+
+  @Option(name: .long, help: "This site's party id in the study.")
+  var party: Int
+
+  @Option(name: .long, help: "This site's private key file (from mpc keygen).")
+  var key: String
+
+  @Option(
+    name: .long, help: "This site's data: CSV with a header, or a vector file for vector-sum.")
+  var data: String
+
+  @Option(
+    name: .long,
+    help: "Vector-sum input format: text (one integer per line) or int64 (little-endian binary).")
+  var vectorFormat: String = "text"
+
+  @Option(name: .long, help: "The query file.")
+  var query: String?
+
+  @Option(name: .long, help: "The query as inline JSON (instead of --query).")
+  var queryInline: String?
+
+  @Option(name: .long, help: "Seconds to wait for any peer at any step.")
+  var timeout: Int = 60
+
+  @Option(name: .long, help: "Seconds to keep dialing peers that are not up yet.")
+  var connectTimeout: Int = 60
+
+  @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
+  var force = false
+
+  @Flag(name: .long, help: "Print JSON instead of the table.")
+  var json = false
+
+  func validate() throws {
+    guard (query == nil) != (queryInline == nil) else {
+      throw ValidationError("give exactly one of --query FILE or --query-inline JSON")
+    }
+    guard timeout > 0, connectTimeout > 0 else {
+      throw ValidationError("timeouts must be positive")
+    }
+    guard
+      VectorFormat(rawValue: vectorFormat == "int64" ? "int64-le" : vectorFormat) != nil
+        || vectorFormat == "int64"
+    else {
+      throw ValidationError("--vector-format must be text or int64")
+    }
+  }
+}
+
+extension RunCommand {
+  func run() async throws {
+    // Inputs first: a bad file is a usage error (64) before any network activity.
+    let studyURL = URL(fileURLWithPath: study)
+    let manifest: StudyManifest
+    let queryManifest: QueryManifest
+    let identity: X25519.KeyPair
+    let input: LocalVector
+    let ledger: BudgetLedger
+    do {
+      manifest = try StudyManifest.load(contentsOf: studyURL)
+      guard (0..<manifest.partyCount).contains(party) else {
+        throw CommandFailure(
+          description: "--party \(party): the study has parties 0…\(manifest.partyCount - 1)")
+      }
+      if let query {
+        queryManifest = try QueryManifest.load(contentsOf: URL(fileURLWithPath: query))
+      } else {
+        queryManifest = try QueryManifest.decode(
+          Data((queryInline ?? "").utf8), file: "--query-inline")
+      }
+      identity = try KeyFile.load(URL(fileURLWithPath: key))
+      guard identity.publicKey == manifest.parties[party].publicKey else {
+        throw CommandFailure(
+          description:
+            "\(key) is not the key pinned for party \(party) (\(manifest.parties[party].name)) "
+            + "in \(study): its public key is \(Hex.encode(identity.publicKey)), the study pins "
+            + "\(Hex.encode(manifest.parties[party].publicKey))")
+      }
+      let dataURL = URL(fileURLWithPath: data)
+      if case .vectorSum = queryManifest.kind {
+        let format: VectorFormat = vectorFormat == "int64" ? .int64LittleEndian : .text
+        input = try LocalData.loadVector(query: queryManifest, from: dataURL, format: format)
+      } else {
+        input = try LocalData.load(query: queryManifest, csv: dataURL)
+      }
+      ledger = try BudgetLedger.open(
+        directory: manifest.ledgerDirectory(relativeTo: studyURL), partyId: party, study: manifest)
+    } catch {
+      Console.error("error: \(error)")
+      throw ExitCode(64)
+    }
+    if input.badRowCount > 0 && !json {
+      Console.error(
+        "note: \(input.badRowCount) unparseable row(s) in \(data) skipped (allowed: \(queryManifest.maxBadRows)), "
+          + "first at line(s) \(input.badRows.prefix(5).map { String($0.line) }.joined(separator: ", "))"
+      )
+    }
+    do {
+      let progress = Progress(enabled: Console.stderrIsTerminal && !json)
+      progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
+      let options = NetworkOptions(
+        connectDeadline: .seconds(connectTimeout), softwareVersion: MPCVersion.description)
+      let transport = try await NetworkTransport.connect(
+        study: manifest, partyID: party, identity: identity, options: options)
+      progress.say("connected; running \(queryManifest.id)…")
+      let setup = PartySetup(
+        study: manifest, query: queryManifest, input: input, ledger: ledger,
+        timeout: .seconds(timeout), force: force)
+      var noise = ChaCha20PRG.freshlyKeyed()
+      var session = SystemRandom()
+      let result: QueryResult
+      do {
+        result = try await QueryRunner.run(
+          setup, transport: transport, noise: &noise, session: &session)
+      } catch {
+        await transport.close()
+        throw error
+      }
+      await transport.close()
+      progress.done()
+      if json {
+        print(
+          try Console.json(
+            object: ResultFormatter.jsonObject(result, query: queryManifest, study: manifest)))
+      } else {
+        print(ResultFormatter.text(result, query: queryManifest, study: manifest))
+      }
+    } catch let error as ExitCode {
+      throw error
+    } catch {
+      throw CommandFailure.report(error)
+    }
+  }
+}
+
+/// A one-line progress indicator on a terminal (standard error), silent otherwise.
+struct Progress {
+  let enabled: Bool
+  func say(_ text: String) {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+  }
+  func done() {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+}
