@@ -55,8 +55,17 @@ var package = Package(
     .target(
       name: "MPCNetwork", dependencies: ["MPCCrypto", "MPCProtocol"], swiftSettings: settings),
     .target(
+      name: "MPCVectors",
+      dependencies: [
+        "MPCBigInt", "MPCCrypto", "MPCField", "MPCSharing", "MPCPrivacy", "MPCProtocol",
+        "MPCNetwork",
+      ],
+      swiftSettings: settings),
+    .target(
       name: "MPCCommands",
-      dependencies: ["MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", argumentParser],
+      dependencies: [
+        "MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", "MPCVectors", argumentParser,
+      ],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
 
@@ -84,6 +93,9 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCProtocolTests", dependencies: ["MPCProtocol", "MPCPrivacy", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCVectorsTests", dependencies: ["MPCVectors", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
