@@ -188,6 +188,23 @@ struct TranscriptsFamily: VectorFamily {
       return .object(["i": .integer(i), "j": .integer(j), "mask": .hex(r.encoded())])
     }
     let opened = total.signedValues
+    let components: [VectorValue] = runPlan.components.map { nc in
+      var object: [String: VectorValue] = [
+        "name": .string(nc.component.name), "offset": .integer(nc.component.offset),
+        "dimension": .integer(nc.component.dimension),
+      ]
+      switch nc.noise.perParty {
+      case .gaussian(let sigmaSquared):
+        let method = (nc.sampler as? DiscreteGaussianSampler)?.method.rawValue ?? "?"
+        object["law"] = .string("gaussian-\(method)")
+        object["sigma_squared"] = .rational(sigmaSquared)
+      case .polya(let scale, let shares):
+        object["law"] = "polya"
+        object["scale"] = .rational(scale)
+        object["shares"] = .integer(shares)
+      }
+      return .object(object)
+    }
 
     // End to end: the same run through QueryRunner.
     let results = try await Self.run(setup)
@@ -213,6 +230,7 @@ struct TranscriptsFamily: VectorFamily {
     return .object([
       "ledger_head": .hex(head), "manifest_hash": .hex(manifestHash),
       "session_id": .hex(sessionID), "modulus": .decimal(f.modulus), "dimension": .integer(m),
+      "components": .array(components),
       "parties": .array(parties), "masks": .array(masks), "opened": decimals(opened),
       "released": .array(released), "cost": costValue(runPlan.plan.cost),
     ])
