@@ -89,25 +89,25 @@ struct NoiseFamily: VectorFamily {
     case .geometric:
       return ["1", "1/2", "3/2", "1/10", "2/3", "5"].map { c("rate \($0)", ["rate": .string($0)]) }
     case .laplace:
-      return [c("scale 3/2 (noise.md §10)", ["scale": "3/2"], pinned: true)]
+      return [c("scale 3/2 (noise.md §9)", ["scale": "3/2"], pinned: true)]
         + ["3/2", "1", "10", "1/3", "7/2", "100"].map { c("scale \($0)", ["scale": .string($0)]) }
     case .gaussianExact:
-      return [c("σ² = 9/4 (noise.md §10)", ["sigma_squared": "9/4"], pinned: true)]
+      return [c("σ² = 9/4 (noise.md §9)", ["sigma_squared": "9/4"], pinned: true)]
         + ["9/4", "1", "1/4", "10", "2/3", "10000"].map {
           c("σ² = \($0)", ["sigma_squared": .string($0)])
         }
     case .gaussianTable:
-      return [c("σ² = 9/4 (noise.md §10)", ["sigma_squared": "9/4"], pinned: true)]
+      return [c("σ² = 9/4 (noise.md §9)", ["sigma_squared": "9/4"], pinned: true)]
         + ["9/4", "1", "1/4", "10", "2/3", "10000"].map {
           c("σ² = \($0)", ["sigma_squared": .string($0)])
         }
     case .nb:
-      return [c("r = 1/2, a = 1 (noise.md §10)", ["shape": "1/2", "rate": "1"], pinned: true)]
+      return [c("r = 1/2, a = 1 (noise.md §9)", ["shape": "1/2", "rate": "1"], pinned: true)]
         + [("1/2", "1"), ("1/3", "1/10"), ("1", "1/2"), ("2/5", "3/2"), ("1/5", "1/100")].map {
           c("r = \($0.0), a = \($0.1)", ["shape": .string($0.0), "rate": .string($0.1)])
         }
     case .polya:
-      return [c("scale 10, k = 3 (noise.md §10)", ["scale": "10", "shares": 3], pinned: true)]
+      return [c("scale 10, k = 3 (noise.md §9)", ["scale": "10", "shares": 3], pinned: true)]
         + [("10", 3), ("3/2", 2), ("1", 1), ("7/2", 5), ("100", 4)].map {
           c("scale \($0.0), k = \($0.1)", ["scale": .string($0.0), "shares": .integer($0.1)])
         }
