@@ -4,6 +4,7 @@ import MPCVectors
 
 /// `mpc verify-vectors [DIR]`: replays every known-answer vector file.
 public struct VerifyVectorsCommand: AsyncParsableCommand {
+  /// Name, help and discussion.
   public static let configuration = CommandConfiguration(
     commandName: "verify-vectors",
     abstract: "Replay the known-answer vectors (vectors/*.json) against this build.",
@@ -31,6 +32,7 @@ public struct VerifyVectorsCommand: AsyncParsableCommand {
 
 /// `mpc vectors generate [DIR]` (hidden): rewrites the vector files from the generator.
 public struct VectorsCommand: AsyncParsableCommand {
+  /// Name and (hidden) subcommands.
   public static let configuration = CommandConfiguration(
     commandName: "vectors",
     abstract: "Maintain the known-answer vectors.",
@@ -44,6 +46,7 @@ public struct VectorsCommand: AsyncParsableCommand {
 
 /// `mpc vectors generate [DIR]`: writes every family's file; review the diff before committing.
 public struct GenerateVectorsCommand: AsyncParsableCommand {
+  /// Name and help.
   public static let configuration = CommandConfiguration(
     commandName: "generate",
     abstract: "Regenerate every vector file (for a new spec version; review the diff)."

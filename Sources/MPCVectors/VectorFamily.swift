@@ -18,6 +18,7 @@ public enum VectorError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A case that failed while being recomputed.
   case caseFailed(file: String, caseName: String, problem: String)
 
+  /// A one-line message naming the file and case.
   public var description: String {
     switch self {
     case .missingFile(let family, let directory):

@@ -17,6 +17,7 @@ public struct CountingRandom: RandomSource {
     try self.init(seed: try input["seed"].bytes(), stream: UInt64(try input["stream"].int()))
   }
 
+  /// The next bytes of the stream, counted.
   public mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
     base.fill(buffer)
     consumed += buffer.count
@@ -38,6 +39,7 @@ public struct FixedBytesSource: RandomSource {
     self.bytes = bytes
   }
 
+  /// The next given bytes (zeros past the end, which sets ``overrun``).
   public mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
     for i in 0..<buffer.count {
       if position < bytes.count {
