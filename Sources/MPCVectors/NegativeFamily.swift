@@ -122,7 +122,7 @@ struct NegativeFamily: VectorFamily {
         "missing party 2: the others time out naming it",
         TranscriptsFamily.transcript(
           "", n: 3, budget: ["epsilon": "2"], query: VectorManifests.sumQuery, chunk: 1, tag: 9
-        ).input.merging(["kind": "missing-party", "absent": 2, "timeout_ms": 300])
+        ).input.merging(["kind": "missing-party", "absent": 2, "timeout_ms": 1000])
       ),
       malformed("bad magic", "4d51" + hello.dropFirst(4)),
       malformed("unsupported frame version", "4d5002" + hello.dropFirst(6)),
