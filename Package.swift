@@ -63,10 +63,17 @@ var package = Package(
       ],
       swiftSettings: settings),
     .target(
+      name: "MPCVectors",
+      dependencies: [
+        "MPCBigInt", "MPCCrypto", "MPCField", "MPCSharing", "MPCPrivacy", "MPCProtocol",
+        "MPCNetwork",
+      ],
+      swiftSettings: settings),
+    .target(
       name: "MPCCommands",
       dependencies: [
         "MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", "MPCProtocol", "MPCNetwork",
-        argumentParser,
+        "MPCVectors", argumentParser,
       ],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
@@ -101,6 +108,9 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCProtocolTests", dependencies: ["MPCProtocol", "MPCPrivacy", "_MPCTestSupport"],
+      swiftSettings: settings),
+    .testTarget(
+      name: "MPCVectorsTests", dependencies: ["MPCVectors", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],

@@ -10,5 +10,7 @@ extension MPCCommand {
     BudgetCommand.self,
     DoctorCommand.self,
     PrivacyCommand.self,
+    VerifyVectorsCommand.self,
+    VectorsCommand.self,
   ]
 }

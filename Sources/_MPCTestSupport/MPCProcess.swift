@@ -31,16 +31,31 @@ package enum MPCProcess {
 
   /// Starts one `mpc` per argument list at once, then waits for all (the parties of a study
   /// must run concurrently; blocking tasks on the cooperative pool would serialise them).
-  package static func runAll(_ argumentLists: [[String]]) throws -> [Result] {
-    let started = try argumentLists.map { try start($0, environment: [:], currentDirectory: nil) }
-    return started.map { finish($0) }
+  package static func runAll(_ argumentLists: [[String]]) async throws -> [Result] {
+    try await offPool {
+      let started = try argumentLists.map { try start($0, environment: [:], currentDirectory: nil) }
+      return started.map { finish($0) }
+    }
+  }
+
+  /// Runs blocking work on a Dispatch thread, so waiting for a child process never occupies
+  /// one of Swift concurrency's few cooperative threads (that would starve other tests' async
+  /// network code into timeouts on a 2-core machine).
+  static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+      DispatchQueue.global().async {
+        continuation.resume(with: Swift.Result { try work() })
+      }
+    }
   }
 
   /// Runs `mpc` with `arguments` and waits for it (stdin is empty).
   package static func run(
     _ arguments: [String], environment: [String: String] = [:], currentDirectory: URL? = nil
-  ) throws -> Result {
-    finish(try start(arguments, environment: environment, currentDirectory: currentDirectory))
+  ) async throws -> Result {
+    try await offPool {
+      finish(try start(arguments, environment: environment, currentDirectory: currentDirectory))
+    }
   }
 
   struct Started {

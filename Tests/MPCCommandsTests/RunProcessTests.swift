@@ -2,10 +2,6 @@ import Foundation
 import Testing
 import _MPCTestSupport
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The operator's path with the real binary: keygen, study init, three `mpc run` processes
 /// over loopback, budget; and `mpc demo`.
 @Suite(.serialized) struct RunProcessTests {
@@ -16,42 +12,21 @@ import _MPCTestSupport
     return dir
   }
 
-  /// Free loopback ports (bound to 0, read back, released).
-  func freePorts(_ n: Int) throws -> [Int] {
-    var sockets: [Int32] = []
-    defer { sockets.forEach { close($0) } }
-    return try (0..<n).map { _ in
-      let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-      sockets.append(fd)
-      var addr = sockaddr_in()
-      addr.sin_family = sa_family_t(AF_INET)
-      addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-      var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-      let ok = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0
-        }
-      }
-      guard ok else { throw CocoaError(.fileWriteUnknown) }
-      return Int(UInt16(bigEndian: addr.sin_port))
-    }
-  }
-
   @Test func threeSitesRunAHistogramOverLoopback() async throws {
     let dir = try tempDir()
     var keys: [String] = []
     for i in 0..<3 {
-      let r = try MPCProcess.run([
+      let r = try await MPCProcess.run([
         "keygen", "--out", dir.appendingPathComponent("s\(i).key").path, "--json",
       ])
       let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: String]
       keys.append(try #require(object?["public_key"]))
     }
-    let ports = try freePorts(3)
+    let ports = LoopbackPorts.reserve(3)
     let study = dir.appendingPathComponent("study.json").path
     var initArgs = ["study", "init", "--id", "loopback", "--rho", "1", "--out", study]
     for i in 0..<3 { initArgs += ["--party", "Site \(i),127.0.0.1:\(ports[i]),\(keys[i])"] }
-    #expect(try MPCProcess.run(initArgs).status == 0)
+    #expect(try await MPCProcess.run(initArgs).status == 0)
     let wards = ["icu", "er", "gp"]
     for i in 0..<3 {
       var csv = "ward,age\n"
@@ -60,7 +35,7 @@ import _MPCTestSupport
     }
     let query =
       #"{"id": "wards", "kind": "histogram", "column": "ward", "categories": ["icu", "er", "gp"], "outside": "other", "rho": "1/10"}"#
-    let results = try MPCProcess.runAll(
+    let results = try await MPCProcess.runAll(
       (0..<3).map { i in
         [
           "run", "--study", study, "--party", "\(i)", "--key",
@@ -86,16 +61,16 @@ import _MPCTestSupport
     for (bin, truth) in zip(opened[0].prefix(3), [11, 11, 11]) {
       #expect(abs((Int(bin) ?? 1000) - truth) < 40)
     }
-    let budget = try MPCProcess.run(["budget", "--study", study, "--party", "2"])
+    let budget = try await MPCProcess.run(["budget", "--study", study, "--party", "2"])
     #expect(budget.stdout.contains("charge") && budget.stdout.contains("wards"))
   }
 
-  @Test func wrongKeyIsAUsageErrorNamingTheParty() throws {
+  @Test func wrongKeyIsAUsageErrorNamingTheParty() async throws {
     let dir = try tempDir()
-    let r0 = try MPCProcess.run([
+    let r0 = try await MPCProcess.run([
       "keygen", "--out", dir.appendingPathComponent("a.key").path, "--json",
     ])
-    let r1 = try MPCProcess.run([
+    let r1 = try await MPCProcess.run([
       "keygen", "--out", dir.appendingPathComponent("b.key").path, "--json",
     ])
     let k0 =
@@ -105,12 +80,12 @@ import _MPCTestSupport
       (try JSONSerialization.jsonObject(with: Data(r1.stdout.utf8)) as? [String: String])?[
         "public_key"] ?? ""
     let study = dir.appendingPathComponent("study.json").path
-    _ = try MPCProcess.run([
+    _ = try await MPCProcess.run([
       "study", "init", "--id", "k", "--rho", "1", "--out", study,
       "--party", "A,127.0.0.1:1,\(k0)", "--party", "B,127.0.0.1:2,\(k1)",
     ])
     try "x\n1\n".write(to: dir.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
-    let r = try MPCProcess.run([
+    let r = try await MPCProcess.run([
       "run", "--study", study, "--party", "0", "--key", dir.appendingPathComponent("b.key").path,
       "--data", dir.appendingPathComponent("d.csv").path, "--query-inline",
       #"{"id":"q","kind":"count","rho":"1/10"}"#,
@@ -119,9 +94,9 @@ import _MPCTestSupport
     #expect(r.stderr.contains("not the key pinned for party 0"))
   }
 
-  @Test func demoRunsTheWholeTour() throws {
+  @Test func demoRunsTheWholeTour() async throws {
     let dir = try tempDir()
-    let r = try MPCProcess.run(["demo", "--parties", "3", "--dir", dir.path, "--json"])
+    let r = try await MPCProcess.run(["demo", "--parties", "3", "--dir", dir.path, "--json"])
     #expect(r.status == 0, "\(r.stderr)")
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -129,7 +104,7 @@ import _MPCTestSupport
     #expect(queries.map { $0["kind"] as? String } == ["histogram", "count", "sum", "mean"])
     let budget = try #require(object["budget"] as? [String: Any])
     #expect(budget["spent"] as? String == "7/20")
-    let text = try MPCProcess.run([
+    let text = try await MPCProcess.run([
       "demo", "--parties", "2", "--dir", try tempDir().path, "--query", "count",
     ])
     #expect(text.status == 0, "\(text.stderr)")

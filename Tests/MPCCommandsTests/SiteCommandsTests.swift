@@ -11,37 +11,42 @@ import _MPCTestSupport
     return dir
   }
 
-  func keygen(_ dir: URL, _ name: String) throws -> String {
-    let r = try MPCProcess.run(["keygen", "--out", dir.appendingPathComponent(name).path, "--json"])
+  func keygen(_ dir: URL, _ name: String) async throws -> String {
+    let r = try await MPCProcess.run([
+      "keygen", "--out", dir.appendingPathComponent(name).path, "--json",
+    ])
     #expect(r.status == 0, "\(r.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: String]
     return try #require(object?["public_key"])
   }
 
-  @Test func keygenWritesAPrivateFileAndRefusesToOverwrite() throws {
+  @Test func keygenWritesAPrivateFileAndRefusesToOverwrite() async throws {
     let dir = try tempDir()
-    let key = try keygen(dir, "a.key")
+    let key = try await keygen(dir, "a.key")
     #expect(key.count == 64)
     let path = dir.appendingPathComponent("a.key").path
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
     let contents = try String(contentsOfFile: path, encoding: .utf8)
     #expect(contents.contains("private_key: ") && !contents.contains(key))
-    let again = try MPCProcess.run(["keygen", "--out", path])
+    let again = try await MPCProcess.run(["keygen", "--out", path])
     #expect(again.status == 1)
     #expect(again.stderr.contains("already exists"))
     #expect(try String(contentsOfFile: path, encoding: .utf8) == contents)
-    let text = try MPCProcess.run(["keygen", "--out", dir.appendingPathComponent("b.key").path])
+    let text = try await MPCProcess.run([
+      "keygen", "--out", dir.appendingPathComponent("b.key").path,
+    ])
     #expect(text.stdout.contains("public key"))
   }
 
-  @Test func studyInitWritesAValidStudyAndBudgetReadsIt() throws {
+  @Test func studyInitWritesAValidStudyAndBudgetReadsIt() async throws {
     let dir = try tempDir()
-    let keys = try (0..<3).map { try keygen(dir, "s\($0).key") }
+    var keys: [String] = []
+    for i in 0..<3 { keys.append(try await keygen(dir, "s\(i).key")) }
     let study = dir.appendingPathComponent("study.json").path
     var args = ["study", "init", "--id", "flu-2026", "--rho", "1/2", "--out", study]
     for i in 0..<3 { args += ["--party", "Site \(i),127.0.0.1:\(7500 + i),\(keys[i])"] }
-    let r = try MPCProcess.run(args)
+    let r = try await MPCProcess.run(args)
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("3 parties, t = 1, k = 2"))
     let object =
@@ -49,16 +54,16 @@ import _MPCTestSupport
       as? [String: Any]
     #expect((object?["parties"] as? [Any])?.count == 3)
     // Refuses to overwrite without --force.
-    #expect(try MPCProcess.run(args).status == 1)
-    #expect(try MPCProcess.run(args + ["--force"]).status == 0)
+    #expect(try await MPCProcess.run(args).status == 1)
+    #expect(try await MPCProcess.run(args + ["--force"]).status == 0)
 
-    let budget = try MPCProcess.run(["budget", "--study", study, "--party", "1", "--json"])
+    let budget = try await MPCProcess.run(["budget", "--study", study, "--party", "1", "--json"])
     #expect(budget.status == 0, "\(budget.stderr)")
     let b = try JSONSerialization.jsonObject(with: Data(budget.stdout.utf8)) as? [String: Any]
     #expect(b?["spent"] as? String == "0")
     #expect(b?["remaining"] as? String == "1/2")
     #expect((b?["entries"] as? [Any])?.isEmpty == true)
-    let human = try MPCProcess.run(["budget", "--study", study, "--party", "1"])
+    let human = try await MPCProcess.run(["budget", "--study", study, "--party", "1"])
     #expect(human.stdout.contains("remaining  rho = 1/2 of 1/2"))
   }
 
@@ -67,9 +72,10 @@ import _MPCTestSupport
     (["--colluders", "3"], "colluders"),
     (["--field", "100"], "field"),
   ])
-  func studyInitErrorsNameTheField(extra: [String], field: String) throws {
+  func studyInitErrorsNameTheField(extra: [String], field: String) async throws {
     let dir = try tempDir()
-    let keys = try (0..<3).map { try keygen(dir, "s\($0).key") }
+    var keys: [String] = []
+    for i in 0..<3 { keys.append(try await keygen(dir, "s\(i).key")) }
     var args = [
       "study", "init", "--id", "s", "--epsilon", "1", "--out",
       dir.appendingPathComponent("x.json").path,
@@ -81,17 +87,18 @@ import _MPCTestSupport
       for i in 0..<3 { args += ["--party", "S\(i),127.0.0.1:\(7600 + i),\(keys[i])"] }
       args += extra
     }
-    let r = try MPCProcess.run(args)
+    let r = try await MPCProcess.run(args)
     #expect(r.status == 1)
     #expect(r.stderr.contains(field), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.json").path))
   }
 
-  @Test func usageErrorsExit64() throws {
+  @Test func usageErrorsExit64() async throws {
     #expect(
-      try MPCProcess.run(["study", "init", "--id", "x", "--out", "/tmp/x.json"]).status == 64)
+      try await MPCProcess.run(["study", "init", "--id", "x", "--out", "/tmp/x.json"]).status == 64)
     #expect(
-      try MPCProcess.run(["budget", "--study", "/nonexistent/study.json", "--party", "0"]).status
+      try await MPCProcess.run(["budget", "--study", "/nonexistent/study.json", "--party", "0"])
+        .status
         == 1)
   }
 }

@@ -50,7 +50,7 @@ import _MPCTestSupport
     let changed = try NetStudy(label: "doctor-diff", budget: ["rho": "11"], ports: ports).study
     let all = try await Self.doctors(
       s, parties: [0, 1], versions: ["1.0", "1.1", "1.0"],
-      studies: [s.study, s.study, changed], deadline: .seconds(1))
+      studies: [s.study, s.study, changed], deadline: .seconds(6))
     let zero = try #require(all[0])
     #expect(zero.map(\.outcome) == [.versionDiffers, .unreachable])
     #expect(zero[0].detail.contains("1.1") && zero[0].fix != nil)
@@ -60,7 +60,7 @@ import _MPCTestSupport
 
     let again = try await Self.doctors(
       s, parties: [0, 2], versions: ["1.0", "1.0", "1.0"],
-      studies: [s.study, s.study, changed], deadline: .seconds(1))
+      studies: [s.study, s.study, changed], deadline: .seconds(6))
     #expect(try #require(again[0]).map(\.outcome) == [.unreachable, .studyDiffers])
     #expect(try #require(again[2]).map(\.outcome) == [.studyDiffers, .unreachable])
   }
@@ -70,14 +70,14 @@ import _MPCTestSupport
   @Test func doctorAgainstARun() async throws {
     let s = try NetStudy(n: 2, label: "doctor-run")
     var runOptions = NetStudy.fastOptions
-    runOptions.connectDeadline = .seconds(2)
+    runOptions.connectDeadline = .seconds(10)
     let chosen = runOptions
     async let run: Void = {
       _ = try await NetworkTransport.connect(
         study: s.study, partyID: 1, identity: s.keys[1], options: chosen)
     }()
     var options = NetStudy.fastOptions
-    options.connectDeadline = .seconds(1)
+    options.connectDeadline = .seconds(6)
     let statuses = try await NetworkDoctor.check(
       study: s.study, partyID: 0, identity: s.keys[0], options: options)
     #expect(statuses.count == 1)
@@ -100,7 +100,7 @@ import _MPCTestSupport
     let old = try NetStudy(n: 2, label: "doctor-key", pinned: [1: stale.publicKey], ports: ports)
     let all = try await Self.doctors(
       old, parties: [0, 1], versions: ["1", "1"], studies: [old.study, fresh.study],
-      deadline: .seconds(1))
+      deadline: .seconds(6))
     let zero = try #require(all[0])
     #expect(zero[0].outcome == .keyMismatch)
     #expect(zero[0].fix?.contains("parties[1].public_key") == true)

@@ -245,7 +245,7 @@ enum DemoQueries {
 enum FreePorts {
   static func pick(_ count: Int) throws -> [Int] {
     var fds: [Int32] = []
-    defer { fds.forEach { close($0) } }
+    defer { for fd in fds { close(fd) } }
     var ports: [Int] = []
     for _ in 0..<count {
       let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
