@@ -68,10 +68,7 @@ struct RunCommand: AsyncParsableCommand {
     guard timeout > 0, connectTimeout > 0 else {
       throw ValidationError("timeouts must be positive")
     }
-    guard
-      VectorFormat(rawValue: vectorFormat == "int64" ? "int64-le" : vectorFormat) != nil
-        || vectorFormat == "int64"
-    else {
+    guard ["text", "int64"].contains(vectorFormat) else {
       throw ValidationError("--vector-format must be text or int64")
     }
   }
