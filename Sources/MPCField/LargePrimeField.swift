@@ -87,6 +87,15 @@ public struct LargePrimeField: PrimeField, Hashable {
   private func addElement(
     _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafePointer<UInt64>, _ p: UnsafePointer<UInt64>
   ) {
+    let carry = addInPlace(x, y)
+    if carry || !isBelow(x, p) {
+      _ = subtractInPlace(x, p)
+    }
+  }
+
+  /// x ← x + y mod 2^(64L); returns the carry out.
+  @inline(__always)
+  private func addInPlace(_ x: UnsafeMutablePointer<UInt64>, _ y: UnsafePointer<UInt64>) -> Bool {
     var carry: UInt64 = 0
     for k in 0..<limbCount {
       let (s, c1) = x[k].addingReportingOverflow(y[k])
@@ -94,9 +103,7 @@ public struct LargePrimeField: PrimeField, Hashable {
       x[k] = t
       carry = (c1 || c2) ? 1 : 0
     }
-    if carry == 1 || !isBelow(x, p) {
-      subtractInPlace(x, p)
-    }
+    return carry == 1
   }
 
   /// Whether x < p (limbs compared from the top).
@@ -110,16 +117,27 @@ public struct LargePrimeField: PrimeField, Hashable {
     return false
   }
 
-  /// x ← x − y with the final borrow dropped (wraps mod 2^(64L)).
+  /// out ← a − b mod 2^(64L) (`out` may alias `a` or `b`); returns the borrow out.
   @inline(__always)
-  private func subtractInPlace(_ x: UnsafeMutablePointer<UInt64>, _ y: UnsafePointer<UInt64>) {
+  private func difference(
+    _ out: UnsafeMutablePointer<UInt64>, _ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>
+  ) -> Bool {
     var borrow: UInt64 = 0
     for k in 0..<limbCount {
-      let (d, b1) = x[k].subtractingReportingOverflow(y[k])
+      let (d, b1) = a[k].subtractingReportingOverflow(b[k])
       let (e, b2) = d.subtractingReportingOverflow(borrow)
-      x[k] = e
+      out[k] = e
       borrow = (b1 || b2) ? 1 : 0
     }
+    return borrow == 1
+  }
+
+  /// x ← x − y mod 2^(64L); returns the borrow out.
+  @inline(__always)
+  private func subtractInPlace(_ x: UnsafeMutablePointer<UInt64>, _ y: UnsafePointer<UInt64>)
+    -> Bool
+  {
+    difference(x, x, y)
   }
 
   // MARK: - Subtract, negate
@@ -130,23 +148,9 @@ public struct LargePrimeField: PrimeField, Hashable {
       var i = 0
       while i < a.count {
         let x = a.baseAddress! + i
-        let y = b.baseAddress! + i
-        var borrow: UInt64 = 0
-        for k in 0..<limbCount {
-          let (d, b1) = x[k].subtractingReportingOverflow(y[k])
-          let (e, b2) = d.subtractingReportingOverflow(borrow)
-          x[k] = e
-          borrow = (b1 || b2) ? 1 : 0
-        }
-        if borrow == 1 {
+        if subtractInPlace(x, b.baseAddress! + i) {
           // x − y wrapped below zero: add p back (the carry out cancels the wrap).
-          var carry: UInt64 = 0
-          for k in 0..<limbCount {
-            let (s, c1) = x[k].addingReportingOverflow(p[k])
-            let (t, c2) = s.addingReportingOverflow(carry)
-            x[k] = t
-            carry = (c1 || c2) ? 1 : 0
-          }
+          _ = addInPlace(x, p.baseAddress!)
         }
         i += limbCount
       }
@@ -162,13 +166,7 @@ public struct LargePrimeField: PrimeField, Hashable {
         var isZero = true
         for k in 0..<limbCount where x[k] != 0 { isZero = false }
         if !isZero {
-          var borrow: UInt64 = 0
-          for k in 0..<limbCount {
-            let (d, b1) = p[k].subtractingReportingOverflow(x[k])
-            let (e, b2) = d.subtractingReportingOverflow(borrow)
-            x[k] = e
-            borrow = (b1 || b2) ? 1 : 0
-          }
+          _ = difference(x, p.baseAddress!, x)
         }
         i += limbCount
       }

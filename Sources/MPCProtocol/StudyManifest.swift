@@ -1,5 +1,6 @@
 public import Foundation
 public import MPCBigInt
+import MPCCrypto
 public import MPCField
 public import MPCPrivacy
 
@@ -44,13 +45,12 @@ public struct PartyInfo: Sendable, Hashable, Codable {
     name = try container.decode(String.self, forKey: .name)
     address = try container.decode(String.self, forKey: .address)
     let hex = try container.decode(String.self, forKey: .publicKey)
-    let hexDigits = Set("0123456789abcdefABCDEF".utf8)
-    guard hex.utf8.count == 64, hex.utf8.allSatisfy(hexDigits.contains) else {
+    guard let key = try? Hex.decode(hex), key.count == 32 else {
       throw DecodingError.dataCorruptedError(
         forKey: .publicKey, in: container,
         debugDescription: "expected 64 hexadecimal characters (a 32-byte X25519 public key)")
     }
-    publicKey = Self.bytes(fromHex: hex)
+    publicKey = key
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -58,28 +58,7 @@ public struct PartyInfo: Sendable, Hashable, Codable {
     try container.encode(id, forKey: .id)
     try container.encode(name, forKey: .name)
     try container.encode(address, forKey: .address)
-    try container.encode(Self.hex(publicKey), forKey: .publicKey)
-  }
-
-  static func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes { out += [digits[Int(b >> 4)], digits[Int(b & 15)]] }
-    return String(decoding: out, as: UTF8.self)
-  }
-
-  static func bytes(fromHex hex: String) -> [UInt8] {
-    func nibble(_ c: UInt8) -> UInt8 {
-      switch c {
-      case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-      case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-      default: c - UInt8(ascii: "A") + 10
-      }
-    }
-    let chars = Array(hex.utf8)
-    return stride(from: 0, to: chars.count, by: 2).map {
-      nibble(chars[$0]) << 4 | nibble(chars[$0 + 1])
-    }
+    try container.encode(Hex.encode(publicKey), forKey: .publicKey)
   }
 }
 
