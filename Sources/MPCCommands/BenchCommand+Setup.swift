@@ -44,11 +44,13 @@ struct BenchSetup {
       try writeInput(
         party: i, length: m, format: options.input, to: inputURL(base, i, options.input))
     }
-    // Default parameter ρ = 1 (gaussian) or ε = 1 (laplace): total σ = 100·√(m/2) per
-    // coordinate. σ ≈ 10 would need ρ = 50·m, where the table sampler's δ charge
-    // (1 + e^ε)·samples·2^−100 is astronomically large and slow to bound exactly.
+    // Default parameter ρ (gaussian) or ε (laplace) = max(1, m/10^4): total σ ≈ 7,071 per
+    // coordinate for every m ≥ 10^4 (l2² = 100²·m). A fixed ρ would push σ² past the table
+    // sampler's range for large m; σ ≈ 10 would need ρ = 50·m, where the table sampler's δ
+    // charge (1 + e^ε)·samples·2^−100 is astronomically large and slow to bound exactly.
     let isGaussian = options.mechanism == "gaussian"
-    let parameter = try options.rho.map { try Rational(parsing: $0) } ?? Rational(1)
+    let parameter =
+      try options.rho.map { try Rational(parsing: $0) } ?? Rational(max(1, m / 10_000))
     let budget = parameter * Rational(options.repetitions + 1)
     let ports = try FreePorts.pick(n)
     let studyObject: [String: Any] = [

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "The query's ρ (gaussian) or ε (laplace); default 1.")
+    help: "The query's ρ (gaussian) or ε (laplace); default max(1, m/10^4).")
   var rho: String?
 
   @Option(name: .long, help: "Repetitions (medians are reported over them).")
