@@ -8,6 +8,7 @@ extension MPCCommand {
     StudyCommand.self,
     RunCommand.self,
     BudgetCommand.self,
+    BenchCommand.self,
     DoctorCommand.self,
     PrivacyCommand.self,
     VerifyVectorsCommand.self,

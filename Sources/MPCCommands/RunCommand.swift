@@ -1,8 +1,13 @@
 import ArgumentParser
 import Foundation
+import MPCBigInt
 import MPCCrypto
 import MPCNetwork
 import MPCProtocol
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `mpc run`: one party of one query.
 struct RunCommand: AsyncParsableCommand {
@@ -61,12 +66,31 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Print JSON instead of the table.")
   var json = false
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Testing only: seed this party's noise PRG with 32 bytes (64 hex digits).",
+      visibility: .hidden))
+  var seedNoise: String?
+
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Testing only: write the raw opened values to this file, one per line, and leave them out "
+        + "of the JSON.", visibility: .hidden))
+  var valuesOut: String?
+
   func validate() throws {
     guard (query == nil) != (queryInline == nil) else {
       throw ValidationError("give exactly one of --query FILE or --query-inline JSON")
     }
     guard timeout > 0, connectTimeout > 0 else {
       throw ValidationError("timeouts must be positive")
+    }
+    if let seedNoise {
+      guard seedNoise.count == 64, (try? ChaCha20PRG(seedHex: seedNoise)) != nil else {
+        throw ValidationError("--seed-noise must be 64 hex digits (32 bytes)")
+      }
     }
     guard ["text", "int64"].contains(vectorFormat) else {
       throw ValidationError("--vector-format must be text or int64")
@@ -133,22 +157,41 @@ extension RunCommand {
       let setup = PartySetup(
         study: manifest, query: queryManifest, input: input, ledger: ledger,
         timeout: .seconds(timeout), force: force)
-      var noise = ChaCha20PRG.freshlyKeyed()
+      let noise: ChaCha20PRG
+      if let seedNoise {
+        Console.error(
+          "warning: --seed-noise makes this party's DP noise predictable; "
+            + "for testing and benchmarks only, never with real data")
+        noise = try ChaCha20PRG(seedHex: seedNoise)
+      } else {
+        noise = ChaCha20PRG.freshlyKeyed()
+      }
+      var noiseSource = noise
       var session = SystemRandom()
       let result: QueryResult
       do {
         result = try await QueryRunner.run(
-          setup, transport: transport, noise: &noise, session: &session)
+          setup, transport: transport, noise: &noiseSource, session: &session)
       } catch {
         await transport.close()
         throw error
       }
       await transport.close()
       progress.done()
+      if let valuesOut {
+        try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
+      }
       if json {
-        print(
-          try Console.json(
-            object: ResultFormatter.jsonObject(result, query: queryManifest, study: manifest)))
+        var object = ResultFormatter.jsonObject(result, query: queryManifest, study: manifest)
+        if let valuesOut, var components = object["components"] as? [[String: Any]] {
+          for i in components.indices {
+            components[i]["values"] = nil
+            components[i]["values_file"] = valuesOut
+          }
+          object["components"] = components
+        }
+        object["statistics"] = Self.statisticsObject(result.statistics)
+        print(try Console.json(object: object))
       } else {
         print(ResultFormatter.text(result, query: queryManifest, study: manifest))
       }
@@ -170,5 +213,40 @@ struct Progress {
   func done() {
     guard enabled else { return }
     FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+  }
+}
+
+// MARK: - Statistics and raw values
+
+extension RunCommand {
+  /// The process's peak resident set size in KiB (`getrusage`, Linux units).
+  static func maxResidentKiB() -> Int {
+    var usage = rusage()
+    guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+    return Int(usage.ru_maxrss)
+  }
+
+  /// The `statistics` object of `mpc run --json`.
+  static func statisticsObject(_ s: RunStatistics) -> [String: Any] {
+    var phases: [String: Double] = [:]
+    for phase in RunStatistics.Phase.allCases { phases[phase.rawValue] = s.seconds(of: phase) }
+    var bytes: [String: Int] = [:]
+    for (peer, count) in s.bytesSent { bytes[String(peer)] = count }
+    return [
+      "phases_seconds": phases, "bytes_sent": bytes,
+      "bytes_sent_total": s.bytesSent.values.reduce(0, +), "max_rss_kib": maxResidentKiB(),
+    ]
+  }
+
+  /// Writes every released coordinate's raw opened value, one decimal per line, in order.
+  static func writeValues(_ result: QueryResult, to url: URL) throws {
+    var text = ""
+    for component in result.components {
+      for v in component.values {
+        text += v.raw.description
+        text += "\n"
+      }
+    }
+    try Data(text.utf8).write(to: url)
   }
 }

@@ -30,6 +30,8 @@ public enum QueryRunner {
         problem: "the transport has \(n) parties, the study \(study.partyCount)")
     }
     let runPlan = try RunPlan(study: study, query: query, force: setup.force, timing: setup.timing)
+    let clock = ContinuousClock()
+    var statistics = RunStatistics()
     guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
       throw ProtocolError.localOverflow(
         file: "local input", what: "\(setup.input.rows) rows, above the supported 2^32 per party")
@@ -46,7 +48,10 @@ public enum QueryRunner {
     }
     func broadcast(_ message: Message) async throws {
       let frame = try codec.encode(message)
-      for p in peers { try await transport.send(frame, to: p) }
+      for p in peers {
+        try await transport.send(frame, to: p)
+        statistics.countSent(frame.count, to: p)
+      }
     }
     func receive(_ peer: Int, _ step: String) async throws -> Message {
       let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
@@ -58,6 +63,7 @@ public enum QueryRunner {
     }
 
     // 1. Manifest agreement (hello) and ledger heads.
+    var phaseStart = clock.now
     let ledgerHead = setup.ledger.head
     let manifestHash = ManifestHash.compute(study: study, query: query, ledgerHead: ledgerHead)
     let contribution = session.bytes(count: 16)
@@ -113,6 +119,8 @@ public enum QueryRunner {
     sessionHasher.update(Array(sessionDomain.utf8))
     for c in contributions { sessionHasher.update(c) }
     let sessionID = Array(sessionHasher.finalize().prefix(16))
+    statistics.add(clock.now - phaseStart, to: .agreement)
+    phaseStart = clock.now
 
     // 2. Admission: a durable charge before anything masked leaves; `admit` means "charged".
     var charged = false
@@ -123,7 +131,10 @@ public enum QueryRunner {
         if let frame = try? codec.encode(
           .refuse(Reason(code: .budgetExhausted, text: String(describing: error))))
         {
-          for p in peers { try? await transport.send(frame, to: p) }
+          for p in peers {
+            try? await transport.send(frame, to: p)
+            statistics.countSent(frame.count, to: p)
+          }
         }
         throw error
       }
@@ -145,6 +156,7 @@ public enum QueryRunner {
       await broadcastAbort(code(for: error), String(describing: error))
       throw error
     }
+    statistics.add(clock.now - phaseStart, to: .admission)
 
     // 3–5. Masked upload in chunks, to every peer; the opening sums everyone's uploads.
     let field = runPlan.field
@@ -152,13 +164,18 @@ public enum QueryRunner {
     do {
       total = try await uploadAndOpen(
         setup: setup, runPlan: runPlan, field: field, sessionID: sessionID,
-        transport: transport, codec: codec, peers: peers, noise: &noise, receive: receive)
+        transport: transport, codec: codec, peers: peers, noise: &noise,
+        statistics: &statistics, receive: receive)
     } catch {
       await broadcastAbort(code(for: error), String(describing: error))
       throw error
     }
-    return try release(
+    phaseStart = clock.now
+    var result = try release(
       total: total, runPlan: runPlan, query: query, sessionID: sessionID, ledger: setup.ledger)
+    statistics.add(clock.now - phaseStart, to: .postProcessing)
+    result.statistics = statistics
+    return result
   }
 
   // MARK: - Upload and opening
@@ -166,9 +183,10 @@ public enum QueryRunner {
   static func uploadAndOpen(
     setup: PartySetup, runPlan: RunPlan, field: any PrimeField, sessionID: [UInt8],
     transport: some PartyTransport, codec: MessageCodec, peers: [Int],
-    noise: inout some RandomSource,
+    noise: inout some RandomSource, statistics: inout RunStatistics,
     receive: (Int, String) async throws -> Message
   ) async throws -> FieldVector {
+    let clock = ContinuousClock()
     let me = transport.partyID
     let m = runPlan.plan.dimension
     var secrets: [Int: SecretBytes] = [:]
@@ -189,7 +207,10 @@ public enum QueryRunner {
       let start = c * chunk
       let end = min(m, start + chunk)
       // x_i + η_i for this chunk; noise drawn in coordinate order per component.
+      var phaseStart = clock.now
       var y = FieldVector(signed: setup.input.values[start..<end], in: field)
+      statistics.add(clock.now - phaseStart, to: .masking)
+      phaseStart = clock.now
       noiseBuffer.withUnsafeMutableBufferPointer { buf in
         for nc in runPlan.components {
           let lo = max(start, nc.component.offset)
@@ -201,14 +222,23 @@ public enum QueryRunner {
       }
       try y.add(FieldVector(signed: noiseBuffer[0..<(end - start)], in: field))
       noiseBuffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+      statistics.add(clock.now - phaseStart, to: .noise)
+      phaseStart = clock.now
       try stream.mask(&y)
+      statistics.add(clock.now - phaseStart, to: .masking)
+      phaseStart = clock.now
       let frame = try codec.encode(
         .maskedUpload(
           MaskedUploadChunk(
             queryId: setup.query.id, chunkIndex: UInt32(c), chunkCount: UInt32(chunkCount),
             elementWidth: UInt16(field.elementByteCount), elementCount: UInt32(end - start),
             elements: y.encoded())))
-      for p in peers { try await transport.send(frame, to: p) }
+      for p in peers {
+        try await transport.send(frame, to: p)
+        statistics.countSent(frame.count, to: p)
+      }
+      statistics.add(clock.now - phaseStart, to: .send)
+      phaseStart = clock.now
       // Opening: add every peer's chunk c.
       for p in peers {
         guard case .maskedUpload(let upload) = try await receive(p, "masked upload chunk \(c)")
@@ -235,8 +265,11 @@ public enum QueryRunner {
         try y.add(theirs)
       }
       totalLimbs += y.limbs
+      statistics.add(clock.now - phaseStart, to: .receive)
     }
+    let phaseStart = clock.now
     total = try FieldVector(limbs: totalLimbs, in: field)
+    statistics.add(clock.now - phaseStart, to: .receive)
     return total
   }
 

@@ -193,4 +193,6 @@ public struct QueryResult: Sendable {
   public var spent: Rational
   /// The ledger's remaining budget after the run.
   public var remaining: Rational
+  /// Per-phase durations and bytes sent per peer at this party (measurement only).
+  public var statistics = RunStatistics()
 }

@@ -1,0 +1,58 @@
+import Foundation
+import MPCCrypto
+import MPCPrivacy
+import MPCProtocol
+
+/// The bench's check: the opened value is the exact sum of the inputs plus every party's noise,
+/// replayed from its seed with the run's samplers (`protocols/query.md` §4).
+enum BenchCheck {
+  /// Elements per chunk of the runner (``PartySetup``'s default); the replay draws in the same
+  /// order.
+  static let chunkElements = 1 << 16
+
+  static func verify(
+    setup: BenchSetup, query: QueryManifest, seeds: [String], valuesFiles: [URL]
+  ) throws -> (passed: Bool, detail: String) {
+    let runPlan = try RunPlan(study: setup.study, query: query)
+    let m = runPlan.plan.dimension
+    var expected = [Int64](repeating: 0, count: m)
+    for (i, seed) in seeds.enumerated() {
+      for j in 0..<m { expected[j] += BenchSetup.inputValue(party: i, coordinate: j) }
+      var prg = try ChaCha20PRG(seedHex: seed)
+      var buffer = [Int64](repeating: 0, count: min(chunkElements, m))
+      var start = 0
+      while start < m {
+        let end = min(m, start + chunkElements)
+        buffer.withUnsafeMutableBufferPointer { buf in
+          for nc in runPlan.components {
+            let lo = max(start, nc.component.offset)
+            let hi = min(end, nc.component.offset + nc.component.dimension)
+            guard lo < hi else { continue }
+            nc.sampler.fill(
+              UnsafeMutableBufferPointer(rebasing: buf[(lo - start)..<(hi - start)]), using: &prg)
+          }
+        }
+        for j in start..<end { expected[j] += buffer[j - start] }
+        start = end
+      }
+    }
+    for (i, url) in valuesFiles.enumerated() {
+      let text = try String(contentsOf: url, encoding: .utf8)
+      var j = 0
+      for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+        guard j < m, let value = Int64(line), value == expected[j] else {
+          return (
+            false,
+            "party \(i), coordinate \(j): opened \(line), expected "
+              + (j < m ? String(expected[j]) : "no more values")
+          )
+        }
+        j += 1
+      }
+      guard j == m else {
+        return (false, "party \(i) opened \(j) values, expected \(m)")
+      }
+    }
+    return (true, "all \(valuesFiles.count) parties opened Σx + Ση on \(m) coordinates")
+  }
+}

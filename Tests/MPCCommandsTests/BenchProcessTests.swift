@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import _MPCTestSupport
+
+/// `mpc bench` end to end with the real binary: three party processes, one small repetition.
+@Suite(.serialized) struct BenchProcessTests {
+  @Test func smallBenchPassesItsCheck() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "mpc-bench-\(UUID().uuidString)")
+    let r = try await MPCProcess.run([
+      "bench", "--parties", "3", "--length", "1000", "--repetitions", "1", "--json",
+      "--dir", dir.path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect(object["check_passed"] as? Bool == true)
+    let runs = try #require(object["runs"] as? [[String: Any]])
+    #expect(runs.count == 1)
+    let check = try #require(runs.first?["check"] as? [String: Any])
+    #expect(check["passed"] as? Bool == true, "\(check["detail"] ?? "")")
+    let parties = try #require(runs.first?["parties"] as? [[String: Any]])
+    #expect(parties.count == 3)
+    for party in parties {
+      // Two peers, each at least m elements of ⌈127/8⌉ = 16 bytes.
+      #expect((party["bytes_sent"] as? Int ?? 0) >= 2 * 1000 * 16)
+    }
+  }
+
+  @Test func benchRefusesFewerThanTwoParties() async throws {
+    let r = try await MPCProcess.run(["bench", "--parties", "1", "--length", "10"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--parties"))
+  }
+}
