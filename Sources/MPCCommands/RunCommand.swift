@@ -242,9 +242,18 @@ extension RunCommand {
   static func writeValues(_ result: QueryResult, to url: URL) throws {
     var text = ""
     for component in result.components {
-      for v in component.values {
-        text += v.raw.description
-        text += "\n"
+      switch component.raw {
+      case .small(let values):
+        text.reserveCapacity(text.utf8.count + values.count * 8)
+        for v in values {
+          text += String(v)
+          text += "\n"
+        }
+      case .big(let values):
+        for v in values {
+          text += v.description
+          text += "\n"
+        }
       }
     }
     try Data(text.utf8).write(to: url)

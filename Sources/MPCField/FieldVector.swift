@@ -228,3 +228,49 @@ extension FieldVector {
     self = try bytes.withUnsafeBytes { try FieldVector(decoding: $0, in: field) }
   }
 }
+
+// MARK: - Signed machine integers (no per-element allocation)
+
+extension FieldVector {
+  /// Every element's signed value (DESIGN §3) as an `Int64`, or nil if any does not fit.
+  /// The fast path of opening: no `BigInt` per element.
+  public func signedInt64Values() -> [Int64]? {
+    let l = field.limbCount
+    // Cannot throw: p fits in limbCount limbs.
+    let p = try! field.modulus.limbs(count: l)
+    var out = [Int64](repeating: 0, count: count)
+    var d = [UInt64](repeating: 0, count: l)
+    let ok = limbs.withUnsafeBufferPointer { e -> Bool in
+      for i in 0..<count {
+        let base = i * l
+        if l == 1 {
+          // p < 2^64, so (p − 1)/2 < 2^63 and both branches fit.
+          let v = e[base]
+          out[i] = v <= (p[0] - 1) / 2 ? Int64(v) : -Int64(p[0] - v)
+          continue
+        }
+        // p ≥ 2^64 > 2·(2^63 − 1): any e < 2^63 is ≤ (p − 1)/2, hence positive.
+        var upperZero = true
+        for k in 1..<l where e[base + k] != 0 { upperZero = false }
+        if upperZero && e[base] < 1 << 63 {
+          out[i] = Int64(e[base])
+          continue
+        }
+        // Otherwise it is negative iff p − e is small: d = p − e.
+        var borrow: UInt64 = 0
+        for k in 0..<l {
+          let (x, b1) = p[k].subtractingReportingOverflow(e[base + k])
+          let (y, b2) = x.subtractingReportingOverflow(borrow)
+          d[k] = y
+          borrow = (b1 || b2) ? 1 : 0
+        }
+        var dUpperZero = true
+        for k in 1..<l where d[k] != 0 { dUpperZero = false }
+        guard dUpperZero && d[0] <= 1 << 63 else { return false }
+        out[i] = d[0] == 1 << 63 ? Int64.min : -Int64(d[0])
+      }
+      return true
+    }
+    return ok ? out : nil
+  }
+}

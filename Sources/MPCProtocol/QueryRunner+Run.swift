@@ -279,36 +279,36 @@ public enum QueryRunner {
     total: FieldVector, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
     ledger: BudgetLedger
   ) throws -> QueryResult {
-    let values = total.signedValues
+    let small = total.signedInt64Values()
+    let big = small == nil ? total.signedValues : []
     var components: [ReleasedComponent] = []
     for nc in runPlan.components {
-      let h = BigInt(Int(nc.noise.intervalHalfWidth))
+      let range = nc.component.offset..<(nc.component.offset + nc.component.dimension)
       let clampAtZero: Bool
       switch query.kind {
       case .count, .histogram: clampAtZero = true
       case .mean: clampAtZero = nc.component.name == "count"
       case .sum, .vectorSum: clampAtZero = false
       }
-      var released: [ReleasedValue] = []
-      for i in 0..<nc.component.dimension {
-        let raw = values[nc.component.offset + i]
-        let zero = BigInt(0)
-        let value = clampAtZero ? max(raw, zero) : raw
-        let lower = clampAtZero ? max(raw - h, zero) : raw - h
-        released.append(
-          ReleasedValue(
-            label: label(query: query, component: nc.component.name, index: i), raw: raw,
-            value: value, lower: lower, upper: raw + h))
+      let labels: [String]?
+      switch query.kind {
+      case .histogram, .count, .sum, .mean:
+        labels = (0..<nc.component.dimension).map {
+          label(query: query, component: nc.component.name, index: $0)
+        }
+      case .vectorSum: labels = nil
       }
       components.append(
         ReleasedComponent(
-          name: nc.component.name, values: released, noise: nc.noise,
-          sensitivity: nc.component.sensitivity))
+          name: nc.component.name,
+          raw: small.map { .small(Array($0[range])) } ?? .big(Array(big[range])),
+          halfWidth: BigInt(Int(nc.noise.intervalHalfWidth)), clampAtZero: clampAtZero,
+          labels: labels, noise: nc.noise, sensitivity: nc.component.sensitivity))
     }
     var mean: ReleasedMean?
     if case .mean(_, let bounds, _) = query.kind,
-      let s = components.first(where: { $0.name == "sum" })?.values.first,
-      let c = components.first(where: { $0.name == "count" })?.values.first
+      let s = components.first(where: { $0.name == "sum" })?.value(at: 0),
+      let c = components.first(where: { $0.name == "count" })?.value(at: 0)
     {
       let lo = Rational(BigInt(bounds.lower))
       let hi = Rational(BigInt(bounds.upper))

@@ -101,6 +101,34 @@ func randomElements(_ p: BigInt, count: Int, label: String) -> [BigInt] {
     #expect(sv.signedValues == signed)
   }
 
+  /// The Int64 fast path of signed decoding agrees with the BigInt path, and refuses (nil)
+  /// exactly when some value does not fit.
+  @Test(arguments: testPrimes)
+  func signedInt64DecodingMatchesBigInt(p: BigInt) throws {
+    let field = try makePrimeField(modulus: p)
+    let half = (p - 1) >> 1
+    var values: [BigInt] = [0, 1, -1, 42, -42, half, -half]
+    values += [BigInt(Int64.max), BigInt(Int64.min), BigInt(Int64.max) - 1, BigInt(Int64.min) + 1]
+    values = values.filter { $0.magnitude <= half }
+    for v in values {
+      let vector = FieldVector([v, 5, -5], in: field)
+      let fits = Int(exactly: v) != nil
+      if fits {
+        let decoded = try #require(vector.signedInt64Values(), "\(v) mod \(p)")
+        #expect(decoded.map { BigInt(Int($0)) } == vector.signedValues)
+      } else {
+        #expect(vector.signedInt64Values() == nil, "\(v) mod \(p)")
+      }
+    }
+    let random = randomElements(p, count: 200, label: "int64-\(p)")
+    let vector = FieldVector(random, in: field)
+    if let decoded = vector.signedInt64Values() {
+      #expect(decoded.map { BigInt(Int($0)) } == vector.signedValues)
+    } else {
+      #expect(vector.signedValues.contains { Int(exactly: $0) == nil })
+    }
+  }
+
   @Test(arguments: testPrimes)
   func signedMachineIntegers(p: BigInt) throws {
     let field = try makePrimeField(modulus: p)
