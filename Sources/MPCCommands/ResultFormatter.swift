@@ -66,7 +66,11 @@ enum ResultFormatter {
   }
 
   /// The JSON object of a result.
-  static func jsonObject(_ r: QueryResult, query: QueryManifest, study: StudyManifest) -> [String:
+  /// With `includeValues` false the per-coordinate values are left out (they went to a file):
+  /// no allocation per coordinate for long vectors.
+  static func jsonObject(
+    _ r: QueryResult, query: QueryManifest, study: StudyManifest, includeValues: Bool = true
+  ) -> [String:
     Any]
   {
     let delta = study.delta.map(Double.init) ?? 1e-6
@@ -89,12 +93,14 @@ enum ResultFormatter {
           "interval_half_width": c.noise.intervalHalfWidth, "beta": c.noise.beta,
           // δ added by the Gaussian table sampler (statistical distance), to add to δ.
           "delta_table": Double(c.noise.tableDelta),
-          "values": c.values.map { v -> [String: Any] in
-            [
-              "label": v.label, "value": v.value.description, "raw": v.raw.description,
-              "lower": v.lower.description, "upper": v.upper.description,
-            ]
-          },
+          "values": !includeValues
+            ? []
+            : c.values.map { v -> [String: Any] in
+              [
+                "label": v.label, "value": v.value.description, "raw": v.raw.description,
+                "lower": v.lower.description, "upper": v.upper.description,
+              ]
+            },
         ]
       },
     ]

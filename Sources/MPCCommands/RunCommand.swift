@@ -182,7 +182,8 @@ extension RunCommand {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
       }
       if json {
-        var object = ResultFormatter.jsonObject(result, query: queryManifest, study: manifest)
+        var object = ResultFormatter.jsonObject(
+          result, query: queryManifest, study: manifest, includeValues: valuesOut == nil)
         if let valuesOut, var components = object["components"] as? [[String: Any]] {
           for i in components.indices {
             components[i]["values"] = nil

@@ -116,8 +116,13 @@ public struct RunPlan: Sendable {
     case .count, .histogram: truth = n * rows
     case .sum(_, let b), .mean(_, let b, _): truth = n * rows * b.maxMagnitude
     case .vectorSum(let m, let bounds):
-      truth = (0..<m).map { bounds.bounds(at: $0).maxMagnitude }.max() ?? 0
-      truth = truth * n
+      // Largest |bound| over coordinates, on machine words (no BigInt per coordinate).
+      var largest: UInt64 = 0
+      for j in 0..<m {
+        let b = bounds.bounds(at: j)
+        largest = max(largest, b.lower.magnitude, b.upper.magnitude)
+      }
+      truth = BigInt(largest) * n
     }
     var noise = BigInt(0)
     for c in components {
