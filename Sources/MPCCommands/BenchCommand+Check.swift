@@ -24,13 +24,8 @@ enum BenchCheck {
       while start < m {
         let end = min(m, start + chunkElements)
         buffer.withUnsafeMutableBufferPointer { buf in
-          for nc in runPlan.components {
-            let lo = max(start, nc.component.offset)
-            let hi = min(end, nc.component.offset + nc.component.dimension)
-            guard lo < hi else { continue }
-            nc.sampler.fill(
-              UnsafeMutableBufferPointer(rebasing: buf[(lo - start)..<(hi - start)]), using: &prg)
-          }
+          runPlan.fillNoise(
+            UnsafeMutableBufferPointer(rebasing: buf[0..<(end - start)]), from: start, using: &prg)
         }
         for j in start..<end { expected[j] += buffer[j - start] }
         start = end

@@ -143,45 +143,28 @@ extension BenchSetup {
   func runOnce(repetition r: Int) throws -> BenchRun {
     let n = options.parties
     let queryURL = try queryURL(repetition: r)
-    var started: [(Process, Pipe, Pipe)] = []
     var seeds: [String] = []
     for i in 0..<n { seeds.append(try noiseSeed(party: i, repetition: r)) }
     let valuesURLs = (0..<n).map { base.appendingPathComponent("values-\(tag)-r\(r)-\($0).txt") }
     let clock = ContinuousClock()
     let start = clock.now
-    for i in 0..<n {
-      let p = Process()
-      p.executableURL = PartyProcesses.selfURL
-      p.arguments = [
-        "run", "--study", studyURL.path, "--party", "\(i)",
-        "--key", base.appendingPathComponent("site\(i).key").path,
-        "--data", Self.inputURL(base, i, options.input).path, "--vector-format", options.input,
-        "--query", queryURL.path, "--json", "--timeout", "\(options.timeout)",
-        "--connect-timeout", "\(options.timeout)", "--seed-noise", seeds[i],
-        "--values-out", valuesURLs[i].path,
-      ]
-      let out = Pipe()
-      let err = Pipe()
-      p.standardOutput = out
-      p.standardError = err
-      p.standardInput = FileHandle.nullDevice
-      try p.run()
-      started.append((p, out, err))
+    let outcomes = try PartyProcesses.runAll(
+      (0..<n).map { i in
+        [
+          "run", "--study", studyURL.path, "--party", "\(i)",
+          "--key", base.appendingPathComponent("site\(i).key").path,
+          "--data", Self.inputURL(base, i, options.input).path, "--vector-format", options.input,
+          "--query", queryURL.path, "--json", "--timeout", "\(options.timeout)",
+          "--connect-timeout", "\(options.timeout)", "--seed-noise", seeds[i],
+          "--values-out", valuesURLs[i].path,
+        ]
+      })
+    let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map { i, o in
+      let text = o.stderr.split(separator: "\n").filter { !$0.hasPrefix("warning: --seed-noise") }
+        .joined(separator: "\n")
+      return "party \(i) exited with \(o.status): \(text)"
     }
-    var outputs: [Data] = []
-    var failures: [String] = []
-    for (i, (p, out, err)) in started.enumerated() {
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      let errData = err.fileHandleForReading.readDataToEndOfFile()
-      p.waitUntilExit()
-      if p.terminationStatus != 0 {
-        let text = String(decoding: errData, as: UTF8.self)
-          .split(separator: "\n").filter { !$0.hasPrefix("warning: --seed-noise") }
-          .joined(separator: "\n")
-        failures.append("party \(i) exited with \(p.terminationStatus): \(text)")
-      }
-      outputs.append(data)
-    }
+    let outputs = outcomes.map(\.stdout)
     let wall = clock.now - start
     guard failures.isEmpty else {
       throw CommandFailure(description: failures.joined(separator: "\n"))

@@ -212,13 +212,8 @@ public enum QueryRunner {
       statistics.add(clock.now - phaseStart, to: .masking)
       phaseStart = clock.now
       noiseBuffer.withUnsafeMutableBufferPointer { buf in
-        for nc in runPlan.components {
-          let lo = max(start, nc.component.offset)
-          let hi = min(end, nc.component.offset + nc.component.dimension)
-          guard lo < hi else { continue }
-          nc.sampler.fill(
-            UnsafeMutableBufferPointer(rebasing: buf[(lo - start)..<(hi - start)]), using: &noise)
-        }
+        runPlan.fillNoise(
+          UnsafeMutableBufferPointer(rebasing: buf[0..<(end - start)]), from: start, using: &noise)
       }
       try y.add(FieldVector(signed: noiseBuffer[0..<(end - start)], in: field))
       noiseBuffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }

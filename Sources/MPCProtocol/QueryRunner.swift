@@ -104,6 +104,23 @@ public struct RunPlan: Sendable {
       bound: Self.resultBound(query: query, study: study, components: components))
   }
 
+  /// Fills `buffer` with this party's noise for coordinates [start, start + buffer.count):
+  /// every component's sampler fills its part of the range in coordinate order, so the noise
+  /// does not depend on how a vector is cut into chunks (`protocols/query.md` §4).
+  public func fillNoise(
+    _ buffer: UnsafeMutableBufferPointer<Int64>, from start: Int,
+    using random: inout some RandomSource
+  ) {
+    let end = start + buffer.count
+    for nc in components {
+      let lo = max(start, nc.component.offset)
+      let hi = min(end, nc.component.offset + nc.component.dimension)
+      guard lo < hi else { continue }
+      nc.sampler.fill(
+        UnsafeMutableBufferPointer(rebasing: buffer[(lo - start)..<(hi - start)]), using: &random)
+    }
+  }
+
   /// B: the largest |opened value| of any coordinate except with probability 2^−64: the largest
   /// possible |true total| plus 2^32 standard deviations of the total noise (Chebyshev).
   static func resultBound(query: QueryManifest, study: StudyManifest, components: [NoisedComponent])

@@ -277,43 +277,73 @@ enum PartyProcesses {
     URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
   }
 
-  static func run(parties: Int, study: URL, query: URL, dir: URL, timeoutSeconds: Int) throws
-    -> [String]
-  {
-    var processes: [(Process, Pipe, Pipe)] = []
-    for i in 0..<parties {
+  /// The outcome of one party process.
+  struct Outcome {
+    /// Exit status.
+    var status: Int32
+    /// Standard output.
+    var stdout: Data
+    /// Standard error, trimmed.
+    var stderr: String
+  }
+
+  /// Starts one `mpc` per argument list at once (the parties of a study must run together),
+  /// then waits for every one; stderr is drained on its own thread so no pipe fills up.
+  static func runAll(_ argumentLists: [[String]]) throws -> [Outcome] {
+    final class Box: @unchecked Sendable {
+      // Invariant: written once by its reader thread before `group.leave()`, read after `wait()`.
+      var data = Data()
+    }
+    var started: [(Process, Pipe, Box, DispatchGroup)] = []
+    for arguments in argumentLists {
       let p = Process()
       p.executableURL = selfURL
-      p.arguments = [
-        "run", "--study", study.path, "--party", "\(i)",
-        "--key", dir.appendingPathComponent("site\(i).key").path,
-        "--data", dir.appendingPathComponent("site\(i).csv").path,
-        "--query", query.path, "--json", "--timeout", "\(timeoutSeconds)",
-      ]
+      p.arguments = arguments
       let out = Pipe()
       let err = Pipe()
       p.standardOutput = out
       p.standardError = err
       p.standardInput = FileHandle.nullDevice
       try p.run()
-      processes.append((p, out, err))
-    }
-    var outputs: [String] = []
-    var failures: [String] = []
-    for (i, (p, out, err)) in processes.enumerated() {
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      let errData = err.fileHandleForReading.readDataToEndOfFile()
-      p.waitUntilExit()
-      if p.terminationStatus != 0 {
-        failures.append(
-          "site \(i) exited with \(p.terminationStatus): \(String(decoding: errData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))"
-        )
+      let box = Box()
+      let group = DispatchGroup()
+      group.enter()
+      DispatchQueue.global().async {
+        box.data = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
       }
-      outputs.append(String(decoding: data, as: UTF8.self))
+      started.append((p, out, box, group))
+    }
+    return started.map { p, out, box, group in
+      let data = out.fileHandleForReading.readDataToEndOfFile()
+      group.wait()
+      p.waitUntilExit()
+      return Outcome(
+        status: p.terminationStatus, stdout: data,
+        stderr: String(decoding: box.data, as: UTF8.self)
+          .trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+  }
+
+  /// Runs the demo's query as every site; throws naming each site that failed.
+  static func run(parties: Int, study: URL, query: URL, dir: URL, timeoutSeconds: Int) throws
+    -> [String]
+  {
+    let outcomes = try runAll(
+      (0..<parties).map { i in
+        [
+          "run", "--study", study.path, "--party", "\(i)",
+          "--key", dir.appendingPathComponent("site\(i).key").path,
+          "--data", dir.appendingPathComponent("site\(i).csv").path,
+          "--query", query.path, "--json", "--timeout", "\(timeoutSeconds)",
+        ]
+      })
+    let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map {
+      "site \($0.offset) exited with \($0.element.status): \($0.element.stderr)"
     }
     guard failures.isEmpty else {
       throw CommandFailure(description: failures.joined(separator: "\n"))
     }
-    return outputs
+    return outcomes.map { String(decoding: $0.stdout, as: UTF8.self) }
   }
 }
