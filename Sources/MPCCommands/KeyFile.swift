@@ -15,7 +15,7 @@ enum KeyFile {
     let pair = X25519.KeyPair.generate(using: &random)
     var text = Array((header + "\nprivate_key: ").utf8)
     text += Array(Hex.encode(pair.privateKey.exposedBytes()).utf8) + [10]
-    defer { text.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+    defer { text.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
     try SafeFile.create(url, bytes: text, mode: 0o600)
     return pair
   }

@@ -1,5 +1,5 @@
 import MPCBigInt
-public import MPCPrivacy
+import MPCPrivacy
 
 // MARK: - JSON form of a query
 

@@ -1,4 +1,4 @@
-public import MPCBigInt
+import MPCBigInt
 public import MPCPrivacy
 
 /// One separately noised part of a query's upload (a mean has two: `sum` and `count`).

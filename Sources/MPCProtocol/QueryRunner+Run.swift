@@ -1,7 +1,7 @@
-public import MPCBigInt
+import MPCBigInt
 public import MPCCrypto
-public import MPCField
-public import MPCPrivacy
+import MPCField
+import MPCPrivacy
 import MPCSharing
 
 /// The party state machine of DESIGN §4 over any ``PartyTransport``: manifest agreement,
@@ -152,7 +152,7 @@ public enum QueryRunner {
       }
     } catch {
       // No party uploads before every admit arrived: nothing masked has left anywhere.
-      if charged { try? setup.ledger.release(queryId: query.id, sessionId: sessionID) }
+      if charged { _ = try? setup.ledger.release(queryId: query.id, sessionId: sessionID) }
       await broadcastAbort(code(for: error), String(describing: error))
       throw error
     }

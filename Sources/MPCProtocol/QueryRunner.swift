@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import MPCBigInt
 public import MPCCrypto
 public import MPCField

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs the built `mpc` executable, for process-level tests.
 package enum MPCProcess {
