@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Runs the built `mpc` executable, for process-level tests.
 package enum MPCProcess {

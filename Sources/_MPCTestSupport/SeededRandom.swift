@@ -1,4 +1,4 @@
-import MPCCrypto
+package import MPCCrypto
 
 /// Deterministic randomness for tests: a ChaCha20 PRG keyed by BLAKE2b(label), so every test
 /// names its own stream and reruns draw the same bytes.
