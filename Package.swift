@@ -107,7 +107,8 @@ var package = Package(
       ],
       swiftSettings: settings),
     .testTarget(
-      name: "MPCProtocolTests", dependencies: ["MPCProtocol", "MPCPrivacy", "_MPCTestSupport"],
+      name: "MPCProtocolTests",
+      dependencies: ["MPCProtocol", "MPCPrivacy", "MPCField", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
       name: "MPCVectorsTests", dependencies: ["MPCVectors", "_MPCTestSupport"],

@@ -151,12 +151,27 @@ extension RunCommand {
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
       let options = NetworkOptions(
         connectDeadline: .seconds(connectTimeout), softwareVersion: MPCVersion.description)
-      let transport = try await NetworkTransport.connect(
-        study: manifest, partyID: party, identity: identity, options: options)
+      // The run plan (noise tables included) is built while the links come up.
+      let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
+      let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
+      let transport: NetworkTransport
+      do {
+        transport = try await NetworkTransport.connect(
+          study: manifest, partyID: party, identity: identity, options: options)
+      } catch {
+        planning.cancel()
+        throw error
+      }
       progress.say("connected; running \(queryManifest.id)…")
-      let setup = PartySetup(
+      var setup = PartySetup(
         study: manifest, query: queryManifest, input: input, ledger: ledger,
         timeout: .seconds(timeout), force: force)
+      do {
+        setup.runPlan = try await planning.value
+      } catch {
+        await transport.close()
+        throw error
+      }
       let noise: ChaCha20PRG
       if let seedNoise {
         Console.error(
@@ -241,22 +256,52 @@ extension RunCommand {
 
   /// Writes every released coordinate's raw opened value, one decimal per line, in order.
   static func writeValues(_ result: QueryResult, to url: URL) throws {
-    var text = ""
+    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+      throw CommandFailure(description: "cannot create \(url.path)")
+    }
+    let handle = try FileHandle(forWritingTo: url)
+    defer { try? handle.close() }
+    // Written in pieces of about 1 MiB: memory does not grow with the vector.
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(1 << 20 + 64)
+    func flushIfFull(_ force: Bool = false) throws {
+      guard force || bytes.count >= 1 << 20 else { return }
+      try handle.write(contentsOf: bytes)
+      bytes.removeAll(keepingCapacity: true)
+    }
     for component in result.components {
       switch component.raw {
       case .small(let values):
-        text.reserveCapacity(text.utf8.count + values.count * 8)
         for v in values {
-          text += String(v)
-          text += "\n"
+          appendDecimal(v, to: &bytes)
+          try flushIfFull()
         }
       case .big(let values):
         for v in values {
-          text += v.description
-          text += "\n"
+          bytes += Array(v.description.utf8)
+          bytes.append(0x0A)
+          try flushIfFull()
         }
       }
     }
-    try Data(text.utf8).write(to: url)
+    try flushIfFull(true)
   }
+
+  /// Appends `v` in decimal and a newline, without a String per value.
+  static func appendDecimal(_ v: Int64, to bytes: inout [UInt8]) {
+    if v < 0 { bytes.append(0x2D) }
+    var magnitude = v.magnitude
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, little-endian
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { d in
+      repeat {
+        d[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+        magnitude /= 10
+        count += 1
+      } while magnitude > 0
+      for k in stride(from: count - 1, through: 0, by: -1) { bytes.append(d[k]) }
+    }
+    bytes.append(0x0A)
+  }
+
 }

@@ -16,23 +16,36 @@ public enum XChaCha20Poly1305 {
     _ plaintext: UnsafeRawBufferPointer, key: SecretBytes, nonce: [UInt8],
     associatedData: [UInt8] = []
   ) throws -> [UInt8] {
-    try check(key: key, nonce: nonce)
     var out = [UInt8](repeating: 0, count: plaintext.count + tagByteCount)
+    try out.withUnsafeMutableBytes {
+      try seal(plaintext, into: $0, key: key, nonce: nonce, associatedData: associatedData)
+    }
+    return out
+  }
+
+  /// Encrypts `plaintext` into `out`, which must hold exactly `plaintext.count + tagByteCount`
+  /// bytes (ciphertext then tag): for callers that own the output buffer (no copy).
+  public static func seal(
+    _ plaintext: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer,
+    key: SecretBytes, nonce: [UInt8], associatedData: [UInt8] = []
+  ) throws {
+    try check(key: key, nonce: nonce)
+    guard out.count == plaintext.count + tagByteCount else {
+      throw CryptoError.invalidLength(
+        what: "AEAD output", expected: plaintext.count + tagByteCount, actual: out.count)
+    }
     var outLength: UInt64 = 0
-    out.withUnsafeMutableBufferPointer { o in
-      key.withUnsafeBytes { k in
-        nonce.withUnsafeBufferPointer { n in
-          associatedData.withUnsafeBufferPointer { ad in
-            _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
-              o.baseAddress!, &outLength,
-              plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count),
-              ad.baseAddress, UInt64(ad.count), nil, n.baseAddress!,
-              k.baseAddress!.assumingMemoryBound(to: UInt8.self))
-          }
+    key.withUnsafeBytes { k in
+      nonce.withUnsafeBufferPointer { n in
+        associatedData.withUnsafeBufferPointer { ad in
+          _ = crypto_aead_xchacha20poly1305_ietf_encrypt(
+            out.baseAddress!.assumingMemoryBound(to: UInt8.self), &outLength,
+            plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count),
+            ad.baseAddress, UInt64(ad.count), nil, n.baseAddress!,
+            k.baseAddress!.assumingMemoryBound(to: UInt8.self))
         }
       }
     }
-    return out
   }
 
   /// Encrypts an array.

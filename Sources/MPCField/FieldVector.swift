@@ -33,29 +33,40 @@ public struct FieldVector: Sendable {
   /// The elements v mod p of machine integers (negative values map to p − |v|), without
   /// allocating per element.
   public init(signed values: some Collection<Int64>, in field: any PrimeField) {
+    // One loop over contiguous storage: a generic iterator across modules costs ~10× more.
+    if let vector = values.withContiguousStorageIfAvailable({
+      FieldVector(signedBuffer: $0, in: field)
+    }) {
+      self = vector
+    } else {
+      self = Array(values).withUnsafeBufferPointer { FieldVector(signedBuffer: $0, in: field) }
+    }
+  }
+
+  private init(signedBuffer values: UnsafeBufferPointer<Int64>, in field: any PrimeField) {
     self.init(zeros: values.count, in: field)
     let l = field.limbCount
     // Cannot throw: p fits in limbCount limbs.
     let p = try! field.modulus.limbs(count: l)
-    var i = 0
-    for v in values {
-      let magnitude = v.magnitude
-      if l == 1 && magnitude >= p[0] {
-        // Only for tiny fields: reduce through BigInt.
-        limbs[i] = try! field.element(BigInt(v)).limbs(count: 1)[0]
-      } else if v >= 0 {
-        limbs[i * l] = magnitude
-      } else if magnitude != 0 {
-        // p − |v| with the borrow carried through the upper limbs.
-        var borrow: UInt64 = 0
-        for k in 0..<l {
-          let (d, b1) = p[k].subtractingReportingOverflow(k == 0 ? magnitude : 0)
-          let (e, b2) = d.subtractingReportingOverflow(borrow)
-          limbs[i * l + k] = e
-          borrow = (b1 || b2) ? 1 : 0
+    limbs.withUnsafeMutableBufferPointer { out in
+      for (i, v) in values.enumerated() {
+        let magnitude = v.magnitude
+        if l == 1 && magnitude >= p[0] {
+          // Only for tiny fields: reduce through BigInt.
+          out[i] = try! field.element(BigInt(v)).limbs(count: 1)[0]
+        } else if v >= 0 {
+          out[i * l] = magnitude
+        } else if magnitude != 0 {
+          // p − |v| with the borrow carried through the upper limbs.
+          var borrow: UInt64 = 0
+          for k in 0..<l {
+            let (d, b1) = p[k].subtractingReportingOverflow(k == 0 ? magnitude : 0)
+            let (e, b2) = d.subtractingReportingOverflow(borrow)
+            out[i * l + k] = e
+            borrow = (b1 || b2) ? 1 : 0
+          }
         }
       }
-      i += 1
     }
   }
 
@@ -221,6 +232,53 @@ extension FieldVector {
       }
     }
     try self.init(limbs: limbs, in: field)
+  }
+
+  /// self ← self + the decoded `bytes`, element-wise mod p: the receiving side of an upload
+  /// without a decoded copy. Throws like ``init(decoding:in:)`` on a partial element, one
+  /// ≥ p or a length that differs from ``count``, and then leaves `self` unchanged.
+  public mutating func addEncoded(_ bytes: UnsafeRawBufferPointer) throws {
+    let l = field.limbCount
+    let w = field.elementByteCount
+    guard w == 8 * l, UInt64(1).littleEndian == 1 else {
+      // Widths that are not whole limbs: decode, then add.
+      try add(FieldVector(decoding: bytes, in: field))
+      return
+    }
+    guard bytes.count % w == 0 else {
+      throw FieldError.invalidEncodingLength(byteCount: bytes.count, elementByteCount: w)
+    }
+    guard bytes.count / w == count else {
+      throw FieldError.lengthMismatch(expected: count, actual: bytes.count / w)
+    }
+    // Cannot throw: p fits in limbCount limbs.
+    let p = try! field.modulus.limbs(count: l)
+    // Pass 1: every element < p (the bytes may sit at any alignment inside a frame).
+    for i in 0..<count {
+      var k = l - 1
+      while k >= 0 {
+        let limb = bytes.loadUnaligned(fromByteOffset: (i * l + k) * 8, as: UInt64.self)
+        if limb != p[k] {
+          if limb > p[k] { throw FieldError.elementOutOfRange(index: i) }
+          break
+        }
+        k -= 1
+      }
+      if k < 0 { throw FieldError.elementOutOfRange(index: i) }
+    }
+    // Pass 2: add, straight from the bytes when they are limb-aligned.
+    let f = field
+    if Int(bitPattern: bytes.baseAddress) % MemoryLayout<UInt64>.alignment == 0 {
+      let other = UnsafeBufferPointer(
+        start: bytes.baseAddress?.assumingMemoryBound(to: UInt64.self), count: limbs.count)
+      limbs.withUnsafeMutableBufferPointer { f.add($0, other) }
+    } else {
+      let aligned = [UInt64](unsafeUninitializedCapacity: limbs.count) { buffer, initialized in
+        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
+        initialized = buffer.count
+      }
+      aligned.withUnsafeBufferPointer { b in limbs.withUnsafeMutableBufferPointer { f.add($0, b) } }
+    }
   }
 
   /// Decodes fixed-width little-endian elements from an array.

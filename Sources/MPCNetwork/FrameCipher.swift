@@ -1,4 +1,5 @@
 public import MPCCrypto
+package import NIOCore
 
 /// One direction of an encrypted link: XChaCha20-Poly1305 with an implicit frame counter
 /// (`protocols/channel.md` §2). The counter is never sent, so a replayed, dropped, reordered or
@@ -44,6 +45,32 @@ public struct FrameCipher: Sendable {
     return out
   }
 
+  /// Encrypts the next frame straight into its wire form `LE32(ciphertext length) ‖
+  /// ciphertext`: one buffer, no intermediate copy.
+  package mutating func sealFrame(_ plaintext: [UInt8]) throws -> ByteBuffer {
+    precondition(plaintext.count <= maximumFrame, "frame above the maximum")
+    let length = plaintext.count + XChaCha20Poly1305.tagByteCount
+    var buffer = ByteBufferAllocator().buffer(capacity: 4 + length)
+    buffer.writeInteger(UInt32(length), endianness: .little)
+    let nonce = nonce()
+    let associatedData = associatedData(length: plaintext.count)
+    try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+      try plaintext.withUnsafeBytes {
+        try XChaCha20Poly1305.seal(
+          $0, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<length]), key: key,
+          nonce: nonce, associatedData: associatedData)
+      }
+      return length
+    }
+    counter += 1
+    return buffer
+  }
+
+  /// Decrypts the next frame from the readable bytes of `ciphertext` (no copy of them).
+  package mutating func open(_ ciphertext: ByteBuffer) throws -> [UInt8] {
+    try ciphertext.withUnsafeReadableBytes { try open(bytes: $0) }
+  }
+
   /// Checks a declared ciphertext length before anything is allocated for it.
   public func checkLength(_ ciphertextLength: Int) throws {
     let plain = ciphertextLength - XChaCha20Poly1305.tagByteCount
@@ -55,6 +82,10 @@ public struct FrameCipher: Sendable {
 
   /// Decrypts the next frame; throws if it is not exactly the next authentic frame.
   public mutating func open(_ ciphertext: [UInt8]) throws -> [UInt8] {
+    try ciphertext.withUnsafeBytes { try open(bytes: $0) }
+  }
+
+  private mutating func open(bytes ciphertext: UnsafeRawBufferPointer) throws -> [UInt8] {
     try checkLength(ciphertext.count)
     do {
       let out = try XChaCha20Poly1305.open(

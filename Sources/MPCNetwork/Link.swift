@@ -61,9 +61,9 @@ actor LinkSender {
       busy = false
       if !queue.isEmpty { queue.removeFirst().resume() }
     }
-    let ciphertext = try cipher.seal(plaintext)
+    let frame = try cipher.sealFrame(plaintext)
     do {
-      try await writer.write(.frame(ciphertext))
+      try await writer.write(frame)
     } catch {
       throw TransportError.closed(peer: peer, step: step)
     }
@@ -90,7 +90,7 @@ actor LinkInbox {
   var spaceWaiters: [CheckedContinuation<Void, Never>] = []
   var nextID: UInt64 = 0
 
-  init(peer: Int, capacity: Int = 4) {
+  init(peer: Int, capacity: Int = 2) {
     self.peer = peer
     self.capacity = capacity
   }

@@ -5,6 +5,11 @@ import NIOPosix
 
 typealias FrameChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
+/// At most two decoded frames wait in a link's inbound stream before NIO stops reading (TCP
+/// then pushes back on the sender): with the inbox, memory per peer stays a few frames.
+let frameChannelConfiguration = FrameChannel.Configuration(
+  backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2))
+
 /// Opens one party's links (`protocols/channel.md` §4): listens on its address, dials every
 /// higher id with retries, accepts every lower id, and runs the handshake and preface on each.
 struct LinkFactory: Sendable {
@@ -73,7 +78,8 @@ struct LinkFactory: Sendable {
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
               ByteToMessageHandler(LinkFrameDecoder.responder(maximumFrame: maximum)))
-            return try FrameChannel(wrappingChannelSynchronously: channel)
+            return try FrameChannel(
+              wrappingChannelSynchronously: channel, configuration: frameChannelConfiguration)
           }
         }
     } catch {
@@ -145,7 +151,8 @@ struct LinkFactory: Sendable {
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
             ByteToMessageHandler(LinkFrameDecoder.initiator(peer: peer, maximumFrame: maximum)))
-          return try FrameChannel(wrappingChannelSynchronously: channel)
+          return try FrameChannel(
+            wrappingChannelSynchronously: channel, configuration: frameChannelConfiguration)
         }
       }
     return try await withCheckedThrowingContinuation { continuation in
@@ -198,7 +205,7 @@ struct LinkFactory: Sendable {
       // The reader: decrypt in order into the inbox until the stream ends or a frame fails.
       do {
         while let buffer = try await iterator.next() {
-          await link.inbox.put(try receiveCipher.open(Array(buffer: buffer)))
+          await link.inbox.put(try receiveCipher.open(buffer))
         }
         await link.inbox.finish(nil)
       } catch let error as NetworkError {
@@ -257,7 +264,7 @@ struct LinkFactory: Sendable {
     var receiveCipher = FrameCipher(
       key: backward, direction: 1 - sendDirection, peer: peer,
       maximumFrame: options.maximumFrame)
-    try await outbound.write(.frame(try sendCipher.seal(preface.encoded())))
+    try await outbound.write(try sendCipher.sealFrame(preface.encoded()))
     let theirs = try LinkPreface(
       decoding: try receiveCipher.open(try await read(&iterator, peer: peer, step: "preface")),
       peer: peer)

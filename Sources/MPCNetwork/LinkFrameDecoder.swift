@@ -76,13 +76,3 @@ package struct LinkFrameDecoder: ByteToMessageDecoder {
     return buffer.readSlice(length: length)
   }
 }
-
-extension ByteBuffer {
-  /// `LE32(count) ‖ ciphertext`: one frame on the wire.
-  static func frame(_ ciphertext: [UInt8]) -> ByteBuffer {
-    var buffer = ByteBufferAllocator().buffer(capacity: 4 + ciphertext.count)
-    buffer.writeInteger(UInt32(ciphertext.count), endianness: .little)
-    buffer.writeBytes(ciphertext)
-    return buffer
-  }
-}

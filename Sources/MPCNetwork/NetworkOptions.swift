@@ -18,11 +18,11 @@ public struct NetworkOptions: Sendable {
   /// This software's version string, sent in the link preface (shown by `mpc doctor`).
   public var softwareVersion: String
 
-  /// Options with the defaults: 60 s to connect, 10 s per handshake, backoff 50 ms … 2 s,
+  /// Options with the defaults: 60 s to connect, 10 s per handshake, backoff 5 ms … 2 s,
   /// frames up to 16 MiB, the study addresses.
   public init(
     connectDeadline: Duration = .seconds(60), handshakeTimeout: Duration = .seconds(10),
-    initialBackoff: Duration = .milliseconds(50), maximumBackoff: Duration = .seconds(2),
+    initialBackoff: Duration = .milliseconds(5), maximumBackoff: Duration = .seconds(2),
     maximumFrame: Int = FrameCipher.defaultMaximumFrame, listenAddress: String? = nil,
     dialAddresses: [Int: String] = [:], softwareVersion: String = "unknown"
   ) {

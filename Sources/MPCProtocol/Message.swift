@@ -94,6 +94,23 @@ public struct Reason: Sendable, Hashable {
   }
 }
 
+/// A masked-upload chunk's fields, with its elements left in the frame at `elementRange`
+/// (``MessageCodec/decodeUpload(_:)``).
+public struct MaskedUploadHeader: Sendable, Hashable {
+  /// The query id.
+  public var queryId: String
+  /// This chunk's index, 0…chunkCount−1.
+  public var chunkIndex: UInt32
+  /// How many chunks the upload has.
+  public var chunkCount: UInt32
+  /// Bytes per element.
+  public var elementWidth: UInt16
+  /// Elements in this chunk.
+  public var elementCount: UInt32
+  /// Where the elementWidth × elementCount element bytes lie in the frame.
+  public var elementRange: Range<Int>
+}
+
 /// `maskedUpload`: one chunk of a party's masked vector y_i as fixed-width field elements.
 public struct MaskedUploadChunk: Sendable, Hashable {
   /// The query id.
@@ -138,6 +155,9 @@ public enum Message: Sendable, Hashable {
   /// The sender aborts the query.
   case abort(Reason)
 
+  /// The type byte of ``maskedUpload(_:)``.
+  public static let maskedUploadType: UInt8 = 0x05
+
   /// The wire type byte.
   public var typeByte: UInt8 {
     switch self {
@@ -145,7 +165,7 @@ public enum Message: Sendable, Hashable {
     case .ledgerHead: 0x02
     case .admit: 0x03
     case .refuse: 0x04
-    case .maskedUpload: 0x05
+    case .maskedUpload: Self.maskedUploadType
     case .abort: 0x06
     }
   }

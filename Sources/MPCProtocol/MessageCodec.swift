@@ -1,4 +1,5 @@
 import MPCBigInt
+public import MPCField
 
 /// Limits the decoder checks before allocating anything (`protocols/messages.md`).
 public struct CodecLimits: Sendable, Hashable {
@@ -63,24 +64,9 @@ public struct MessageCodec: Sendable {
       body.u16(r.code.rawValue)
       try body.string(r.text, "reason text", limits)
     case .maskedUpload(let c):
-      try body.string(c.queryId, "query id", limits)
-      guard c.chunkCount >= 1, c.chunkIndex < c.chunkCount else {
-        throw ProtocolError.malformed(offset: 0, expected: "chunk index < chunk count")
-      }
-      body.u32(c.chunkIndex)
-      body.u32(c.chunkCount)
-      guard c.elementWidth >= 1, Int(c.elementWidth) <= limits.maxElementWidth else {
-        throw ProtocolError.oversized(
-          offset: 0, what: "element width", limit: limits.maxElementWidth,
-          actual: Int(c.elementWidth))
-      }
-      body.u16(c.elementWidth)
-      guard Int(c.elementCount) <= limits.maxElementsPerChunk else {
-        throw ProtocolError.oversized(
-          offset: 0, what: "element count", limit: limits.maxElementsPerChunk,
-          actual: Int(c.elementCount))
-      }
-      body.u32(c.elementCount)
+      try body.uploadHeader(
+        queryId: c.queryId, chunkIndex: c.chunkIndex, chunkCount: c.chunkCount,
+        elementWidth: c.elementWidth, elementCount: c.elementCount, limits: limits)
       guard c.elements.count == Int(c.elementWidth) * Int(c.elementCount) else {
         throw ProtocolError.malformed(
           offset: 0, expected: "element bytes = width × count")
@@ -98,6 +84,64 @@ public struct MessageCodec: Sendable {
     frame += header.bytes
     frame += body.bytes
     return frame
+  }
+
+  /// The frame of a masked-upload chunk whose elements are `elements`, written straight into
+  /// the frame: the same bytes as ``encode(_:)`` of the equivalent ``MaskedUploadChunk``,
+  /// without the intermediate copies.
+  public func encodeUpload(
+    queryId: String, chunkIndex: UInt32, chunkCount: UInt32, elements: FieldVector
+  ) throws -> [UInt8] {
+    var body = Writer()
+    try body.uploadHeader(
+      queryId: queryId, chunkIndex: chunkIndex, chunkCount: chunkCount,
+      elementWidth: UInt16(elements.field.elementByteCount),
+      elementCount: UInt32(elements.count), limits: limits)
+    let bodyLength = body.bytes.count + elements.encodedByteCount
+    guard bodyLength <= limits.maxBodyBytes else {
+      throw ProtocolError.oversized(
+        offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: bodyLength)
+    }
+    var header = Writer()
+    header.bytes = Self.magic + [UInt8(Self.protocolVersion), Message.maskedUploadType]
+    header.u32(UInt32(bodyLength))
+    header.bytes += body.bytes
+    let prefix = header.bytes
+    return [UInt8](unsafeUninitializedCapacity: prefix.count + elements.encodedByteCount) {
+      buffer, initialized in
+      let raw = UnsafeMutableRawBufferPointer(buffer)
+      prefix.withUnsafeBytes { raw.copyMemory(from: $0) }
+      elements.encode(into: UnsafeMutableRawBufferPointer(rebasing: raw[prefix.count...]))
+      initialized = buffer.count
+    }
+  }
+
+  /// A masked-upload frame decoded without copying its elements: nil if `frame` holds another
+  /// message type (decode it with ``decode(_:)``). Checks exactly what ``decode(_:)`` checks.
+  public func decodeUpload(_ frame: [UInt8]) throws -> MaskedUploadHeader? {
+    guard frame.count >= Self.headerSize, frame[3] == Message.maskedUploadType else { return nil }
+    for (i, expected) in Self.magic.enumerated() where frame[i] != expected {
+      throw ProtocolError.malformed(offset: i, expected: "the magic bytes 'MP'")
+    }
+    guard frame[2] == UInt8(Self.protocolVersion) else {
+      throw ProtocolError.malformed(
+        offset: 2, expected: "frame version \(Self.protocolVersion), found \(frame[2])")
+    }
+    let length = Int(Reader.le32(frame, at: 4))
+    guard length <= limits.maxBodyBytes else {
+      throw ProtocolError.oversized(
+        offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: length)
+    }
+    guard frame.count - Self.headerSize == length else {
+      if frame.count - Self.headerSize < length {
+        throw ProtocolError.truncated(
+          offset: frame.count, expected: "a \(length)-byte body after the header")
+      }
+      throw ProtocolError.malformed(
+        offset: Self.headerSize + length, expected: "the end of the frame")
+    }
+    var reader = Reader(bytes: frame[Self.headerSize...], offset: Self.headerSize, limits: limits)
+    return try reader.uploadHeader()
   }
 
   // MARK: - Decoding
@@ -202,6 +246,31 @@ private struct Writer {
     bytes += utf8
   }
 
+  /// A masked upload's fields before its elements, with the limits the decoder checks.
+  mutating func uploadHeader(
+    queryId: String, chunkIndex: UInt32, chunkCount: UInt32, elementWidth: UInt16,
+    elementCount: UInt32, limits: CodecLimits
+  ) throws {
+    try string(queryId, "query id", limits)
+    guard chunkCount >= 1, chunkIndex < chunkCount else {
+      throw ProtocolError.malformed(offset: 0, expected: "chunk index < chunk count")
+    }
+    u32(chunkIndex)
+    u32(chunkCount)
+    guard elementWidth >= 1, Int(elementWidth) <= limits.maxElementWidth else {
+      throw ProtocolError.oversized(
+        offset: 0, what: "element width", limit: limits.maxElementWidth,
+        actual: Int(elementWidth))
+    }
+    u16(elementWidth)
+    guard Int(elementCount) <= limits.maxElementsPerChunk else {
+      throw ProtocolError.oversized(
+        offset: 0, what: "element count", limit: limits.maxElementsPerChunk,
+        actual: Int(elementCount))
+    }
+    u32(elementCount)
+  }
+
   mutating func fixed(_ b: [UInt8], _ count: Int, _ what: String) throws {
     guard b.count == count else {
       throw ProtocolError.malformed(offset: bytes.count, expected: "a \(count)-byte \(what)")
@@ -272,7 +341,9 @@ private struct Reader {
     return text
   }
 
-  mutating func chunk() throws -> MaskedUploadChunk {
+  /// A masked upload's header fields and where its elements lie; checks the declared sizes
+  /// against the bytes that remain, and consumes them.
+  mutating func uploadHeader() throws -> MaskedUploadHeader {
     let queryId = try string("query id")
     let indexAt = position
     let chunkIndex = try u32("chunk index")
@@ -301,9 +372,19 @@ private struct Reader {
         offset: position,
         expected: "\(byteCount) element bytes (width × count), found \(remaining)")
     }
-    let elements = try fixed(byteCount, "elements")
-    return MaskedUploadChunk(
+    let start = index
+    index += byteCount
+    return MaskedUploadHeader(
       queryId: queryId, chunkIndex: chunkIndex, chunkCount: chunkCount, elementWidth: width,
-      elementCount: count, elements: elements)
+      elementCount: count, elementRange: start..<index)
   }
+
+  mutating func chunk() throws -> MaskedUploadChunk {
+    let header = try uploadHeader()
+    return MaskedUploadChunk(
+      queryId: header.queryId, chunkIndex: header.chunkIndex, chunkCount: header.chunkCount,
+      elementWidth: header.elementWidth, elementCount: header.elementCount,
+      elements: Array(bytes[header.elementRange]))
+  }
+
 }

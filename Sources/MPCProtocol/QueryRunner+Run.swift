@@ -29,7 +29,20 @@ public enum QueryRunner {
         peer: me, step: "set-up",
         problem: "the transport has \(n) parties, the study \(study.partyCount)")
     }
-    let runPlan = try RunPlan(study: study, query: query, force: setup.force, timing: setup.timing)
+    let runPlan: RunPlan
+    if let given = setup.runPlan {
+      guard
+        given.derivedFrom
+          == RunPlan.Derivation(
+            study: study, query: query, force: setup.force, timing: setup.timing)
+      else {
+        throw ProtocolError.peerMismatch(
+          peer: me, step: "set-up", problem: "the given run plan is not this setup's")
+      }
+      runPlan = given
+    } else {
+      runPlan = try RunPlan(study: study, query: query, force: setup.force, timing: setup.timing)
+    }
     let clock = ContinuousClock()
     var statistics = RunStatistics()
     guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
@@ -159,123 +172,47 @@ public enum QueryRunner {
     statistics.add(clock.now - phaseStart, to: .admission)
 
     // 3–5. Masked upload in chunks, to every peer; the opening sums everyone's uploads.
-    let field = runPlan.field
-    let total: FieldVector
+    let opened: OpenedValues
     do {
-      total = try await uploadAndOpen(
-        setup: setup, runPlan: runPlan, field: field, sessionID: sessionID,
-        transport: transport, codec: codec, peers: peers, noise: &noise,
-        statistics: &statistics, receive: receive)
+      opened = try await uploadAndOpen(
+        setup: setup, runPlan: runPlan, sessionID: sessionID, transport: transport,
+        peers: peers, noise: &noise, statistics: &statistics)
     } catch {
-      await broadcastAbort(code(for: error), String(describing: error))
-      throw error
+      let explained = await explainClosedLink(error, transport: transport, codec: codec)
+      await broadcastAbort(code(for: explained), String(describing: explained))
+      throw explained
     }
     phaseStart = clock.now
     var result = try release(
-      total: total, runPlan: runPlan, query: query, sessionID: sessionID, ledger: setup.ledger)
+      opened: opened, runPlan: runPlan, query: query, sessionID: sessionID, ledger: setup.ledger)
     statistics.add(clock.now - phaseStart, to: .postProcessing)
     result.statistics = statistics
     return result
   }
 
-  // MARK: - Upload and opening
-
-  static func uploadAndOpen(
-    setup: PartySetup, runPlan: RunPlan, field: any PrimeField, sessionID: [UInt8],
-    transport: some PartyTransport, codec: MessageCodec, peers: [Int],
-    noise: inout some RandomSource, statistics: inout RunStatistics,
-    receive: (Int, String) async throws -> Message
-  ) async throws -> FieldVector {
-    let clock = ContinuousClock()
-    let me = transport.partyID
-    let m = runPlan.plan.dimension
-    var secrets: [Int: SecretBytes] = [:]
-    for p in peers { secrets[p] = try transport.pairSecret(with: p) }
-    let context = MaskContext(
-      studyID: setup.study.id, sessionID: sessionID, queryID: setup.query.id,
-      vectorName: "result", length: m, field: field)
-    var stream = try MaskedUploadStream(
-      party: me, partyCount: transport.partyCount, pairSecrets: secrets, context: context,
-      field: field)
-    let chunk = max(1, setup.chunkElements)
-    let chunkCount = (m + chunk - 1) / chunk
-    var total = FieldVector(zeros: 0, in: field)
-    var totalLimbs: [UInt64] = []
-    totalLimbs.reserveCapacity(m * field.limbCount)
-    var noiseBuffer = [Int64](repeating: 0, count: min(chunk, m))
-    for c in 0..<chunkCount {
-      let start = c * chunk
-      let end = min(m, start + chunk)
-      // x_i + η_i for this chunk; noise drawn in coordinate order per component.
-      var phaseStart = clock.now
-      var y = FieldVector(signed: setup.input.values[start..<end], in: field)
-      statistics.add(clock.now - phaseStart, to: .masking)
-      phaseStart = clock.now
-      noiseBuffer.withUnsafeMutableBufferPointer { buf in
-        runPlan.fillNoise(
-          UnsafeMutableBufferPointer(rebasing: buf[0..<(end - start)]), from: start, using: &noise)
+  /// A send that failed on a closed link says less than the peer did: its abort, if it sent
+  /// one before closing, is still queued behind its upload chunks. Returns that abort as the
+  /// error when it is there, the original error otherwise.
+  static func explainClosedLink(
+    _ error: any Error, transport: some PartyTransport, codec: MessageCodec
+  ) async -> any Error {
+    guard case TransportError.closed(let peer, _) = error else { return error }
+    while let frame = try? await transport.receive(
+      from: peer, timeout: .seconds(1), step: "the reason the link closed")
+    {
+      if case .abort(let reason)? = try? codec.decode(frame) {
+        return ProtocolError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
       }
-      try y.add(FieldVector(signed: noiseBuffer[0..<(end - start)], in: field))
-      noiseBuffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-      statistics.add(clock.now - phaseStart, to: .noise)
-      phaseStart = clock.now
-      try stream.mask(&y)
-      statistics.add(clock.now - phaseStart, to: .masking)
-      phaseStart = clock.now
-      let frame = try codec.encode(
-        .maskedUpload(
-          MaskedUploadChunk(
-            queryId: setup.query.id, chunkIndex: UInt32(c), chunkCount: UInt32(chunkCount),
-            elementWidth: UInt16(field.elementByteCount), elementCount: UInt32(end - start),
-            elements: y.encoded())))
-      for p in peers {
-        try await transport.send(frame, to: p)
-        statistics.countSent(frame.count, to: p)
-      }
-      statistics.add(clock.now - phaseStart, to: .send)
-      phaseStart = clock.now
-      // Opening: add every peer's chunk c.
-      for p in peers {
-        guard case .maskedUpload(let upload) = try await receive(p, "masked upload chunk \(c)")
-        else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "upload", problem: "expected an upload chunk")
-        }
-        guard upload.queryId == setup.query.id, upload.chunkIndex == UInt32(c),
-          upload.chunkCount == UInt32(chunkCount), upload.elementCount == UInt32(end - start),
-          Int(upload.elementWidth) == field.elementByteCount
-        else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "upload",
-            problem: "chunk \(upload.chunkIndex)/\(upload.chunkCount) of \(upload.elementCount) "
-              + "elements does not match chunk \(c)/\(chunkCount) of \(end - start)")
-        }
-        let theirs: FieldVector
-        do {
-          theirs = try FieldVector(decoding: upload.elements, in: field)
-        } catch {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "upload chunk \(c)", problem: String(describing: error))
-        }
-        try y.add(theirs)
-      }
-      totalLimbs += y.limbs
-      statistics.add(clock.now - phaseStart, to: .receive)
     }
-    let phaseStart = clock.now
-    total = try FieldVector(limbs: totalLimbs, in: field)
-    statistics.add(clock.now - phaseStart, to: .receive)
-    return total
+    return error
   }
 
   // MARK: - Post-processing
 
   static func release(
-    total: FieldVector, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
+    opened: OpenedValues, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
     ledger: BudgetLedger
   ) throws -> QueryResult {
-    let small = total.signedInt64Values()
-    let big = small == nil ? total.signedValues : []
     var components: [ReleasedComponent] = []
     for nc in runPlan.components {
       let range = nc.component.offset..<(nc.component.offset + nc.component.dimension)
@@ -296,7 +233,7 @@ public enum QueryRunner {
       components.append(
         ReleasedComponent(
           name: nc.component.name,
-          raw: small.map { .small(Array($0[range])) } ?? .big(Array(big[range])),
+          raw: opened.slice(range),
           halfWidth: BigInt(Int(nc.noise.intervalHalfWidth)), clampAtZero: clampAtZero,
           labels: labels, noise: nc.noise, sensitivity: nc.component.sensitivity))
     }

@@ -23,6 +23,10 @@ public struct PartySetup: Sendable {
   public var force: Bool
   /// The Gaussian sampler's timing mode (`protocols/noise.md`); Laplace is always exact.
   public var timing: DiscreteGaussianSampler.Timing
+  /// The run plan, if the caller derived it already (e.g. while connecting: building a large
+  /// σ's noise table takes a few milliseconds); it must come from `RunPlan(study:query:force:
+  /// timing:)` with this setup's values, which the run checks.
+  public var runPlan: RunPlan?
 
   /// A setup with the default deadline (60 s) and chunk size (65,536 elements).
   public init(
@@ -61,6 +65,15 @@ public struct RunPlan: Sendable {
   public let components: [NoisedComponent]
   /// The field, sized so the opened value never wraps.
   public let field: any PrimeField
+  /// What the plan was derived from (a precomputed plan must match the run's).
+  let derivedFrom: Derivation
+
+  struct Derivation: Sendable, Hashable {
+    let study: StudyManifest
+    let query: QueryManifest
+    let force: Bool
+    let timing: DiscreteGaussianSampler.Timing
+  }
 
   /// The largest number of rows a party may contribute; bounds the field size for counts.
   public static let maxRowsPerParty = BigInt(1) << 32
@@ -100,6 +113,7 @@ public struct RunPlan: Sendable {
     }
     self.plan = plan
     self.components = components
+    derivedFrom = Derivation(study: study, query: query, force: force, timing: timing)
     field = try study.field.resolve(
       bound: Self.resultBound(query: query, study: study, components: components))
   }

@@ -137,6 +137,51 @@ func randomElements(_ p: BigInt, count: Int, label: String) -> [BigInt] {
     for (i, x) in values.enumerated() {
       #expect(v[i] == (try BigInt(x).modulo(p)))
     }
+    // A collection without contiguous storage takes the copying path, to the same limbs.
+    #expect(FieldVector(signed: values.lazy.map { $0 }, in: field).limbs == v.limbs)
+    #expect(
+      FieldVector(signed: values[2..<5], in: field).limbs
+        == Array(v.limbs[(2 * field.limbCount)..<(5 * field.limbCount)]))
+  }
+
+  /// Adding encoded bytes in place equals decoding then adding, at every alignment of the
+  /// bytes; a bad element, a partial element or another length throws and changes nothing.
+  @Test(arguments: testPrimes)
+  func addEncodedMatchesDecodeThenAdd(p: BigInt) throws {
+    let field = try makePrimeField(modulus: p)
+    let w = field.elementByteCount
+    let a = edgeElements(p) + randomElements(p, count: 40, label: "add-enc-a-\(p)")
+    let b = randomElements(p, count: a.count - 3, label: "add-enc-b-\(p)") + [p - 1, 0, 1]
+    let encoded = FieldVector(b, in: field).encoded()
+    var expected = FieldVector(a, in: field)
+    try expected.add(FieldVector(decoding: encoded, in: field))
+    for shift in 0..<8 {
+      let framed = [UInt8](repeating: 0xEE, count: shift) + encoded
+      var sum = FieldVector(a, in: field)
+      try framed.withUnsafeBytes {
+        try sum.addEncoded(UnsafeRawBufferPointer(rebasing: $0[shift...]))
+      }
+      #expect(sum.limbs == expected.limbs, "shift \(shift)")
+    }
+    let original = FieldVector(a, in: field)
+    var bad = encoded
+    bad.replaceSubrange((5 * w)..<(6 * w), with: try p.littleEndianBytes(count: w))
+    var target = original
+    #expect(throws: FieldError.elementOutOfRange(index: 5)) {
+      try bad.withUnsafeBytes { try target.addEncoded($0) }
+    }
+    #expect(target.limbs == original.limbs)
+    #expect(throws: FieldError.lengthMismatch(expected: a.count, actual: a.count - 1)) {
+      try encoded.dropLast(w).withUnsafeBytes { try target.addEncoded($0) }
+    }
+    if w > 1 {
+      #expect(
+        throws: FieldError.invalidEncodingLength(byteCount: encoded.count - 1, elementByteCount: w)
+      ) {
+        try encoded.dropLast().withUnsafeBytes { try target.addEncoded($0) }
+      }
+    }
+    #expect(target.limbs == original.limbs)
   }
 
   @Test(arguments: testPrimes)

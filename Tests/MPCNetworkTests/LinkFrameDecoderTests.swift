@@ -6,6 +6,14 @@ import Testing
 @testable import MPCNetwork
 
 @Suite struct LinkFrameDecoderTests {
+  /// `LE32(count) ‖ ciphertext`, the wire form `FrameCipher.sealFrame` writes.
+  static func frame(_ ciphertext: [UInt8]) -> ByteBuffer {
+    var buffer = ByteBuffer()
+    buffer.writeInteger(UInt32(ciphertext.count), endianness: .little)
+    buffer.writeBytes(ciphertext)
+    return buffer
+  }
+
   /// message 2 (86 bytes), then frames of 0, 1 and 1000 plaintext bytes.
   static func stream() -> (bytes: [UInt8], messages: [[UInt8]]) {
     var messages: [[UInt8]] = [(0..<LinkHandshake.message2Size).map { UInt8($0 & 0xff) }]
@@ -13,7 +21,7 @@ import Testing
     for (i, plain) in [0, 1, 1000].enumerated() {
       let ciphertext = (0..<(plain + 16)).map { UInt8(truncatingIfNeeded: $0 * 7 + i) }
       messages.append(ciphertext)
-      var frame = ByteBuffer.frame(ciphertext)
+      var frame = Self.frame(ciphertext)
       bytes += frame.readBytes(length: frame.readableBytes)!
     }
     return (bytes, messages)
@@ -54,7 +62,7 @@ import Testing
       handler: ByteToMessageHandler(LinkFrameDecoder.responder(maximumFrame: 64)))
     let m1 = [UInt8](repeating: 1, count: LinkHandshake.message1Size)
     let m3 = [UInt8](repeating: 3, count: LinkHandshake.message3Size)
-    var frame = ByteBuffer.frame([UInt8](repeating: 9, count: 20))
+    var frame = Self.frame([UInt8](repeating: 9, count: 20))
     try channel.writeInbound(ByteBuffer(bytes: m1 + m3 + frame.readBytes(length: 24)!))
     #expect(try channel.readInbound(as: ByteBuffer.self).map { Array(buffer: $0) } == m1)
     #expect(try channel.readInbound(as: ByteBuffer.self).map { Array(buffer: $0) } == m3)

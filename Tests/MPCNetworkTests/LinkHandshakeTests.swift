@@ -1,5 +1,6 @@
 import MPCCrypto
 import MPCNetwork
+import NIOCore
 import Testing
 import _MPCTestSupport
 
@@ -149,6 +150,26 @@ struct Parties {
       #expect(sealed.count == msg.count + 16)
       #expect(try rx.open(sealed) == msg)
     }
+  }
+
+  /// The wire path (seal straight into a length-prefixed buffer, open from the buffer) gives
+  /// the same bytes and plaintexts as the array path, frame after frame.
+  @Test func framesOnTheWireMatchTheArrayPath() throws {
+    var (tx, rx) = pair()
+    var (txWire, rxWire) = pair()
+    for i in 0..<4 {
+      let msg = (0..<(i * 37)).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ i) }
+      let sealed = try tx.seal(msg)
+      var wire = try txWire.sealFrame(msg)
+      #expect(wire.readInteger(endianness: .little, as: UInt32.self) == UInt32(sealed.count))
+      #expect(Array(buffer: wire) == sealed)
+      #expect(try rxWire.open(wire) == msg)
+      #expect(try rx.open(sealed) == msg)
+    }
+    var tampered = try txWire.sealFrame([1, 2, 3])
+    tampered.moveReaderIndex(forwardBy: 4)
+    tampered.setInteger(UInt8(0xFF), at: tampered.readerIndex)
+    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 4)) { try rxWire.open(tampered) }
   }
 
   @Test func bitFlipReplayAndReorderAreRejected() throws {

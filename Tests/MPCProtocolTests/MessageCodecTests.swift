@@ -1,5 +1,6 @@
 import MPCBigInt
 import MPCCrypto
+import MPCField
 import MPCPrivacy
 import MPCProtocol
 import Testing
@@ -199,6 +200,54 @@ import _MPCTestSupport
     var inconsistent = chunk
     inconsistent.elements.removeLast()
     #expect(throws: ProtocolError.self) { try Self.codec.encode(.maskedUpload(inconsistent)) }
+  }
+
+  /// The upload fast paths agree with the general codec: `encodeUpload` writes the same bytes
+  /// as `encode`, and `decodeUpload` accepts, describes and refuses (with the same error)
+  /// exactly what `decode` does, on intact and corrupted frames.
+  @Test func uploadFastPathsMatchTheGeneralCodec() throws {
+    var rng = SeededRandom.make("codec/upload-fast-path")
+    for field in [NamedField.m61.field, NamedField.m89.field, NamedField.m127.field] {
+      let count = Int(rng.uniform(below: 50))
+      let elements = FieldVector(uniformCount: count, in: field, using: &rng)
+      let chunks = UInt32(rng.uniform(below: 4) + 1)
+      let chunk = MaskedUploadChunk(
+        queryId: "query-\(count)", chunkIndex: chunks - 1, chunkCount: chunks,
+        elementWidth: UInt16(field.elementByteCount), elementCount: UInt32(count),
+        elements: elements.encoded())
+      let fast = try Self.codec.encodeUpload(
+        queryId: chunk.queryId, chunkIndex: chunk.chunkIndex, chunkCount: chunk.chunkCount,
+        elements: elements)
+      #expect(fast == (try Self.codec.encode(.maskedUpload(chunk))))
+    }
+    var decodedBoth = 0
+    for round in 0..<600 {
+      var frame = try Self.codec.encode(Self.randomMessage(&rng))
+      if round % 2 == 1 {
+        frame[Int(rng.uniform(below: UInt64(frame.count)))] = UInt8(
+          truncatingIfNeeded: rng.nextUInt64())
+      }
+      let general = Result { try Self.codec.decode(frame) }
+      let fast = Result { try Self.codec.decodeUpload(frame) }
+      switch (general, fast) {
+      case (.success(.maskedUpload(let chunk)), .success(let header?)):
+        #expect(header.queryId == chunk.queryId && header.chunkIndex == chunk.chunkIndex)
+        #expect(header.chunkCount == chunk.chunkCount && header.elementCount == chunk.elementCount)
+        #expect(header.elementWidth == chunk.elementWidth)
+        #expect(Array(frame[header.elementRange]) == chunk.elements)
+        decodedBoth += 1
+      case (.success(let message), .success(nil)):
+        #expect(message.typeByte != Message.maskedUploadType)
+      case (.failure(let a), .failure(let b)):
+        #expect(a as? ProtocolError == b as? ProtocolError, "\(a) vs \(b)")
+      case (_, .success(nil)):
+        // Not an upload by its type byte (or shorter than a header): the general path decides.
+        #expect(frame.count < MessageCodec.headerSize || frame[3] != Message.maskedUploadType)
+      default:
+        Issue.record("general \(general), fast \(fast) for \(frame.prefix(12))")
+      }
+    }
+    #expect(decodedBoth > 20)
   }
 
   @Test func randomCorruptionNeverTraps() throws {
