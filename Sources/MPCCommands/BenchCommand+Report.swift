@@ -26,6 +26,9 @@ enum BenchReport {
     Double(run.parties.map(\.maxRSSKiB).max() ?? 0) / 1024
   }
 
+  /// CPU seconds of all parties together (on c cores, wall ≥ this / c).
+  static func cpuTotal(_ run: BenchRun) -> Double { run.parties.map(\.cpuSeconds).reduce(0, +) }
+
   static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 
   static func line(_ run: BenchRun) -> String {
@@ -33,7 +36,7 @@ enum BenchReport {
     let phaseText = phases.map { "\($0) \(f(p[$0] ?? 0))" }.joined(separator: ", ")
     return "run \(run.repetition): wall \(f(run.wallSeconds)) s; phases (s, median over parties): "
       + "\(phaseText); sent \(f(bytesMedian(run) / 1e6, 2)) MB/party; max RSS "
-      + "\(f(rssMaxMiB(run), 1)) MiB; check \(run.checkPassed ? "ok" : "FAILED: \(run.checkDetail)")"
+      + "\(f(rssMaxMiB(run), 1)) MiB; CPU \(f(cpuTotal(run))) s (all parties); check \(run.checkPassed ? "ok" : "FAILED: \(run.checkDetail)")"
   }
 
   static func summary(setup: BenchSetup, runs: [BenchRun]) -> String {
@@ -50,6 +53,7 @@ enum BenchReport {
     }
     lines.append("  sent per party   \(f(median(runs.map(bytesMedian)) / 1e6, 3)) MB")
     lines.append("  max RSS/party    \(f(median(runs.map(rssMaxMiB)), 1)) MiB")
+    lines.append("  CPU, all parties \(f(median(runs.map(cpuTotal)))) s (user + system)")
     let failed = runs.filter { !$0.checkPassed }.count
     lines.append(
       "  check            \(failed == 0 ? "ok (\(runs.count)/\(runs.count))" : "FAILED in \(failed) run(s)")"
@@ -67,7 +71,7 @@ enum BenchReport {
         "parties": run.parties.enumerated().map { i, p -> [String: Any] in
           [
             "party": i, "phases_seconds": p.phases, "bytes_sent": p.bytesSent,
-            "max_rss_mib": Double(p.maxRSSKiB) / 1024,
+            "max_rss_mib": Double(p.maxRSSKiB) / 1024, "cpu_seconds": p.cpuSeconds,
           ]
         },
         "check": ["passed": run.checkPassed, "detail": run.checkDetail],
@@ -83,6 +87,7 @@ enum BenchReport {
         "wall_seconds": median(runs.map(\.wallSeconds)), "phases_seconds": phaseMedian,
         "bytes_sent_per_party": median(runs.map(bytesMedian)),
         "max_rss_mib": median(runs.map(rssMaxMiB)),
+        "cpu_seconds_all_parties": median(runs.map(cpuTotal)),
       ],
       "check_passed": runs.allSatisfy(\.checkPassed),
     ]

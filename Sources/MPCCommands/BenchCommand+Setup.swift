@@ -128,6 +128,8 @@ struct BenchPartyStatistics {
   var phases: [String: Double]
   var bytesSent: Int
   var maxRSSKiB: Int
+  /// User + system CPU time of the party process.
+  var cpuSeconds: Double
 }
 
 /// One repetition: wall time, every party's statistics and the check.
@@ -180,7 +182,8 @@ extension BenchSetup {
         BenchPartyStatistics(
           phases: stats["phases_seconds"] as? [String: Double] ?? [:],
           bytesSent: stats["bytes_sent_total"] as? Int ?? 0,
-          maxRSSKiB: stats["max_rss_kib"] as? Int ?? 0))
+          maxRSSKiB: stats["max_rss_kib"] as? Int ?? 0,
+          cpuSeconds: stats["cpu_seconds"] as? Double ?? 0))
     }
     let query = try QueryManifest.load(contentsOf: queryURL)
     let check = try BenchCheck.verify(

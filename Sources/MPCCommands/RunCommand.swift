@@ -242,6 +242,14 @@ extension RunCommand {
     return Int(usage.ru_maxrss)
   }
 
+  /// CPU time (user + system) this process used so far, in seconds (`getrusage`).
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+  }
+
   /// The `statistics` object of `mpc run --json`.
   static func statisticsObject(_ s: RunStatistics) -> [String: Any] {
     var phases: [String: Double] = [:]
@@ -251,6 +259,7 @@ extension RunCommand {
     return [
       "phases_seconds": phases, "bytes_sent": bytes,
       "bytes_sent_total": s.bytesSent.values.reduce(0, +), "max_rss_kib": maxResidentKiB(),
+      "cpu_seconds": cpuSeconds(),
     ]
   }
 

@@ -13,6 +13,15 @@ public enum VerifiedMath {
   /// bound up, and the guard bits dropped the same way.
   public static func expMinus(_ r: Rational, precision p: Int) -> (lo: BigInt, hi: BigInt) {
     precondition(r.signum >= 0, "expMinus needs r ≥ 0")
+    // exp(−r) ≤ e^(−2p) < 2^(−2p): the bracket below would end at [0, 1] after ~log2(r)
+    // squarings (its rounding error stays far below 2^−p), so answer that directly. This
+    // keeps calibration fast for large σ, where every term of τ is this small.
+    if r >= Rational(2 * p) { return (0, 1) }
+    return bracket(r, precision: p)
+  }
+
+  /// ``expMinus(_:precision:)`` without the shortcut for large r (tests compare the two).
+  static func bracket(_ r: Rational, precision p: Int) -> (lo: BigInt, hi: BigInt) {
     var k = 0
     var y = r
     let half = Rational(1, 2)

@@ -24,6 +24,23 @@ import _MPCTestSupport
     if r.isZero { #expect(lo == BigInt(1) << p && hi == BigInt(1) << p) }
   }
 
+  /// The shortcut for r ≥ 2p returns exactly what the full bracket computes there.
+  @Test(arguments: [64, 128, 192])
+  func expMinusShortcutMatchesTheBracket(p: Int) {
+    let values = [
+      Rational(2 * p), Rational(2 * p) + Rational(1, 7), Rational(3 * p), Rational(10_000),
+      Rational(52_359_877, 3),
+    ]
+    for r in values {
+      let full = VerifiedMath.bracket(r, precision: p)
+      #expect(full.lo == 0 && full.hi == 1, "r = \(r)")
+      #expect(VerifiedMath.expMinus(r, precision: p) == full, "r = \(r)")
+    }
+    // Just below the threshold the full algorithm still runs, and agrees with itself.
+    let below = Rational(2 * p) - Rational(1, 3)
+    #expect(VerifiedMath.expMinus(below, precision: p) == VerifiedMath.bracket(below, precision: p))
+  }
+
   /// exp(−1) to 30 digits: 0.367879441171442321595523770161.
   @Test func expMinusOneDigits() throws {
     let (lo, hi) = VerifiedMath.expMinus(1, precision: 128)
