@@ -50,54 +50,66 @@ public final class DiscreteGaussianTable: Sendable {
 
     // Weights w_x = exp(−x²/(2σ²)), x = 0 … B, as intervals [lo, hi]·2^−p:
     // w_0 = 1, w_{x+1} = w_x·r_x, r_0 = exp(−1/(2σ²)), r_{x+1} = r_x·exp(−1/σ²).
+    // Every value below is an exact integer below 2^256 (weights ≤ 2^192, sums < 2^210), so
+    // the per-entry arithmetic is fixed-width (UInt256) and gives the same integers as the
+    // big-integer formulas of §4.1.
     let inverse = try! sigmaSquared.reciprocal()  // σ² > 0
     let r0 = VerifiedMath.expMinus(inverse / 2, precision: p)
     let step = VerifiedMath.expMinus(inverse, precision: p)
-    var wLo = [BigInt](repeating: 0, count: b + 1)
-    var wHi = [BigInt](repeating: 0, count: b + 1)
-    wLo[0] = BigInt(1) << p
-    wHi[0] = BigInt(1) << p
-    var rLo = r0.lo
-    var rHi = r0.hi
+    let one = UInt256(BigInt(1) << p)
+    var wLo = [UInt256](repeating: .zero, count: b + 1)
+    var wHi = [UInt256](repeating: .zero, count: b + 1)
+    wLo[0] = one
+    wHi[0] = one
+    var rLo = UInt256(r0.lo)
+    var rHi = UInt256(r0.hi)
+    let stepLo = UInt256(step.lo)
+    let stepHi = UInt256(step.hi)
     for x in 0..<b {
-      wLo[x + 1] = (wLo[x] * rLo) >> p
-      wHi[x + 1] = VerifiedMath.ceilShift(wHi[x] * rHi, p)
-      rLo = (rLo * step.lo) >> p
-      rHi = VerifiedMath.ceilShift(rHi * step.hi, p)
+      wLo[x + 1] = .productShifted192(wLo[x], rLo, roundingUp: false)
+      wHi[x + 1] = .productShifted192(wHi[x], rHi, roundingUp: true)
+      rLo = .productShifted192(rLo, stepLo, roundingUp: false)
+      rHi = .productShifted192(rHi, stepHi, roundingUp: true)
     }
     // One-sided tail: Σ_{x>B} w_x ≤ ∫_B^∞ e^{−x²/(2σ²)} dx ≤ (σ²/B)·e^{−B²/(2σ²)}.
-    let tailHi = VerifiedMath.ceilDiv(wHi[b] * n, d * BigInt(b))
-    var zLo = BigInt(0)
-    var zHi = BigInt(2) * tailHi
-    for x in -b...b {
-      zLo += wLo[abs(x)]
-      zHi += wHi[abs(x)]
+    let tailHiBig = VerifiedMath.ceilDiv(wHi[b].bigInt * n, d * BigInt(b))
+    let tailHi = UInt256(tailHiBig)
+    var zLo = wLo[0]
+    var zHi = wHi[0] + tailHi + tailHi
+    for x in 1...b {
+      zLo += wLo[x] + wLo[x]
+      zHi += wHi[x] + wHi[x]
     }
+    let zLoBig = zLo.bigInt
 
-    // Ĉ_j = ⌊2^128·lower bound of F_j⌋; δ_j ≤ (upper − lower bound of F_j) + 2^−128.
+    // Ĉ_j = ⌊2^128·lower bound of F_j⌋; δ_j ≤ (upper − lower bound of F_j) + 2^−128, with
+    // Flo_j = ⌊Slo_j·2^q / Zhi⌋ and Fhi_j = ⌈(Shi_j + T⁺)·2^q / Zlo⌉ (q = 160).
+    precondition(q == 160, "FixedDivisor divides by s·2^160")
+    let byZHi = FixedDivisor(zHi.bigInt)
+    let byZLo = FixedDivisor(zLoBig)
     let outcomes = 2 * b + 1
     var table = [UInt128](repeating: 0, count: outcomes - 1)
-    var sLo = BigInt(0)
-    var sHi = BigInt(0)
-    var widthSum = BigInt(0)
-    let oneQ = BigInt(1) << q
+    var sLo = UInt256.zero
+    var sHiTail = tailHi  // Shi_j + T⁺
+    var widthSum = UInt256.zero
+    let oneQ = UInt256(BigInt(1) << q)
     for j in 0..<(outcomes - 1) {
       let x = abs(j - b)
       sLo += wLo[x]
-      sHi += wHi[x]
-      let fLo = (sLo << q) / zHi
-      let fHi = VerifiedMath.ceilDiv((sHi + tailHi) << q, zLo)
+      sHiTail += wHi[x]
+      let fLo = byZHi.floorQuotient(shifted: sLo)
+      let fHi = byZLo.ceilQuotient(shifted: sHiTail)
       widthSum += min(fHi, oneQ) - fLo
-      let c = fLo >> (q - 128)
-      let limbs = try! c.limbs(count: 2)  // c < 2^128 since sLo < zHi
-      table[j] = UInt128(limbs[1]) << 64 | UInt128(limbs[0])
+      // Ĉ_j = ⌊fLo / 2^32⌋ < 2^128 since fLo < 2^160 (Slo_j < Zhi).
+      precondition(fLo.high >> 32 == 0, "table entry exceeds 128 bits")
+      table[j] = fLo.high << 96 | fLo.low >> 32
     }
     cumulative = table
     // dist ≤ Σ_j δ_j + T, T = mass outside [−B, B] ≤ 2·tail/Z.
     let distance =
-      (try! Rational(widthSum, oneQ))
+      (try! Rational(widthSum.bigInt, BigInt(1) << q))
       + (try! Rational(BigInt(outcomes - 1), BigInt(1) << 128))
-      + (try! Rational(BigInt(2) * tailHi, zLo))
+      + (try! Rational(BigInt(2) * tailHiBig, zLoBig))
     guard distance <= Self.distanceTarget else {
       throw PrivacyError.invalidParameter(
         field: "sigma-squared", value: sigmaSquared.description,
