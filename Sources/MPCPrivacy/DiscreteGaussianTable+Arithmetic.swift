@@ -60,44 +60,114 @@ struct UInt256: Equatable, Comparable {
     return UInt256(high: lhs.high &- rhs.high &- (borrow ? 1 : 0), low: low)
   }
 
-  /// The 512-bit product lhs·rhs as its upper and lower 256 bits.
+  /// The 64-bit limbs, least significant first.
+  @inline(__always)
+  var limbs: (UInt64, UInt64, UInt64, UInt64) {
+    (
+      UInt64(truncatingIfNeeded: low), UInt64(truncatingIfNeeded: low >> 64),
+      UInt64(truncatingIfNeeded: high), UInt64(truncatingIfNeeded: high >> 64)
+    )
+  }
+
+  /// The value of four 64-bit limbs, least significant first.
+  @inline(__always)
+  init(limbs l0: UInt64, _ l1: UInt64, _ l2: UInt64, _ l3: UInt64) {
+    self.init(high: UInt128(l3) << 64 | UInt128(l2), low: UInt128(l1) << 64 | UInt128(l0))
+  }
+
+  /// The 512-bit product lhs·rhs as its upper and lower 256 bits (schoolbook on 64-bit limbs).
+  @inline(__always)
   static func multipliedFullWidth(_ lhs: UInt256, _ rhs: UInt256) -> (
     high: UInt256, low: UInt256
   ) {
-    // Schoolbook on 128-bit digits: lhs·rhs = ll + (lh + hl)·2^128 + hh·2^256.
-    let ll = lhs.low.multipliedFullWidth(by: rhs.low)
-    let lh = lhs.low.multipliedFullWidth(by: rhs.high)
-    let hl = lhs.high.multipliedFullWidth(by: rhs.low)
-    let hh = lhs.high.multipliedFullWidth(by: rhs.high)
-    // Digit 1 (bits 128 … 255) and the carries it sends to digit 2.
-    let (d1a, c1a) = ll.high.addingReportingOverflow(lh.low)
-    let (d1, c1b) = d1a.addingReportingOverflow(hl.low)
-    let carry1 = UInt128((c1a ? 1 : 0) + (c1b ? 1 : 0))
-    // Digit 2 (bits 256 … 383); digit 3 cannot overflow since the product is below 2^512.
-    let (d2a, c2a) = hh.low.addingReportingOverflow(lh.high)
-    let (d2b, c2b) = d2a.addingReportingOverflow(hl.high)
-    let (d2, c2c) = d2b.addingReportingOverflow(carry1)
-    let d3 = hh.high &+ UInt128((c2a ? 1 : 0) + (c2b ? 1 : 0) + (c2c ? 1 : 0))
-    return (UInt256(high: d3, low: d2), UInt256(high: d1, low: ll.low))
+    let (a0, a1, a2, a3) = lhs.limbs
+    let (b0, b1, b2, b3) = rhs.limbs
+    var c: UInt64
+    var p0: UInt64
+    var p1: UInt64
+    var p2: UInt64
+    var p3: UInt64
+    var p4: UInt64
+    var p5: UInt64
+    var p6: UInt64
+    var p7: UInt64
+    (c, p0) = multiplyAdd(a0, b0, 0, 0)
+    (c, p1) = multiplyAdd(a0, b1, 0, c)
+    (c, p2) = multiplyAdd(a0, b2, 0, c)
+    (p4, p3) = multiplyAdd(a0, b3, 0, c)
+    (c, p1) = multiplyAdd(a1, b0, p1, 0)
+    (c, p2) = multiplyAdd(a1, b1, p2, c)
+    (c, p3) = multiplyAdd(a1, b2, p3, c)
+    (p5, p4) = multiplyAdd(a1, b3, p4, c)
+    (c, p2) = multiplyAdd(a2, b0, p2, 0)
+    (c, p3) = multiplyAdd(a2, b1, p3, c)
+    (c, p4) = multiplyAdd(a2, b2, p4, c)
+    (p6, p5) = multiplyAdd(a2, b3, p5, c)
+    (c, p3) = multiplyAdd(a3, b0, p3, 0)
+    (c, p4) = multiplyAdd(a3, b1, p4, c)
+    (c, p5) = multiplyAdd(a3, b2, p5, c)
+    (p7, p6) = multiplyAdd(a3, b3, p6, c)
+    return (UInt256(limbs: p4, p5, p6, p7), UInt256(limbs: p0, p1, p2, p3))
   }
 
   /// lhs·rhs mod 2^256.
+  @inline(__always)
   static func multipliedLow(_ lhs: UInt256, _ rhs: UInt256) -> UInt256 {
-    let ll = lhs.low.multipliedFullWidth(by: rhs.low)
-    return UInt256(high: ll.high &+ lhs.low &* rhs.high &+ lhs.high &* rhs.low, low: ll.low)
+    let (a0, a1, a2, a3) = lhs.limbs
+    let (b0, b1, b2, b3) = rhs.limbs
+    var c: UInt64
+    var p0: UInt64
+    var p1: UInt64
+    var p2: UInt64
+    var p3: UInt64
+    (c, p0) = multiplyAdd(a0, b0, 0, 0)
+    (c, p1) = multiplyAdd(a0, b1, 0, c)
+    (c, p2) = multiplyAdd(a0, b2, 0, c)
+    p3 = a0 &* b3 &+ c
+    (c, p1) = multiplyAdd(a1, b0, p1, 0)
+    (c, p2) = multiplyAdd(a1, b1, p2, c)
+    p3 = p3 &+ a1 &* b2 &+ c
+    (c, p2) = multiplyAdd(a2, b0, p2, 0)
+    p3 = p3 &+ a2 &* b1 &+ c
+    p3 = p3 &+ a3 &* b0
+    return UInt256(limbs: p0, p1, p2, p3)
   }
 
-  /// ⌊lhs·rhs / 2^192⌋ (`roundingUp` false) or ⌈lhs·rhs / 2^192⌉ (true), for a result below
-  /// 2^256.
+  /// ⌊lhs·rhs / 2^192⌋ (`roundingUp` false) or ⌈lhs·rhs / 2^192⌉ (true), for lhs, rhs < 2^192
+  /// (the result is then below 2^192 too): a 3 × 3-limb product.
+  @inline(__always)
   static func productShifted192(_ lhs: UInt256, _ rhs: UInt256, roundingUp: Bool) -> UInt256 {
-    let product = multipliedFullWidth(lhs, rhs)
-    precondition(product.high.high >> 64 == 0, "UInt256: product shifted by 192 overflows")
-    // Bits 192 … 447 of the product.
-    let result = UInt256(
-      high: product.high.high << 64 | product.high.low >> 64,
-      low: product.high.low << 64 | product.low.high >> 64)
-    let dropped = product.low.low != 0 || product.low.high & UInt128(UInt64.max) != 0
+    let (a0, a1, a2, a3) = lhs.limbs
+    let (b0, b1, b2, b3) = rhs.limbs
+    precondition(a3 == 0 && b3 == 0, "UInt256: factor of a 192-bit product ≥ 2^192")
+    var c: UInt64
+    var p0: UInt64
+    var p1: UInt64
+    var p2: UInt64
+    var p3: UInt64
+    var p4: UInt64
+    var p5: UInt64
+    (c, p0) = multiplyAdd(a0, b0, 0, 0)
+    (c, p1) = multiplyAdd(a0, b1, 0, c)
+    (p3, p2) = multiplyAdd(a0, b2, 0, c)
+    (c, p1) = multiplyAdd(a1, b0, p1, 0)
+    (c, p2) = multiplyAdd(a1, b1, p2, c)
+    (p4, p3) = multiplyAdd(a1, b2, p3, c)
+    (c, p2) = multiplyAdd(a2, b0, p2, 0)
+    (c, p3) = multiplyAdd(a2, b1, p3, c)
+    (p5, p4) = multiplyAdd(a2, b2, p4, c)
+    let result = UInt256(limbs: p3, p4, p5, 0)
+    let dropped = p0 | p1 | p2 != 0
     return roundingUp && dropped ? result + UInt256(high: 0, low: 1) : result
+  }
+
+  /// a·b + c + d as (high, low) 64-bit halves; never overflows: (2^64 − 1)² + 2(2^64 − 1) < 2^128.
+  @inline(__always)
+  static func multiplyAdd(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> (
+    high: UInt64, low: UInt64
+  ) {
+    let t = UInt128(a) &* UInt128(b) &+ UInt128(c) &+ UInt128(d)
+    return (UInt64(truncatingIfNeeded: t >> 64), UInt64(truncatingIfNeeded: t))
   }
 
   /// (self·2^160) mod 2^256: the bits of self below 2^96, moved up by 160.
@@ -107,6 +177,32 @@ struct UInt256: Equatable, Comparable {
 }
 
 // MARK: - Division by a fixed divisor
+
+/// An exact division n = quotient·Z + remainder with 0 ≤ remainder < Z.
+struct Division {
+  var quotient: UInt256
+  var remainder: UInt256
+
+  /// ⌊n / Z⌋.
+  var floor: UInt256 { quotient }
+
+  /// ⌈n / Z⌉.
+  var ceiling: UInt256 { remainder.isZero ? quotient : quotient + UInt256(high: 0, low: 1) }
+
+  /// ⌊(a − b) / Z⌋ for a ≥ b: a − b = (qa − qb)·Z + (ra − rb) with −Z < ra − rb < Z.
+  @inline(__always)
+  static func floorOfDifference(_ a: Division, _ b: Division) -> UInt256 {
+    let difference = a.quotient - b.quotient
+    return a.remainder < b.remainder ? difference - UInt256(high: 0, low: 1) : difference
+  }
+
+  /// ⌈(a − b) / Z⌉ for a ≥ b.
+  @inline(__always)
+  static func ceilingOfDifference(_ a: Division, _ b: Division) -> UInt256 {
+    let difference = a.quotient - b.quotient
+    return b.remainder < a.remainder ? difference + UInt256(high: 0, low: 1) : difference
+  }
+}
 
 /// Exact division of s·2^160 by a fixed Z with 2^161 ≤ Z < 2^255, for any 256-bit s, through a
 /// precomputed reciprocal V = ⌊2^416 / Z⌋ and one correction step.
@@ -122,16 +218,16 @@ struct FixedDivisor {
   /// V = ⌊2^416 / Z⌋ (at most 2^255).
   let reciprocal: UInt256
 
-  init(_ divisor: BigInt) {
-    precondition(
-      divisor >= BigInt(1) << 161 && divisor < BigInt(1) << 255, "FixedDivisor: Z out of range")
-    self.divisor = UInt256(divisor)
-    reciprocal = UInt256((BigInt(1) << 416) / divisor)
+  init(_ divisor: UInt256) {
+    let z = divisor.bigInt
+    precondition(z >= BigInt(1) << 161 && z < BigInt(1) << 255, "FixedDivisor: Z out of range")
+    self.divisor = divisor
+    reciprocal = UInt256((BigInt(1) << 416) / z)
   }
 
-  /// (⌊s·2^160 / Z⌋, s·2^160 mod Z).
+  /// The division of s·2^160 by Z.
   @inline(__always)
-  func divide(shifted s: UInt256) -> (quotient: UInt256, remainder: UInt256) {
+  func divide(shifted s: UInt256) -> Division {
     var quotient = UInt256.multipliedFullWidth(s, reciprocal).high
     var remainder = s.shiftedLeft160Low &- UInt256.multipliedLow(quotient, divisor)
     if !(remainder < divisor) {
@@ -139,19 +235,6 @@ struct FixedDivisor {
       remainder = remainder - divisor
     }
     precondition(remainder < divisor, "FixedDivisor: reciprocal estimate off by more than one")
-    return (quotient, remainder)
-  }
-
-  /// ⌊s·2^160 / Z⌋.
-  @inline(__always)
-  func floorQuotient(shifted s: UInt256) -> UInt256 {
-    divide(shifted: s).quotient
-  }
-
-  /// ⌈s·2^160 / Z⌉.
-  @inline(__always)
-  func ceilQuotient(shifted s: UInt256) -> UInt256 {
-    let (quotient, remainder) = divide(shifted: s)
-    return remainder.isZero ? quotient : quotient + UInt256(high: 0, low: 1)
+    return Division(quotient: quotient, remainder: remainder)
   }
 }

@@ -2,7 +2,7 @@ public import MPCBigInt
 
 /// The inversion table of the fast discrete Gaussian path (protocols/noise.md §4): 128-bit
 /// fixed-point cumulative probabilities over [−B, B], B = ⌈√(180·σ²)⌉, built with verified
-/// big-integer interval arithmetic, plus a proven bound on its statistical distance from
+/// interval arithmetic on exact integers, plus a proven bound on its statistical distance from
 /// N_Z(0, σ²).
 public final class DiscreteGaussianTable: Sendable {
   /// σ² of the law the table approximates.
@@ -48,29 +48,15 @@ public final class DiscreteGaussianTable: Sendable {
     let b = Int(exactly: bBig)!
     bound = b
 
-    // Weights w_x = exp(−x²/(2σ²)), x = 0 … B, as intervals [lo, hi]·2^−p:
-    // w_0 = 1, w_{x+1} = w_x·r_x, r_0 = exp(−1/(2σ²)), r_{x+1} = r_x·exp(−1/σ²).
-    // Every value below is an exact integer below 2^256 (weights ≤ 2^192, sums < 2^210), so
-    // the per-entry arithmetic is fixed-width (UInt256) and gives the same integers as the
-    // big-integer formulas of §4.1.
+    // Weights w_x = exp(−x²/(2σ²)), x = 0 … B, as intervals [lo, hi]·2^−p (§4.1 step 3).
+    // Every integer of §4.1 steps 3–6 is below 2^256 (weights ≤ 2^192, sums < 2^210), so they
+    // are computed exactly in fixed width (UInt256), without allocating per entry.
     let inverse = try! sigmaSquared.reciprocal()  // σ² > 0
     let r0 = VerifiedMath.expMinus(inverse / 2, precision: p)
     let step = VerifiedMath.expMinus(inverse, precision: p)
-    let one = UInt256(BigInt(1) << p)
-    var wLo = [UInt256](repeating: .zero, count: b + 1)
-    var wHi = [UInt256](repeating: .zero, count: b + 1)
-    wLo[0] = one
-    wHi[0] = one
-    var rLo = UInt256(r0.lo)
-    var rHi = UInt256(r0.hi)
-    let stepLo = UInt256(step.lo)
-    let stepHi = UInt256(step.hi)
-    for x in 0..<b {
-      wLo[x + 1] = .productShifted192(wLo[x], rLo, roundingUp: false)
-      wHi[x + 1] = .productShifted192(wHi[x], rHi, roundingUp: true)
-      rLo = .productShifted192(rLo, stepLo, roundingUp: false)
-      rHi = .productShifted192(rHi, stepHi, roundingUp: true)
-    }
+    let (wLo, wHi) = Self.weights(
+      count: b + 1, ratio: (UInt256(r0.lo), UInt256(r0.hi)),
+      step: (UInt256(step.lo), UInt256(step.hi)))
     // One-sided tail: Σ_{x>B} w_x ≤ ∫_B^∞ e^{−x²/(2σ²)} dx ≤ (σ²/B)·e^{−B²/(2σ²)}.
     let tailHiBig = VerifiedMath.ceilDiv(wHi[b].bigInt * n, d * BigInt(b))
     let tailHi = UInt256(tailHiBig)
@@ -82,28 +68,11 @@ public final class DiscreteGaussianTable: Sendable {
     }
     let zLoBig = zLo.bigInt
 
-    // Ĉ_j = ⌊2^128·lower bound of F_j⌋; δ_j ≤ (upper − lower bound of F_j) + 2^−128, with
-    // Flo_j = ⌊Slo_j·2^q / Zhi⌋ and Fhi_j = ⌈(Shi_j + T⁺)·2^q / Zlo⌉ (q = 160).
-    precondition(q == 160, "FixedDivisor divides by s·2^160")
-    let byZHi = FixedDivisor(zHi.bigInt)
-    let byZLo = FixedDivisor(zLoBig)
+    // Ĉ_j = ⌊2^128·lower bound of F_j⌋; δ_j ≤ (upper − lower bound of F_j) + 2^−128.
+    precondition(q == 160, "FixedDivisor divides s·2^160")
     let outcomes = 2 * b + 1
-    var table = [UInt128](repeating: 0, count: outcomes - 1)
-    var sLo = UInt256.zero
-    var sHiTail = tailHi  // Shi_j + T⁺
-    var widthSum = UInt256.zero
-    let oneQ = UInt256(BigInt(1) << q)
-    for j in 0..<(outcomes - 1) {
-      let x = abs(j - b)
-      sLo += wLo[x]
-      sHiTail += wHi[x]
-      let fLo = byZHi.floorQuotient(shifted: sLo)
-      let fHi = byZLo.ceilQuotient(shifted: sHiTail)
-      widthSum += min(fHi, oneQ) - fLo
-      // Ĉ_j = ⌊fLo / 2^32⌋ < 2^128 since fLo < 2^160 (Slo_j < Zhi).
-      precondition(fLo.high >> 32 == 0, "table entry exceeds 128 bits")
-      table[j] = fLo.high << 96 | fLo.low >> 32
-    }
+    let (table, widthSum) = Self.entries(
+      weightsLo: wLo, weightsHi: wHi, tailHi: tailHi, zLo: zLo, zHi: zHi)
     cumulative = table
     // dist ≤ Σ_j δ_j + T, T = mass outside [−B, B] ≤ 2·tail/Z.
     let distance =

@@ -1,0 +1,83 @@
+// MARK: - Table construction (protocols/noise.md §4.1 steps 3 and 6)
+
+extension DiscreteGaussianTable {
+  /// The weight intervals w_x, x = 0 … count − 1 (§4.1 step 3): w_0 = 2^192,
+  /// wlo_{x+1} = ⌊wlo_x·rlo_x / 2^192⌋, whi_{x+1} = ⌈whi_x·rhi_x / 2^192⌉, with r_0 = `ratio`
+  /// and rlo_{x+1} = ⌊rlo_x·qlo / 2^192⌋, rhi_{x+1} = ⌈rhi_x·qhi / 2^192⌉ for (qlo, qhi) = `step`.
+  ///
+  /// w_1 = r_0 exactly. From there every factor is below 2^192 (ratios of exponentials below
+  /// 1: for σ² ≤ 2^27, 2^192·e^{−1/(2σ²)} < 2^192 − 2^162, and ExpMinus is within a few units),
+  /// so each step is a 3 × 3-limb product.
+  static func weights(
+    count: Int, ratio: (lo: UInt256, hi: UInt256), step: (lo: UInt256, hi: UInt256)
+  ) -> (lo: [UInt256], hi: [UInt256]) {
+    precondition(weightPrecision == 192, "the weights are products shifted by 192")
+    precondition(count >= 2)
+    var lo = [UInt256](repeating: UInt256(high: 1 << 64, low: 0), count: count)  // 2^192
+    var hi = lo
+    lo.withUnsafeMutableBufferPointer { lo in
+      hi.withUnsafeMutableBufferPointer { hi in
+        lo[1] = ratio.lo
+        hi[1] = ratio.hi
+        var rLo = UInt256.productShifted192(ratio.lo, step.lo, roundingUp: false)
+        var rHi = UInt256.productShifted192(ratio.hi, step.hi, roundingUp: true)
+        for x in 1..<(count - 1) {
+          lo[x + 1] = .productShifted192(lo[x], rLo, roundingUp: false)
+          hi[x + 1] = .productShifted192(hi[x], rHi, roundingUp: true)
+          rLo = .productShifted192(rLo, step.lo, roundingUp: false)
+          rHi = .productShifted192(rHi, step.hi, roundingUp: true)
+        }
+      }
+    }
+    return (lo, hi)
+  }
+
+  /// The entries Ĉ_j, j = 0 … 2B − 1, and Σ_j (min(Fhi_j, 2^160) − Flo_j) (§4.1 step 6), for
+  /// B = weightsLo.count − 1, from the weights, T⁺ and the normaliser bounds.
+  ///
+  /// Flo_j = ⌊Slo_j·2^160 / Zhi⌋ and Fhi_j = ⌈(Shi_j + T⁺)·2^160 / Zlo⌉. The weights are
+  /// symmetric, so the sums of the upper half mirror those of the lower half:
+  /// Slo_{2B−1−m} = Zlo − Slo_m and Shi_{2B−1−m} + T⁺ = Zhi − (Shi_m + T⁺). One division of each
+  /// lower-half sum (m = 0 … B − 1) by ``FixedDivisor`` therefore gives the entries m and
+  /// 2B − 1 − m, the second through ``Division/floorOfDifference(_:_:)`` and
+  /// ``Division/ceilingOfDifference(_:_:)`` from the division of Zlo·2^160 and Zhi·2^160.
+  static func entries(
+    weightsLo: [UInt256], weightsHi: [UInt256], tailHi: UInt256, zLo: UInt256, zHi: UInt256
+  ) -> (cumulative: [UInt128], widthSum: UInt256) {
+    precondition(cumulativePrecision == 160, "FixedDivisor divides s·2^160")
+    let b = weightsLo.count - 1
+    let byZHi = FixedDivisor(zHi)
+    let byZLo = FixedDivisor(zLo)
+    let zLoByZHi = byZHi.divide(shifted: zLo)
+    let zHiByZLo = byZLo.divide(shifted: zHi)
+    let oneQ = UInt256(high: 1 << 32, low: 0)  // 2^160
+    var widthSum = UInt256.zero
+    var table = [UInt128](repeating: 0, count: 2 * b)
+    table.withUnsafeMutableBufferPointer { table in
+      weightsLo.withUnsafeBufferPointer { wLo in
+        weightsHi.withUnsafeBufferPointer { wHi in
+          /// Records entry j from Flo_j and Fhi_j: Ĉ_j = ⌊Flo_j / 2^32⌋ < 2^128 (Slo_j < Zhi).
+          @inline(__always)
+          func record(_ j: Int, floor fLo: UInt256, ceiling fHi: UInt256) {
+            precondition(fLo.high >> 32 == 0, "table entry exceeds 128 bits")
+            table[j] = fLo.high << 96 | fLo.low >> 32
+            widthSum += min(fHi, oneQ) - fLo
+          }
+          var sLo = UInt256.zero
+          var sHiTail = tailHi  // Shi_m + T⁺
+          for m in 0..<b {
+            sLo += wLo[b - m]
+            sHiTail += wHi[b - m]
+            let lower = byZHi.divide(shifted: sLo)
+            let upper = byZLo.divide(shifted: sHiTail)
+            record(m, floor: lower.floor, ceiling: upper.ceiling)
+            record(
+              2 * b - 1 - m, floor: Division.floorOfDifference(zLoByZHi, lower),
+              ceiling: Division.ceilingOfDifference(zHiByZLo, upper))
+          }
+        }
+      }
+    }
+    return (table, widthSum)
+  }
+}
