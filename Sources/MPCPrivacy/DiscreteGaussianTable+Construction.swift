@@ -43,7 +43,7 @@ extension DiscreteGaussianTable {
   /// ``Division/ceilingOfDifference(_:_:)`` from the division of Zlo·2^160 and Zhi·2^160.
   static func entries(
     weightsLo: [UInt256], weightsHi: [UInt256], tailHi: UInt256, zLo: UInt256, zHi: UInt256
-  ) -> (cumulative: [UInt128], widthSum: UInt256) {
+  ) -> (high: [UInt64], low: [UInt64], widthSum: UInt256) {
     precondition(cumulativePrecision == 160, "FixedDivisor divides s·2^160")
     let b = weightsLo.count - 1
     let byZHi = FixedDivisor(zHi)
@@ -52,32 +52,62 @@ extension DiscreteGaussianTable {
     let zHiByZLo = byZLo.divide(shifted: zHi)
     let oneQ = UInt256(high: 1 << 32, low: 0)  // 2^160
     var widthSum = UInt256.zero
-    var table = [UInt128](repeating: 0, count: 2 * b)
-    table.withUnsafeMutableBufferPointer { table in
-      weightsLo.withUnsafeBufferPointer { wLo in
-        weightsHi.withUnsafeBufferPointer { wHi in
-          /// Records entry j from Flo_j and Fhi_j: Ĉ_j = ⌊Flo_j / 2^32⌋ < 2^128 (Slo_j < Zhi).
-          @inline(__always)
-          func record(_ j: Int, floor fLo: UInt256, ceiling fHi: UInt256) {
-            precondition(fLo.high >> 32 == 0, "table entry exceeds 128 bits")
-            table[j] = fLo.high << 96 | fLo.low >> 32
-            widthSum += min(fHi, oneQ) - fLo
-          }
-          var sLo = UInt256.zero
-          var sHiTail = tailHi  // Shi_m + T⁺
-          for m in 0..<b {
-            sLo += wLo[b - m]
-            sHiTail += wHi[b - m]
-            let lower = byZHi.divide(shifted: sLo)
-            let upper = byZLo.divide(shifted: sHiTail)
-            record(m, floor: lower.floor, ceiling: upper.ceiling)
-            record(
-              2 * b - 1 - m, floor: Division.floorOfDifference(zLoByZHi, lower),
-              ceiling: Division.ceilingOfDifference(zHiByZLo, upper))
+    var high = [UInt64](repeating: 0, count: 2 * b)
+    var low = [UInt64](repeating: 0, count: 2 * b)
+    high.withUnsafeMutableBufferPointer { high in
+      low.withUnsafeMutableBufferPointer { low in
+        weightsLo.withUnsafeBufferPointer { wLo in
+          weightsHi.withUnsafeBufferPointer { wHi in
+            /// Records entry j from Flo_j and Fhi_j: Ĉ_j = ⌊Flo_j / 2^32⌋ < 2^128 (Slo_j < Zhi).
+            @inline(__always)
+            func record(_ j: Int, floor fLo: UInt256, ceiling fHi: UInt256) {
+              precondition(fLo.high >> 32 == 0, "table entry exceeds 128 bits")
+              let entry = fLo.high << 96 | fLo.low >> 32
+              high[j] = UInt64(truncatingIfNeeded: entry >> 64)
+              low[j] = UInt64(truncatingIfNeeded: entry)
+              widthSum += min(fHi, oneQ) - fLo
+            }
+            var sLo = UInt256.zero
+            var sHiTail = tailHi  // Shi_m + T⁺
+            for m in 0..<b {
+              sLo += wLo[b - m]
+              sHiTail += wHi[b - m]
+              let lower = byZHi.divide(shifted: sLo)
+              let upper = byZLo.divide(shifted: sHiTail)
+              record(m, floor: lower.floor, ceiling: upper.ceiling)
+              record(
+                2 * b - 1 - m, floor: Division.floorOfDifference(zLoByZHi, lower),
+                ceiling: Division.ceilingOfDifference(zHiByZLo, upper))
+            }
           }
         }
       }
     }
-    return (table, widthSum)
+    return (high, low, widthSum)
+  }
+}
+
+extension DiscreteGaussianTable {
+  /// guide[t] = #{j : Ĉ_j ≤ t·2^(128 − bits)} for t = 0 … 2^bits − 1, with Ĉ_j given by its
+  /// upper and lower 64-bit halves (non-decreasing in j).
+  static func guide(bits: Int, high: [UInt64], low: [UInt64]) -> [Int32] {
+    precondition(bits <= 64)
+    var guide = [Int32](repeating: 0, count: 1 << bits)
+    guide.withUnsafeMutableBufferPointer { guide in
+      high.withUnsafeBufferPointer { high in
+        low.withUnsafeBufferPointer { low in
+          // The threshold t·2^(128 − bits) has upper half t·2^(64 − bits) and lower half 0.
+          var j = 0
+          for bucket in 0..<guide.count {
+            let threshold = UInt64(bucket) << (64 - bits)
+            while j < high.count && (high[j] < threshold || (high[j] == threshold && low[j] == 0)) {
+              j += 1
+            }
+            guide[bucket] = Int32(j)
+          }
+        }
+      }
+    }
+    return guide
   }
 }

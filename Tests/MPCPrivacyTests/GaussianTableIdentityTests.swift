@@ -1,5 +1,7 @@
 import MPCBigInt
+import MPCCrypto
 import Testing
+import _MPCTestSupport
 
 @testable import MPCPrivacy
 
@@ -70,5 +72,54 @@ import Testing
       statisticalDistanceBound: reference.statisticalDistanceBound,
       guideBits: reference.guideBits, guide: reference.guide)
     #expect(digest == expected, "σ² = \(s2)")
+  }
+
+  /// The guide scan, the batched scan and the fixed-work count all give −B + #{j : Ĉ_j ≤ U},
+  /// counted on the reference table, for U on and next to every kind of boundary (equal upper
+  /// halves included) and for random U.
+  @Test(arguments: [Rational(1, 4), Rational(25), Rational(12_345, 7), Rational(10_000)])
+  func lookupsMatchReferenceCount(_ s2: Rational) throws {
+    let table = try DiscreteGaussianTable(sigmaSquared: s2)
+    let reference = ReferenceGaussianTable(sigmaSquared: s2).cumulative
+    var values: [UInt128] = [0, 1, .max, .max - 1, UInt128(1) << 127, (UInt128(1) << 127) - 1]
+    let stride = max(1, reference.count / 400)
+    for j in Swift.stride(from: 0, to: reference.count, by: stride) {
+      let c = reference[j]
+      let upper = (c >> 64) << 64
+      values += [c, c &- 1, c &+ 1, upper, upper | UInt128(UInt64.max), upper &- 1]
+    }
+    let random = SeededRandom.make("table lookups")
+    for _ in 0..<1000 {
+      values.append(UInt128(random.nextUInt64()) << 64 | UInt128(random.nextUInt64()))
+    }
+    var words: [UInt64] = []
+    var expected: [Int64] = []
+    for u in values {
+      words += [UInt64(truncatingIfNeeded: u), UInt64(truncatingIfNeeded: u >> 64)]
+      expected.append(Int64(reference.partitioningIndex { $0 > u } - reference.count / 2))
+    }
+    for (u, want) in zip(values, expected) {
+      #expect(table.lookup(u) == want, "u = \(u)")
+      #expect(table.lookupFixedWork(u) == want, "u = \(u)")
+    }
+    var batch = [Int64](repeating: 0, count: values.count)
+    words.withUnsafeBufferPointer { w in
+      batch.withUnsafeMutableBufferPointer { table.lookup(words: w, into: $0) }
+    }
+    #expect(batch == expected)
+  }
+}
+
+extension Array where Element == UInt128 {
+  /// The first index whose element satisfies `predicate`, for a predicate false then true
+  /// along the (sorted) array.
+  func partitioningIndex(where predicate: (UInt128) -> Bool) -> Int {
+    var low = 0
+    var high = count
+    while low < high {
+      let middle = (low + high) / 2
+      if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+    }
+    return low
   }
 }
