@@ -204,31 +204,55 @@ struct Division {
   }
 }
 
-/// Exact division of s·2^160 by a fixed Z with 2^161 ≤ Z < 2^255, for any 256-bit s, through a
-/// precomputed reciprocal V = ⌊2^416 / Z⌋ and one correction step.
+/// Exact division of s·2^160 by a fixed Z with 2^192 ≤ Z < 2^255, for s < 2^223, through a
+/// precomputed reciprocal V = ⌊(2^384 − 1) / Z⌋ < 2^192 (three limbs) and one correction step.
 ///
-/// With q = ⌊s·2^160 / Z⌋ and q̂ = ⌊s·V / 2^256⌋: V ≤ 2^416/Z < V + 1 gives
-/// s·V/2^256 ≤ s·2^160/Z < s·V/2^256 + s/2^256, and s < 2^256, so q − 1 ≤ q̂ ≤ q. The remainder
-/// r = s·2^160 − q̂·Z then lies in [0, 2Z) ⊂ [0, 2^256) and is computed exactly modulo 2^256;
-/// if r ≥ Z the quotient is q̂ + 1 and the remainder r − Z. A final check r < Z guards the
-/// argument.
+/// With q = ⌊s·2^160 / Z⌋ and q̂ = ⌊s·V / 2^224⌋: V ≤ 2^384/Z < V + 1 + 1/Z gives
+/// s·V/2^224 ≤ s·2^160/Z < s·V/2^224 + s·(1 + 1/Z)/2^224 < s·V/2^224 + 1 (as s < 2^223), so
+/// q − 1 ≤ q̂ ≤ q. The remainder r = s·2^160 − q̂·Z then lies in [0, 2Z) ⊂ [0, 2^256) and is
+/// computed exactly modulo 2^256; if r ≥ Z the quotient is q̂ + 1 and the remainder r − Z. A
+/// final check r < Z guards the argument.
 struct FixedDivisor {
   /// Z.
   let divisor: UInt256
-  /// V = ⌊2^416 / Z⌋ (at most 2^255).
+  /// V = ⌊(2^384 − 1) / Z⌋.
   let reciprocal: UInt256
 
   init(_ divisor: UInt256) {
     let z = divisor.bigInt
-    precondition(z >= BigInt(1) << 161 && z < BigInt(1) << 255, "FixedDivisor: Z out of range")
+    precondition(z >= BigInt(1) << 192 && z < BigInt(1) << 255, "FixedDivisor: Z out of range")
     self.divisor = divisor
-    reciprocal = UInt256((BigInt(1) << 416) / z)
+    reciprocal = UInt256(((BigInt(1) << 384) - 1) / z)
   }
 
   /// The division of s·2^160 by Z.
   @inline(__always)
   func divide(shifted s: UInt256) -> Division {
-    var quotient = UInt256.multipliedFullWidth(s, reciprocal).high
+    let (s0, s1, s2, s3) = s.limbs
+    let (v0, v1, v2, v3) = reciprocal.limbs
+    precondition(s3 >> 31 == 0 && v3 == 0, "FixedDivisor: s ≥ 2^223")
+    // p = s·V < 2^415 (4 × 3 limbs), then q̂ = ⌊p / 2^224⌋.
+    var c: UInt64
+    var p3: UInt64
+    var p4: UInt64
+    var p5: UInt64
+    var p6: UInt64
+    var t1: UInt64
+    var t2: UInt64
+    (c, _) = UInt256.multiplyAdd(s0, v0, 0, 0)
+    (c, t1) = UInt256.multiplyAdd(s0, v1, 0, c)
+    (p3, t2) = UInt256.multiplyAdd(s0, v2, 0, c)
+    (c, _) = UInt256.multiplyAdd(s1, v0, t1, 0)
+    (c, t2) = UInt256.multiplyAdd(s1, v1, t2, c)
+    (p4, p3) = UInt256.multiplyAdd(s1, v2, p3, c)
+    (c, _) = UInt256.multiplyAdd(s2, v0, t2, 0)
+    (c, p3) = UInt256.multiplyAdd(s2, v1, p3, c)
+    (p5, p4) = UInt256.multiplyAdd(s2, v2, p4, c)
+    (c, p3) = UInt256.multiplyAdd(s3, v0, p3, 0)
+    (c, p4) = UInt256.multiplyAdd(s3, v1, p4, c)
+    (p6, p5) = UInt256.multiplyAdd(s3, v2, p5, c)
+    var quotient = UInt256(
+      limbs: p3 >> 32 | p4 << 32, p4 >> 32 | p5 << 32, p5 >> 32 | p6 << 32, p6 >> 32)
     var remainder = s.shiftedLeft160Low &- UInt256.multipliedLow(quotient, divisor)
     if !(remainder < divisor) {
       quotient = quotient + UInt256(high: 0, low: 1)

@@ -89,25 +89,28 @@ extension DiscreteGaussianTable {
 
 extension DiscreteGaussianTable {
   /// guide[t] = #{j : Ĉ_j ≤ t·2^(128 − bits)} for t = 0 … 2^bits − 1, with Ĉ_j given by its
-  /// upper and lower 64-bit halves (non-decreasing in j).
+  /// upper and lower 64-bit halves.
+  ///
+  /// Ĉ_j ≤ t·2^(128 − bits) ⟺ t ≥ ⌈Ĉ_j / 2^(128 − bits)⌉, so guide is the running sum of a
+  /// histogram of those ceilings (no data-dependent branches).
   static func guide(bits: Int, high: [UInt64], low: [UInt64]) -> [Int32] {
-    precondition(bits <= 64)
-    var guide = [Int32](repeating: 0, count: 1 << bits)
+    precondition(bits >= 1 && bits <= 31 && high.count == low.count)
+    let shift = UInt64(64 - bits)
+    let mask = (UInt64(1) << shift) &- 1
+    var guide = [Int32](repeating: 0, count: (1 << bits) + 1)
     guide.withUnsafeMutableBufferPointer { guide in
       high.withUnsafeBufferPointer { high in
         low.withUnsafeBufferPointer { low in
-          // The threshold t·2^(128 − bits) has upper half t·2^(64 − bits) and lower half 0.
-          var j = 0
-          for bucket in 0..<guide.count {
-            let threshold = UInt64(bucket) << (64 - bits)
-            while j < high.count && (high[j] < threshold || (high[j] == threshold && low[j] == 0)) {
-              j += 1
-            }
-            guide[bucket] = Int32(j)
+          for j in 0..<high.count {
+            let dropped = (high[j] & mask) | low[j]  // the bits below 2^(128 − bits)
+            let bucket = (high[j] >> shift) + (dropped != 0 ? 1 : 0)  // ≤ 2^bits
+            guide[Int(bucket)] &+= 1
           }
         }
       }
+      for t in 1..<guide.count { guide[t] &+= guide[t - 1] }
     }
+    guide.removeLast()  // the bucket 2^bits only counted entries above every threshold
     return guide
   }
 }
