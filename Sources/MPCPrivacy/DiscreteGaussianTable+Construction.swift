@@ -1,35 +1,27 @@
 // MARK: - Table construction (protocols/noise.md §4.1 steps 3 and 6)
 
 extension DiscreteGaussianTable {
-  /// The weight intervals w_x, x = 0 … count − 1 (§4.1 step 3): w_0 = 2^192,
-  /// wlo_{x+1} = ⌊wlo_x·rlo_x / 2^192⌋, whi_{x+1} = ⌈whi_x·rhi_x / 2^192⌉, with r_0 = `ratio`
-  /// and rlo_{x+1} = ⌊rlo_x·qlo / 2^192⌋, rhi_{x+1} = ⌈rhi_x·qhi / 2^192⌉ for (qlo, qhi) = `step`.
+  /// One side of the weight intervals w_x, x = 0 … count − 1 (§4.1 step 3): w_0 = 2^192,
+  /// w_{x+1} = w_x·r_x / 2^192 and r_{x+1} = r_x·q / 2^192, with r_0 = `ratio` and q = `step`,
+  /// rounded down for the lower bounds and up (`roundingUp`) for the upper bounds.
   ///
   /// w_1 = r_0 exactly. From there every factor is below 2^192 (ratios of exponentials below
   /// 1: for σ² ≤ 2^27, 2^192·e^{−1/(2σ²)} < 2^192 − 2^162, and ExpMinus is within a few units),
   /// so each step is a 3 × 3-limb product.
-  static func weights(
-    count: Int, ratio: (lo: UInt256, hi: UInt256), step: (lo: UInt256, hi: UInt256)
-  ) -> (lo: [UInt256], hi: [UInt256]) {
+  static func weights(count: Int, ratio: UInt256, step: UInt256, roundingUp: Bool) -> [UInt256] {
     precondition(weightPrecision == 192, "the weights are products shifted by 192")
     precondition(count >= 2)
-    var lo = [UInt256](repeating: UInt256(high: 1 << 64, low: 0), count: count)  // 2^192
-    var hi = lo
-    lo.withUnsafeMutableBufferPointer { lo in
-      hi.withUnsafeMutableBufferPointer { hi in
-        lo[1] = ratio.lo
-        hi[1] = ratio.hi
-        var rLo = UInt256.productShifted192(ratio.lo, step.lo, roundingUp: false)
-        var rHi = UInt256.productShifted192(ratio.hi, step.hi, roundingUp: true)
-        for x in 1..<(count - 1) {
-          lo[x + 1] = .productShifted192(lo[x], rLo, roundingUp: false)
-          hi[x + 1] = .productShifted192(hi[x], rHi, roundingUp: true)
-          rLo = .productShifted192(rLo, step.lo, roundingUp: false)
-          rHi = .productShifted192(rHi, step.hi, roundingUp: true)
-        }
+    return [UInt256](unsafeUninitializedCapacity: count) { w, initialized in
+      w.initializeElement(at: 0, to: UInt256(high: 1 << 64, low: 0))  // 2^192
+      w.initializeElement(at: 1, to: ratio)
+      var r = UInt256.productShifted192(ratio, step, roundingUp: roundingUp)
+      for x in 1..<(count - 1) {
+        w.initializeElement(
+          at: x + 1, to: .productShifted192(w[x], r, roundingUp: roundingUp))
+        r = .productShifted192(r, step, roundingUp: roundingUp)
       }
+      initialized = count
     }
-    return (lo, hi)
   }
 
   /// The entries Ĉ_j, j = 0 … 2B − 1, and Σ_j (min(Fhi_j, 2^160) − Flo_j) (§4.1 step 6), for

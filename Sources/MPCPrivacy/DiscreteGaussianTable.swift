@@ -57,9 +57,10 @@ public final class DiscreteGaussianTable: Sendable {
     let inverse = try! sigmaSquared.reciprocal()  // σ² > 0
     let r0 = VerifiedMath.expMinus(inverse / 2, precision: p)
     let step = VerifiedMath.expMinus(inverse, precision: p)
-    let (wLo, wHi) = Self.weights(
-      count: b + 1, ratio: (UInt256(r0.lo), UInt256(r0.hi)),
-      step: (UInt256(step.lo), UInt256(step.hi)))
+    let wLo = Self.weights(
+      count: b + 1, ratio: UInt256(r0.lo), step: UInt256(step.lo), roundingUp: false)
+    let wHi = Self.weights(
+      count: b + 1, ratio: UInt256(r0.hi), step: UInt256(step.hi), roundingUp: true)
     // One-sided tail: Σ_{x>B} w_x ≤ ∫_B^∞ e^{−x²/(2σ²)} dx ≤ (σ²/B)·e^{−B²/(2σ²)}.
     let tailHiBig = VerifiedMath.ceilDiv(wHi[b].bigInt * n, d * BigInt(b))
     let tailHi = UInt256(tailHiBig)
