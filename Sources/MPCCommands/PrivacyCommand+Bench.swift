@@ -31,6 +31,10 @@ struct PrivacyBenchCommand: ParsableCommand {
       ("gaussian sigma=5 table", false, { try DiscreteGaussianSampler(sigmaSquared: 25) }),
       ("gaussian sigma=100 table", false, { try DiscreteGaussianSampler(sigmaSquared: 10_000) }),
       (
+        "gaussian sigma=5000 table", false,
+        { try DiscreteGaussianSampler(sigmaSquared: 25_000_000) }
+      ),
+      (
         "gaussian sigma=10^4 table", false,
         { try DiscreteGaussianSampler(sigmaSquared: 100_000_000) }
       ),
@@ -97,7 +101,8 @@ struct PrivacyBenchCommand: ParsableCommand {
       let rate = Double(count) / seconds
       writer.write(
         "\(name.padding(toLength: 40, withPad: " ", startingAt: 0)) "
-          + String(format: "%12.0f samples/s  (setup %.3f s)", rate, Self.seconds(setup)) + "\n")
+          + String(format: "%12.0f samples/s  (setup %.1f ms)", rate, 1000 * Self.seconds(setup))
+          + "\n")
     }
   }
 

@@ -111,11 +111,10 @@ public struct DiscreteGaussianSampler: NoiseSampler {
           buffer[start + i] = table.lookupFixedWork(u)
         }
       } else {
-        for i in 0..<count {
-          let u = Self.uint128(
-            lo: UInt64(littleEndian: words[2 * i]), hi: UInt64(littleEndian: words[2 * i + 1]))
-          buffer[start + i] = table.lookup(u)
-        }
+        for i in 0..<(2 * count) { words[i] = UInt64(littleEndian: words[i]) }
+        table.lookup(
+          words: UnsafeBufferPointer(rebasing: words[0..<(2 * count)]),
+          into: UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + count)]))
       }
       start += count
     }

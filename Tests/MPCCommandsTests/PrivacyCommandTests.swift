@@ -137,7 +137,9 @@ final class Capture {
     let out = try run(["bench", "--count", "200"]).out
     #expect(out.contains("nproc"))
     #expect(out.contains("mpc privacy bench"))
-    #expect(out.split(separator: "\n").filter { $0.contains("samples/s") }.count == 12)
+    #expect(
+      out.split(separator: "\n").filter { $0.contains("samples/s") }.count
+        == PrivacyBenchCommand.configurations.count)
   }
 
   /// Every error case gives its message and exit code 64.
