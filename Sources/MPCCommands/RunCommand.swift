@@ -270,47 +270,62 @@ extension RunCommand {
     }
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
-    // Written in pieces of about 1 MiB: memory does not grow with the vector.
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(1 << 20 + 64)
-    func flushIfFull(_ force: Bool = false) throws {
-      guard force || bytes.count >= 1 << 20 else { return }
-      try handle.write(contentsOf: bytes)
-      bytes.removeAll(keepingCapacity: true)
+    // Formatted into one 1 MiB buffer that is written whenever it fills: memory does not grow
+    // with the vector, and no String is made per value.
+    let capacity = 1 << 20
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
+    defer { buffer.deallocate() }
+    var used = 0
+    func flush() throws {
+      try handle.write(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
+      used = 0
     }
     for component in result.components {
       switch component.raw {
       case .small(let values):
         for v in values {
-          appendDecimal(v, to: &bytes)
-          try flushIfFull()
+          if capacity - used < 21 { try flush() }
+          used = appendDecimal(v, to: buffer, at: used)
         }
       case .big(let values):
         for v in values {
-          bytes += Array(v.description.utf8)
-          bytes.append(0x0A)
-          try flushIfFull()
+          let text = Array(v.description.utf8) + [0x0A]
+          if capacity - used < text.count { try flush() }
+          for byte in text {
+            buffer[used] = byte
+            used += 1
+          }
         }
       }
     }
-    try flushIfFull(true)
+    try flush()
   }
 
-  /// Appends `v` in decimal and a newline, without a String per value.
-  static func appendDecimal(_ v: Int64, to bytes: inout [UInt8]) {
-    if v < 0 { bytes.append(0x2D) }
+  /// Writes `v` in decimal and a newline at `offset` (at most 21 bytes); returns the end.
+  static func appendDecimal(_ v: Int64, to buffer: UnsafeMutableRawBufferPointer, at offset: Int)
+    -> Int
+  {
     var magnitude = v.magnitude
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits, little-endian
-    var count = 0
-    withUnsafeMutableBytes(of: &digits) { d in
-      repeat {
-        d[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-        magnitude /= 10
-        count += 1
-      } while magnitude > 0
-      for k in stride(from: count - 1, through: 0, by: -1) { bytes.append(d[k]) }
+    var digitCount = 1
+    var probe = magnitude
+    while probe >= 10 {
+      probe /= 10
+      digitCount += 1
     }
-    bytes.append(0x0A)
+    var end = offset
+    if v < 0 {
+      buffer[end] = 0x2D
+      end += 1
+    }
+    end += digitCount
+    var position = end - 1
+    repeat {
+      buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
+      magnitude /= 10
+      position -= 1
+    } while magnitude > 0
+    buffer[end] = 0x0A
+    return end + 1
   }
 
 }

@@ -294,41 +294,54 @@ extension FieldVector {
   /// The fast path of opening: no `BigInt` per element.
   public func signedInt64Values() -> [Int64]? {
     let l = field.limbCount
+    let n = count
     // Cannot throw: p fits in limbCount limbs.
     let p = try! field.modulus.limbs(count: l)
-    var out = [Int64](repeating: 0, count: count)
-    var d = [UInt64](repeating: 0, count: l)
-    let ok = limbs.withUnsafeBufferPointer { e -> Bool in
-      for i in 0..<count {
-        let base = i * l
+    var ok = true
+    let out = limbs.withUnsafeBufferPointer { e in
+      [Int64](unsafeUninitializedCapacity: n) { out, initialized in
+        initialized = n
         if l == 1 {
           // p < 2^64, so (p − 1)/2 < 2^63 and both branches fit.
-          let v = e[base]
-          out[i] = v <= (p[0] - 1) / 2 ? Int64(v) : -Int64(p[0] - v)
-          continue
+          let p0 = p[0]
+          let half = (p0 - 1) / 2
+          for i in 0..<n {
+            let v = e[i]
+            out[i] = v <= half ? Int64(v) : -Int64(p0 - v)
+          }
+          return
         }
-        // p ≥ 2^64 > 2·(2^63 − 1): any e < 2^63 is ≤ (p − 1)/2, hence positive.
-        var upperZero = true
-        for k in 1..<l where e[base + k] != 0 { upperZero = false }
-        if upperZero && e[base] < 1 << 63 {
-          out[i] = Int64(e[base])
-          continue
+        for i in 0..<n {
+          guard let v = Self.signedInt64(e.baseAddress! + i * l, p, l) else {
+            ok = false
+            out.update(repeating: 0)
+            return
+          }
+          out[i] = v
         }
-        // Otherwise it is negative iff p − e is small: d = p − e.
-        var borrow: UInt64 = 0
-        for k in 0..<l {
-          let (x, b1) = p[k].subtractingReportingOverflow(e[base + k])
-          let (y, b2) = x.subtractingReportingOverflow(borrow)
-          d[k] = y
-          borrow = (b1 || b2) ? 1 : 0
-        }
-        var dUpperZero = true
-        for k in 1..<l where d[k] != 0 { dUpperZero = false }
-        guard dUpperZero && d[0] <= 1 << 63 else { return false }
-        out[i] = d[0] == 1 << 63 ? Int64.min : -Int64(d[0])
       }
-      return true
     }
     return ok ? out : nil
+  }
+
+  /// The signed value of one element of l ≥ 2 limbs (p ≥ 2^64) if it fits an Int64.
+  @inline(__always)
+  private static func signedInt64(_ e: UnsafePointer<UInt64>, _ p: [UInt64], _ l: Int) -> Int64? {
+    // p ≥ 2^64 > 2·(2^63 − 1): any e < 2^63 is ≤ (p − 1)/2, hence positive.
+    var upperZero = true
+    for k in 1..<l where e[k] != 0 { upperZero = false }
+    if upperZero && e[0] < 1 << 63 { return Int64(e[0]) }
+    // Otherwise it is negative iff d = p − e is small; compute d from the top limbs down.
+    var borrow: UInt64 = 0
+    var low: UInt64 = 0
+    var dUpperZero = true
+    for k in 0..<l {
+      let (x, b1) = p[k].subtractingReportingOverflow(e[k])
+      let (y, b2) = x.subtractingReportingOverflow(borrow)
+      if k == 0 { low = y } else if y != 0 { dUpperZero = false }
+      borrow = (b1 || b2) ? 1 : 0
+    }
+    guard dUpperZero && low <= 1 << 63 else { return nil }
+    return low == 1 << 63 ? Int64.min : -Int64(low)
   }
 }

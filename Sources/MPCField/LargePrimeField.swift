@@ -54,6 +54,9 @@ public struct LargePrimeField: PrimeField, Hashable {
   }
 
   /// Two-limb add; `stride` 2 walks `b` with `a`, 0 adds the same scalar everywhere.
+  /// Branch-free: s = a + b and d = s − p are both computed and d is kept when the sum
+  /// carried out of 128 bits or did not borrow (s ≥ p). Random operands make that choice a
+  /// coin flip, which a branch would mispredict half the time.
   @inline(__always)
   private func add2(
     _ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>, stride: Int
@@ -66,19 +69,36 @@ public struct LargePrimeField: PrimeField, Hashable {
       let (s0, c0) = a[i].addingReportingOverflow(b[j])
       let (t1, c1a) = a[i + 1].addingReportingOverflow(b[j + 1])
       let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
-      let carry = c1a || c1b
-      // Subtract p when the sum overflowed 128 bits or is ≥ p.
-      let geq = carry || s1 > p1 || (s1 == p1 && s0 >= p0)
-      if geq {
-        let (d0, b0) = s0.subtractingReportingOverflow(p0)
-        a[i] = d0
-        a[i + 1] = s1 &- p1 &- (b0 ? 1 : 0)
-      } else {
-        a[i] = s0
-        a[i + 1] = s1
-      }
+      let (d0, b0) = s0.subtractingReportingOverflow(p0)
+      let (e1, b1a) = s1.subtractingReportingOverflow(p1)
+      let (d1, b1b) = e1.subtractingReportingOverflow(b0 ? 1 : 0)
+      // keep = all ones when the reduced value d is the answer.
+      let carry = (c1a || c1b) ? UInt64(1) : 0
+      let borrow = (b1a || b1b) ? UInt64(1) : 0
+      let keep = 0 &- (carry | (borrow ^ 1))
+      a[i] = (d0 & keep) | (s0 & ~keep)
+      a[i + 1] = (d1 & keep) | (s1 & ~keep)
       i += 2
       j += stride
+    }
+  }
+
+  /// Two-limb subtract, branch-free: d = a − b, plus p when it borrowed.
+  @inline(__always)
+  private func subtract2(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>)
+  {
+    let p0 = limbs[0]
+    let p1 = limbs[1]
+    var i = 0
+    while i < a.count {
+      let (d0, b0) = a[i].subtractingReportingOverflow(b[i])
+      let (e1, b1a) = a[i + 1].subtractingReportingOverflow(b[i + 1])
+      let (d1, b1b) = e1.subtractingReportingOverflow(b0 ? 1 : 0)
+      let wrap = 0 &- ((b1a || b1b) ? UInt64(1) : 0)
+      let (r0, c0) = d0.addingReportingOverflow(p0 & wrap)
+      a[i] = r0
+      a[i + 1] = d1 &+ (p1 & wrap) &+ (c0 ? 1 : 0)
+      i += 2
     }
   }
 
@@ -144,6 +164,10 @@ public struct LargePrimeField: PrimeField, Hashable {
 
   public func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
     precondition(a.count == b.count && a.count % limbCount == 0, "length mismatch")
+    if limbCount == 2 {
+      subtract2(a, b)
+      return
+    }
     limbs.withUnsafeBufferPointer { p in
       var i = 0
       while i < a.count {
@@ -179,22 +203,47 @@ public struct LargePrimeField: PrimeField, Hashable {
     _ a: UnsafeMutableBufferPointer<UInt64>, using random: inout some RandomSource
   ) {
     precondition(a.count % limbCount == 0, "length mismatch")
-    let topBits = bitWidth - 64 * (limbCount - 1)
+    let l = limbCount
+    let w = elementByteCount
+    let topBits = bitWidth - 64 * (l - 1)
     let topMask: UInt64 = topBits == 64 ? .max : (1 << UInt64(topBits)) &- 1
-    let byteCount = elementByteCount
+    let total = a.count / l
+    // Candidates are consecutive w-byte strings of the stream, drawn in bulk; the accepted
+    // ones are kept in order. That is exactly drawing element by element and redrawing a
+    // rejected one at once (field.md §3), without a call per element.
+    var done = 0
+    var bytes: [UInt8] = w == 8 * l ? [] : [UInt8](repeating: 0, count: total * w)
     limbs.withUnsafeBufferPointer { p in
-      var i = 0
-      while i < a.count {
-        let x = a.baseAddress! + i
-        repeat {
-          // The element's limbs are its little-endian bytes; clear, read, mask the top limb.
-          for k in 0..<limbCount { x[k] = 0 }
-          random.fill(UnsafeMutableRawBufferPointer(start: x, count: byteCount))
-          for k in 0..<limbCount { x[k] = UInt64(littleEndian: x[k]) }
-          x[limbCount - 1] &= topMask
-        } while !isBelow(x, p.baseAddress!)
-        i += limbCount
+      while done < total {
+        let want = total - done
+        let region = a.baseAddress! + done * l
+        if w == 8 * l {
+          random.fill(UnsafeMutableRawBufferPointer(start: region, count: want * w))
+        } else {
+          bytes.withUnsafeMutableBytes { raw in
+            let candidates = UnsafeMutableRawBufferPointer(rebasing: raw[0..<(want * w)])
+            random.fill(candidates)
+            let out = UnsafeMutableRawBufferPointer(start: region, count: want * l * 8)
+            for c in 0..<want {
+              for k in 0..<l { region[c * l + k] = 0 }
+              UnsafeMutableRawBufferPointer(rebasing: out[(c * l * 8)..<(c * l * 8 + w)])
+                .copyMemory(
+                  from: UnsafeRawBufferPointer(rebasing: candidates[(c * w)..<((c + 1) * w)]))
+            }
+          }
+        }
+        var kept = 0
+        for c in 0..<want {
+          let x = region + c * l
+          for k in 0..<l { x[k] = UInt64(littleEndian: x[k]) }
+          x[l - 1] &= topMask
+          guard isBelow(x, p.baseAddress!) else { continue }
+          if kept != c { (region + kept * l).update(from: x, count: l) }
+          kept += 1
+        }
+        done += kept
       }
     }
   }
+
 }

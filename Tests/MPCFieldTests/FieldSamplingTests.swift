@@ -55,6 +55,34 @@ final class ScriptedRandom: RandomSource {
     #expect(random.consumed == 36)
   }
 
+  /// The bulk fill equals drawing element by element (w bytes, little-endian, top limb masked,
+  /// redrawn while ≥ p) on primes just above a power of two, where about half the candidates
+  /// are rejected: 65 bits (9-byte candidates), 128 bits (16 bytes, whole limbs), 193 bits.
+  @Test(arguments: [
+    (BigInt(1) << 64) + 13, (BigInt(1) << 127) + 29, (BigInt(1) << 192) + 133,
+  ])
+  func bulkFillMatchesElementByElementRejection(p: BigInt) throws {
+    let field = try makePrimeField(modulus: p)
+    let w = field.elementByteCount
+    let count = 300
+    var bulkSource = SeededRandom.make("bulk-fill-\(p)")
+    let bulk = FieldVector(uniformCount: count, in: field, using: &bulkSource)
+    var reference = SeededRandom.make("bulk-fill-\(p)")
+    var expected: [BigInt] = []
+    var rejected = 0
+    let topBits = p.bitWidth % 8 == 0 ? 8 : p.bitWidth % 8
+    while expected.count < count {
+      var candidate = reference.bytes(count: w)
+      candidate[w - 1] &= UInt8((1 << topBits) - 1)
+      let value = BigInt(littleEndianBytes: candidate)
+      if value < p { expected.append(value) } else { rejected += 1 }
+    }
+    #expect(rejected > count / 4, "the test must exercise rejection")
+    #expect((0..<count).map { bulk[$0] } == expected)
+    // Both consumed the same number of bytes: the next draws agree.
+    #expect(bulkSource.bytes(count: 8) == reference.bytes(count: 8))
+  }
+
   /// χ² on a small field: 101 cells, 50,500 draws.
   @Test(arguments: [BigInt(101), BigInt(65537)])
   func uniformityOnSmallField(p: BigInt) throws {
