@@ -32,43 +32,24 @@ enum BenchCheck {
       }
     }
     for (i, url) in valuesFiles.enumerated() {
-      let bytes = [UInt8](try Data(contentsOf: url))
-      var j = 0
-      var lineStart = 0
-      for (k, byte) in bytes.enumerated() where byte == 0x0A {
-        let line = bytes[lineStart..<k]
-        lineStart = k + 1
-        guard !line.isEmpty else { continue }
-        guard j < m, let value = Self.decimal(line), value == expected[j] else {
-          return (
-            false,
-            "party \(i), coordinate \(j): opened \(String(decoding: line, as: UTF8.self)), "
-              + "expected " + (j < m ? String(expected[j]) : "no more values")
-          )
-        }
-        j += 1
+      let bytes = try Data(contentsOf: url)
+      guard bytes.count == 8 * m else {
+        return (false, "party \(i) opened \(bytes.count / 8) values, expected \(m)")
       }
-      guard j == m, lineStart == bytes.count else {
-        return (false, "party \(i) opened \(j) complete lines, expected \(m)")
+      let mismatch = bytes.withUnsafeBytes { raw -> Int? in
+        for j in 0..<m {
+          let value = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * j, as: Int64.self))
+          if value != expected[j] { return j }
+        }
+        return nil
+      }
+      if let j = mismatch {
+        let opened = bytes.withUnsafeBytes {
+          Int64(littleEndian: $0.loadUnaligned(fromByteOffset: 8 * j, as: Int64.self))
+        }
+        return (false, "party \(i), coordinate \(j): opened \(opened), expected \(expected[j])")
       }
     }
     return (true, "all \(valuesFiles.count) parties opened Σx + Ση on \(m) coordinates")
-  }
-
-  /// A signed decimal without a String per line; nil if malformed or out of range.
-  static func decimal(_ digits: ArraySlice<UInt8>) -> Int64? {
-    var rest = digits
-    let negative = rest.first == 0x2D
-    if negative { rest = rest.dropFirst() }
-    guard !rest.isEmpty, rest.count <= 19 else { return nil }
-    var magnitude: Int64 = 0
-    for d in rest {
-      guard (0x30...0x39).contains(d) else { return nil }
-      let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
-      let (next, o2) = times.addingReportingOverflow(Int64(d - 0x30))
-      guard !o1, !o2 else { return nil }
-      magnitude = next
-    }
-    return negative ? -magnitude : magnitude
   }
 }

@@ -147,7 +147,7 @@ extension BenchSetup {
     let queryURL = try queryURL(repetition: r)
     var seeds: [String] = []
     for i in 0..<n { seeds.append(try noiseSeed(party: i, repetition: r)) }
-    let valuesURLs = (0..<n).map { base.appendingPathComponent("values-\(tag)-r\(r)-\($0).txt") }
+    let valuesURLs = (0..<n).map { base.appendingPathComponent("values-\(tag)-r\(r)-\($0).bin") }
     let clock = ContinuousClock()
     let start = clock.now
     let outcomes = try PartyProcesses.runAll(

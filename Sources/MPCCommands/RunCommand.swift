@@ -76,8 +76,8 @@ struct RunCommand: AsyncParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Testing only: write the raw opened values to this file, one per line, and leave them out "
-        + "of the JSON.", visibility: .hidden))
+      "Testing only: write the raw opened values to this file as little-endian int64 (8 bytes "
+        + "each, in order) and leave them out of the JSON.", visibility: .hidden))
   var valuesOut: String?
 
   func validate() throws {
@@ -263,69 +263,24 @@ extension RunCommand {
     ]
   }
 
-  /// Writes every released coordinate's raw opened value, one decimal per line, in order.
+  /// Writes every released coordinate's raw opened value as a little-endian int64, in order
+  /// (the bench reads them back); fails if one does not fit 64 bits.
   static func writeValues(_ result: QueryResult, to url: URL) throws {
     guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-      throw CommandFailure(description: "cannot create \(url.path)")
+      throw CommandFailure(description: "--values-out: cannot create \(url.path)")
     }
     let handle = try FileHandle(forWritingTo: url)
     defer { try? handle.close() }
-    // Formatted into one 1 MiB buffer that is written whenever it fills: memory does not grow
-    // with the vector, and no String is made per value.
-    let capacity = 1 << 20
-    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 8)
-    defer { buffer.deallocate() }
-    var used = 0
-    func flush() throws {
-      try handle.write(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<used]))
-      used = 0
-    }
     for component in result.components {
-      switch component.raw {
-      case .small(let values):
-        for v in values {
-          if capacity - used < 21 { try flush() }
-          used = appendDecimal(v, to: buffer, at: used)
-        }
-      case .big(let values):
-        for v in values {
-          let text = Array(v.description.utf8) + [0x0A]
-          if capacity - used < text.count { try flush() }
-          for byte in text {
-            buffer[used] = byte
-            used += 1
-          }
-        }
+      guard case .small(var values) = component.raw else {
+        throw CommandFailure(
+          description: "--values-out: component \(component.name) has values beyond 64 bits; "
+            + "read them from the JSON output instead")
       }
+      if UInt64(1).littleEndian != 1 { values = values.map(\.littleEndian) }
+      // Straight from the array's storage: no copy of the vector.
+      try values.withUnsafeBytes { try handle.write(contentsOf: $0) }
     }
-    try flush()
-  }
-
-  /// Writes `v` in decimal and a newline at `offset` (at most 21 bytes); returns the end.
-  static func appendDecimal(_ v: Int64, to buffer: UnsafeMutableRawBufferPointer, at offset: Int)
-    -> Int
-  {
-    var magnitude = v.magnitude
-    var digitCount = 1
-    var probe = magnitude
-    while probe >= 10 {
-      probe /= 10
-      digitCount += 1
-    }
-    var end = offset
-    if v < 0 {
-      buffer[end] = 0x2D
-      end += 1
-    }
-    end += digitCount
-    var position = end - 1
-    repeat {
-      buffer[position] = UInt8(truncatingIfNeeded: magnitude % 10) + 0x30
-      magnitude /= 10
-      position -= 1
-    } while magnitude > 0
-    buffer[end] = 0x0A
-    return end + 1
   }
 
 }
