@@ -8,7 +8,7 @@ import MPCProtocol
 enum BenchCheck {
   /// Elements per chunk of the runner (``PartySetup``'s default); the replay draws in the same
   /// order.
-  static let chunkElements = 1 << 16
+  static let chunkElements = PartySetup.defaultChunkElements
 
   static func verify(
     setup: BenchSetup, query: QueryManifest, seeds: [String], valuesFiles: [URL]

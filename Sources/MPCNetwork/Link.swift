@@ -90,7 +90,7 @@ actor LinkInbox {
   var spaceWaiters: [CheckedContinuation<Void, Never>] = []
   var nextID: UInt64 = 0
 
-  init(peer: Int, capacity: Int = 2) {
+  init(peer: Int, capacity: Int = 1) {
     self.peer = peer
     self.capacity = capacity
   }

@@ -96,7 +96,7 @@ actor ChunkHandoff<Element: Sendable> {
 
 extension QueryRunner {
   /// Chunks a stage may run ahead of the next one (memory: about 3 windows of chunks).
-  static let pipelineWindow = 2
+  static let pipelineWindow = 1
 
   /// Steps 3–5 of `protocols/query.md` as a pipeline of three stages over chunks, so drawing
   /// noise and masks overlaps the network: this task computes y_i chunk by chunk

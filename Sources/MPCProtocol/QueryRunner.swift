@@ -28,10 +28,16 @@ public struct PartySetup: Sendable {
   /// timing:)` with this setup's values, which the run checks.
   public var runPlan: RunPlan?
 
-  /// A setup with the default deadline (60 s) and chunk size (65,536 elements).
+  /// Elements per upload chunk unless a setup says otherwise: 32,768, i.e. 512 KiB frames in a
+  /// 16-byte field. Measured (Sources/Benchmarks/BENCHMARKS.md) faster than 64 Ki elements, and
+  /// with less memory in flight; 16 Ki elements costs more per chunk than it saves.
+  public static let defaultChunkElements = 1 << 15
+
+  /// A setup with the default deadline (60 s) and chunk size (``defaultChunkElements``).
   public init(
     study: StudyManifest, query: QueryManifest, input: LocalVector, ledger: BudgetLedger,
-    timeout: Duration = .seconds(60), chunkElements: Int = 1 << 16, force: Bool = false,
+    timeout: Duration = .seconds(60), chunkElements: Int = defaultChunkElements,
+    force: Bool = false,
     timing: DiscreteGaussianSampler.Timing = .variable
   ) {
     self.study = study
