@@ -28,10 +28,22 @@ enum Console {
   }
 
   /// Pretty, key-sorted JSON of a JSON object built from dictionaries and arrays.
+  /// A number JSON cannot hold (±∞, NaN, e.g. a δ bound of e^1000 as a Double) is written as a
+  /// string ("inf"), so a result is never lost to its formatting.
   static func json(object: Any) throws -> String {
     let data = try JSONSerialization.data(
-      withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+      withJSONObject: jsonSafe(object),
+      options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
+  }
+
+  static func jsonSafe(_ value: Any) -> Any {
+    switch value {
+    case let x as Double where !x.isFinite: return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf")
+    case let dictionary as [String: Any]: return dictionary.mapValues(jsonSafe)
+    case let array as [Any]: return array.map(jsonSafe)
+    default: return value
+    }
   }
 
   /// Runs `body`, turning any library error into a one-line message and exit status 1.

@@ -27,6 +27,23 @@ import _MPCTestSupport
     }
   }
 
+  /// A huge ρ makes the table's δ bound (1 + e^ε)·η overflow a Double: the result must still
+  /// be printed (as "inf" for that field), not lost after the budget was charged.
+  @Test func hugeRhoStillPrintsTheResult() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "mpc-bench-\(UUID().uuidString)")
+    let r = try await MPCProcess.run([
+      "bench", "--parties", "3", "--length", "1000", "--rho", "1000", "--repetitions", "1",
+      "--json", "--dir", dir.path,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    #expect(object["check_passed"] as? Bool == true)
+    let median = try #require(object["median"] as? [String: Any])
+    #expect((median["cpu_seconds_all_parties"] as? Double ?? 0) > 0)
+  }
+
   @Test func benchRefusesFewerThanTwoParties() async throws {
     let r = try await MPCProcess.run(["bench", "--parties", "1", "--length", "10"])
     #expect(r.status == 64)
