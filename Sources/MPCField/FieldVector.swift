@@ -311,6 +311,26 @@ extension FieldVector {
           }
           return
         }
+        if l == 2 {
+          // p ≥ 2^64: e < 2^63 is positive; otherwise negative iff p − e ≤ 2^63.
+          let (p0, p1) = (p[0], p[1])
+          for i in 0..<n {
+            let (e0, e1) = (e[2 * i], e[2 * i + 1])
+            if e1 == 0 && e0 < 1 << 63 {
+              out[i] = Int64(e0)
+              continue
+            }
+            let (d0, borrow) = p0.subtractingReportingOverflow(e0)
+            let d1 = p1 &- e1 &- (borrow ? 1 : 0)
+            guard d1 == 0 && d0 <= 1 << 63 else {
+              ok = false
+              out.update(repeating: 0)
+              return
+            }
+            out[i] = d0 == 1 << 63 ? Int64.min : -Int64(d0)
+          }
+          return
+        }
         for i in 0..<n {
           guard let v = Self.signedInt64(e.baseAddress! + i * l, p, l) else {
             ok = false
