@@ -110,29 +110,6 @@ struct UInt256: Equatable, Comparable {
     return (UInt256(limbs: p4, p5, p6, p7), UInt256(limbs: p0, p1, p2, p3))
   }
 
-  /// lhs·rhs mod 2^256.
-  @inline(__always)
-  static func multipliedLow(_ lhs: UInt256, _ rhs: UInt256) -> UInt256 {
-    let (a0, a1, a2, a3) = lhs.limbs
-    let (b0, b1, b2, b3) = rhs.limbs
-    var c: UInt64
-    var p0: UInt64
-    var p1: UInt64
-    var p2: UInt64
-    var p3: UInt64
-    (c, p0) = multiplyAdd(a0, b0, 0, 0)
-    (c, p1) = multiplyAdd(a0, b1, 0, c)
-    (c, p2) = multiplyAdd(a0, b2, 0, c)
-    p3 = a0 &* b3 &+ c
-    (c, p1) = multiplyAdd(a1, b0, p1, 0)
-    (c, p2) = multiplyAdd(a1, b1, p2, c)
-    p3 = p3 &+ a1 &* b2 &+ c
-    (c, p2) = multiplyAdd(a2, b0, p2, 0)
-    p3 = p3 &+ a2 &* b1 &+ c
-    p3 = p3 &+ a3 &* b0
-    return UInt256(limbs: p0, p1, p2, p3)
-  }
-
   /// ⌊lhs·rhs / 2^192⌋ (`roundingUp` false) or ⌈lhs·rhs / 2^192⌉ (true), for lhs, rhs < 2^192
   /// (the result is then below 2^192 too): a 3 × 3-limb product.
   @inline(__always)
@@ -253,7 +230,7 @@ struct FixedDivisor {
     (p6, p5) = UInt256.multiplyAdd(s3, v2, p5, c)
     var quotient = UInt256(
       limbs: p3 >> 32 | p4 << 32, p4 >> 32 | p5 << 32, p5 >> 32 | p6 << 32, p6 >> 32)
-    var remainder = s.shiftedLeft160Low &- UInt256.multipliedLow(quotient, divisor)
+    var remainder = s.shiftedLeft160Low &- UInt256.multipliedFullWidth(quotient, divisor).low
     if !(remainder < divisor) {
       quotient = quotient + UInt256(high: 0, low: 1)
       remainder = remainder - divisor

@@ -52,7 +52,7 @@ struct Study {
   func run(
     _ query: QueryManifest, noiseLabel: String, chunk: Int = 3,
     transports: ((InMemoryNetwork) -> [any PartyTransport])? = nil,
-    inputs: [LocalVector]? = nil, queries: [QueryManifest]? = nil
+    inputs: [LocalVector]? = nil, queries: [QueryManifest]? = nil, runPlans: [RunPlan]? = nil
   ) async throws -> [Result<QueryResult, any Error>] {
     var random = SeededRandom.make("network-\(noiseLabel)")
     let network = InMemoryNetwork(partyCount: n, using: &random)
@@ -61,9 +61,10 @@ struct Study {
     let inputs = try inputs ?? (0..<n).map { try input(query, party: $0) }
     return await withTaskGroup(of: (Int, Result<QueryResult, any Error>).self) { group in
       for i in 0..<n {
-        let setup = PartySetup(
+        var setup = PartySetup(
           study: study, query: queries?[i] ?? query, input: inputs[i], ledger: ledgers[i],
           timeout: .seconds(5), chunkElements: chunk)
+        setup.runPlan = runPlans?[i]
         let endpoint = endpoints[i]
         group.addTask {
           var noise = SeededRandom.make("noise-\(noiseLabel)-\(i)")
@@ -271,6 +272,39 @@ struct Study {
     #expect(s.ledgers.allSatisfy { $0.entries.isEmpty })
   }
 
+  /// A run plan derived ahead (as `mpc run` does while connecting) gives the same opening; one
+  /// derived from another query is refused before anything is sent or charged.
+  @Test func precomputedRunPlanIsUsedOnlyWhenItMatches() async throws {
+    let s = try Study(n: 3)
+    let query = try Fixtures.query(Fixtures.kinds["histogram-categories"]!)
+    let plan = try RunPlan(study: s.study, query: query)
+    let results = try await s.run(
+      query, noiseLabel: "precomputed", runPlans: [plan, plan, plan])
+    let expected = try s.expectedRaw(query, noiseLabel: "precomputed")
+    for r in results {
+      #expect(try r.get().components.flatMap { $0.values.map(\.raw) } == expected)
+    }
+
+    let t = try Study(n: 2)
+    let otherPlan = try RunPlan(
+      study: t.study, query: try Fixtures.query(Fixtures.kinds["count"]!))
+    let recorder = Recorder()
+    let refused = try await t.run(
+      query, noiseLabel: "wrong-plan",
+      transports: { network in
+        (0..<2).map { RecordingTransport(inner: network.endpoint($0), recorder: recorder) }
+      }, runPlans: [otherPlan, otherPlan])
+    for r in refused {
+      guard case .failure(let error) = r else {
+        Issue.record("a mismatched run plan was accepted")
+        continue
+      }
+      #expect(String(describing: error).contains("the given run plan is not this setup's"))
+    }
+    #expect(await recorder.sent == 0)
+    #expect(t.ledgers.allSatisfy { $0.entries.isEmpty })
+  }
+
   @Test func silentPeerTimesOutWithItsName() async throws {
     let s = try Study(n: 2)
     let query = try Fixtures.query(Fixtures.kinds["count"]!)
@@ -293,7 +327,9 @@ struct Study {
 
 actor Recorder {
   var uploads = 0
+  var sent = 0
   func sawUpload() { uploads += 1 }
+  func sawFrame() { sent += 1 }
 }
 
 struct RecordingTransport: PartyTransport {
@@ -303,6 +339,7 @@ struct RecordingTransport: PartyTransport {
   var partyCount: Int { inner.partyCount }
   func send(_ frame: [UInt8], to peer: Int) async throws {
     if case .maskedUpload = try MessageCodec().decode(frame) { await recorder.sawUpload() }
+    await recorder.sawFrame()
     try await inner.send(frame, to: peer)
   }
   func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
