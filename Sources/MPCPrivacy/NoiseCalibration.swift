@@ -302,12 +302,17 @@ public enum NoiseCalibration {
     return Rational((x / unit).ceiling) * unit
   }
 
-  /// The δ charged for table sampling: (1 + e^ε)·samples·2^−100, an exact rational upper
-  /// bound (a draw within statistical distance η of the exact law turns (ε, δ)-DP into
-  /// (ε, δ + (1 + e^ε)·η)-DP per draw, summed over draws).
+  /// The δ charged for table sampling: min(1, (1 + e^ε)·samples·2^−100), an exact rational
+  /// upper bound (a draw within statistical distance η of the exact law turns (ε, δ)-DP into
+  /// (ε, δ + (1 + e^ε)·η)-DP per draw, summed over draws). Every mechanism is (ε, 1)-DP, so a
+  /// larger value says nothing more; above ε = 128 the bound is ≥ 2^84 for one draw, and the
+  /// verified e^ε would need ~2ε bits (minutes of GMP at ε = 10^5), so 1 is returned directly.
   public static func tableDeltaCharge(epsilon: Rational, samples: Int) -> Rational {
+    guard samples > 0 else { return .zero }
+    if epsilon > Rational(128) { return Rational(1) }
     let expUpper = VerifiedMath.expUpper(epsilon.signum > 0 ? epsilon : .zero, precision: 64)
-    return (1 + expUpper) * Rational(samples) * DiscreteGaussianTable.distanceTarget
+    return min(
+      Rational(1), (1 + expUpper) * Rational(samples) * DiscreteGaussianTable.distanceTarget)
   }
 
   // MARK: - Laplace (Pólya shares)

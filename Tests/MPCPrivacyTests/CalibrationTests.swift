@@ -65,6 +65,18 @@ import Testing
     #expect(plan.tableDelta > 0 && plan.tableDelta < Rational(1, 1 << 60))
   }
 
+  /// The table δ is min(1, (1 + e^ε)·N·2^−100): tiny for a small ε, exactly 1 once the bound
+  /// passes 1, and 1 without computing e^ε for ε > 128 (ε = 10^5 would take minutes).
+  @Test func tableDeltaIsCappedAtOne() throws {
+    let small = NoiseCalibration.tableDeltaCharge(epsilon: 1, samples: 1000)
+    let bound = try Rational(1, BigInt(1) << 80)
+    #expect(small > 0 && small < bound)
+    // (1 + e^100)·2^−100 ≈ 2^44: capped, computed the verified way.
+    #expect(NoiseCalibration.tableDeltaCharge(epsilon: 100, samples: 1) == 1)
+    #expect(NoiseCalibration.tableDeltaCharge(epsilon: Rational(100_000), samples: 3) == 1)
+    #expect(NoiseCalibration.tableDeltaCharge(epsilon: Rational(100_000), samples: 0) == 0)
+  }
+
   /// Solving for σ²: the result meets the target and 0.1% less does not.
   @Test func solvesForTargets() throws {
     let byRho = try NoiseCalibration.plan(request(.gaussian, .rho(Rational(1, 50)), n: 5, t: 1))
