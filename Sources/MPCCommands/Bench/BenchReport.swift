@@ -1,7 +1,111 @@
 import Foundation
 import MPCProtocol
 
-/// The bench's text and JSON output.
+/// `mpc bench --json`: every repetition, every party, and the medians over repetitions.
+struct BenchOutput: CommandOutput {
+  static let schema = "mpc.bench/1"
+
+  /// One party's measurements in one repetition (read back from its `mpc.run/1` statistics).
+  struct Party: Codable, Hashable {
+    var party: Int
+    var phasesSeconds: [String: Double]
+    var bytesSent: Int
+    var maxRSSMiB: Double
+    /// User + system CPU time of the party process.
+    var cpuSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+      case party
+      case phasesSeconds = "phases_seconds"
+      case bytesSent = "bytes_sent"
+      case maxRSSMiB = "max_rss_mib"
+      case cpuSeconds = "cpu_seconds"
+    }
+  }
+
+  /// The replay check of one repetition (`BenchCheck`).
+  struct Check: Codable, Hashable {
+    var passed: Bool
+    var detail: String
+  }
+
+  /// One repetition: wall time (first process start to last exit), parties, check.
+  struct Run: Codable, Hashable {
+    var repetition: Int
+    var wallSeconds: Double
+    /// Per phase, the median over parties.
+    var phasesSecondsMedian: [String: Double]
+    var parties: [Party]
+    var check: Check
+
+    enum CodingKeys: String, CodingKey {
+      case repetition, parties, check
+      case wallSeconds = "wall_seconds"
+      case phasesSecondsMedian = "phases_seconds_median"
+    }
+  }
+
+  /// Medians over the repetitions.
+  struct Median: Codable, Hashable {
+    var wallSeconds: Double
+    var phasesSeconds: [String: Double]
+    var bytesSentPerParty: Double
+    var maxRSSMiB: Double
+    var cpuSecondsAllParties: Double
+
+    enum CodingKeys: String, CodingKey {
+      case wallSeconds = "wall_seconds"
+      case phasesSeconds = "phases_seconds"
+      case bytesSentPerParty = "bytes_sent_per_party"
+      case maxRSSMiB = "max_rss_mib"
+      case cpuSecondsAllParties = "cpu_seconds_all_parties"
+    }
+  }
+
+  var schema: String
+  var parties: Int
+  var length: Int
+  var field: String
+  var mechanism: String
+  /// ρ (gaussian) or ε (laplace) of each repetition's query, exact.
+  var parameter: String
+  var input: String
+  var directory: String
+  var runs: [Run]
+  var median: Median
+  var checkPassed: Bool
+
+  enum CodingKeys: String, CodingKey {
+    case schema, parties, length, field, mechanism, parameter, input, directory, runs, median
+    case checkPassed = "check_passed"
+  }
+
+  init(setup: BenchSetup, runs: [Run]) {
+    let o = setup.options
+    schema = Self.schema
+    parties = o.parties
+    length = o.length
+    field = o.field
+    mechanism = o.mechanism.rawValue
+    parameter = setup.parameter
+    input = o.input.rawValue
+    directory = setup.base.path
+    self.runs = runs
+    typealias R = BenchReport
+    var phases: [String: Double] = [:]
+    for phase in R.phases {
+      phases[phase] = R.median(runs.map { $0.phasesSecondsMedian[phase] ?? 0 })
+    }
+    median = Median(
+      wallSeconds: R.median(runs.map(\.wallSeconds)), phasesSeconds: phases,
+      bytesSentPerParty: R.median(runs.map(R.bytesMedian)),
+      maxRSSMiB: R.median(runs.map(R.rssMaxMiB)),
+      cpuSecondsAllParties: R.median(runs.map(R.cpuTotal)))
+    checkPassed = runs.allSatisfy(\.check.passed)
+  }
+}
+
+/// The bench's text output and the medians it and ``BenchOutput`` report.
 enum BenchReport {
   static let phases = RunStatistics.Phase.allCases.map(\.rawValue)
 
@@ -12,84 +116,57 @@ enum BenchReport {
   }
 
   /// Per phase, the median over parties.
-  static func phaseMedians(_ run: BenchRun) -> [String: Double] {
+  static func phaseMedians(_ parties: [BenchOutput.Party]) -> [String: Double] {
     var result: [String: Double] = [:]
-    for phase in phases { result[phase] = median(run.parties.map { $0.phases[phase] ?? 0 }) }
+    for phase in phases { result[phase] = median(parties.map { $0.phasesSeconds[phase] ?? 0 }) }
     return result
   }
 
-  static func bytesMedian(_ run: BenchRun) -> Double {
+  static func bytesMedian(_ run: BenchOutput.Run) -> Double {
     median(run.parties.map { Double($0.bytesSent) })
   }
 
-  static func rssMaxMiB(_ run: BenchRun) -> Double {
-    Double(run.parties.map(\.maxRSSKiB).max() ?? 0) / 1024
+  static func rssMaxMiB(_ run: BenchOutput.Run) -> Double {
+    run.parties.map(\.maxRSSMiB).max() ?? 0
   }
 
   /// CPU seconds of all parties together (on c cores, wall ≥ this / c).
-  static func cpuTotal(_ run: BenchRun) -> Double { run.parties.map(\.cpuSeconds).reduce(0, +) }
+  static func cpuTotal(_ run: BenchOutput.Run) -> Double {
+    run.parties.map(\.cpuSeconds).reduce(0, +)
+  }
 
   static func f(_ x: Double, _ digits: Int = 3) -> String { String(format: "%.\(digits)f", x) }
 
-  static func line(_ run: BenchRun) -> String {
-    let p = phaseMedians(run)
+  static func line(_ run: BenchOutput.Run) -> String {
+    let p = run.phasesSecondsMedian
     let phaseText = phases.map { "\($0) \(f(p[$0] ?? 0))" }.joined(separator: ", ")
+    let check = run.check.passed ? "ok" : "FAILED: \(run.check.detail)"
     return "run \(run.repetition): wall \(f(run.wallSeconds)) s; phases (s, median over parties): "
       + "\(phaseText); sent \(f(bytesMedian(run) / 1e6, 2)) MB/party; max RSS "
-      + "\(f(rssMaxMiB(run), 1)) MiB; CPU \(f(cpuTotal(run))) s (all parties); check \(run.checkPassed ? "ok" : "FAILED: \(run.checkDetail)")"
+      + "\(f(rssMaxMiB(run), 1)) MiB; CPU \(f(cpuTotal(run))) s (all parties); check \(check)"
   }
 
-  static func summary(setup: BenchSetup, runs: [BenchRun]) -> String {
-    let o = setup.options
+  static func summary(_ output: BenchOutput) -> String {
+    let m = output.median
+    let symbol = output.mechanism == MechanismArgument.gaussian.rawValue ? "ρ" : "ε"
     var lines = [
-      "median over \(runs.count) repetition(s): n = \(o.parties), m = \(o.length), field "
-        + "\(o.field), \(o.mechanism) (\(o.mechanism == "gaussian" ? "ρ" : "ε") = \(setup.parameter)), "
-        + "input \(o.input)",
-      "  wall \(f(median(runs.map(\.wallSeconds)))) s",
+      "median over \(output.runs.count) repetition(s): n = \(output.parties), m = \(output.length), "
+        + "field \(output.field), \(output.mechanism) (\(symbol) = \(output.parameter)), "
+        + "input \(output.input)",
+      "  wall \(f(m.wallSeconds)) s",
     ]
     for phase in phases {
-      let value = median(runs.map { phaseMedians($0)[phase] ?? 0 })
+      let value = m.phasesSeconds[phase] ?? 0
       lines.append("  \(phase.padding(toLength: 16, withPad: " ", startingAt: 0)) \(f(value)) s")
     }
-    lines.append("  sent per party   \(f(median(runs.map(bytesMedian)) / 1e6, 3)) MB")
-    lines.append("  max RSS/party    \(f(median(runs.map(rssMaxMiB)), 1)) MiB")
-    lines.append("  CPU, all parties \(f(median(runs.map(cpuTotal)))) s (user + system)")
-    let failed = runs.filter { !$0.checkPassed }.count
+    lines.append("  sent per party   \(f(m.bytesSentPerParty / 1e6, 3)) MB")
+    lines.append("  max RSS/party    \(f(m.maxRSSMiB, 1)) MiB")
+    lines.append("  CPU, all parties \(f(m.cpuSecondsAllParties)) s (user + system)")
+    let failed = output.runs.filter { !$0.check.passed }.count
+    let count = output.runs.count
     lines.append(
-      "  check            \(failed == 0 ? "ok (\(runs.count)/\(runs.count))" : "FAILED in \(failed) run(s)")"
-    )
-    lines.append("  files in \(setup.base.path)")
+      "  check            \(failed == 0 ? "ok (\(count)/\(count))" : "FAILED in \(failed) run(s)")")
+    lines.append("  files in \(output.directory)")
     return lines.joined(separator: "\n")
-  }
-
-  static func jsonObject(setup: BenchSetup, runs: [BenchRun]) -> [String: Any] {
-    let o = setup.options
-    let runObjects: [[String: Any]] = runs.map { run in
-      [
-        "repetition": run.repetition, "wall_seconds": run.wallSeconds,
-        "phases_seconds_median": phaseMedians(run),
-        "parties": run.parties.enumerated().map { i, p -> [String: Any] in
-          [
-            "party": i, "phases_seconds": p.phases, "bytes_sent": p.bytesSent,
-            "max_rss_mib": Double(p.maxRSSKiB) / 1024, "cpu_seconds": p.cpuSeconds,
-          ]
-        },
-        "check": ["passed": run.checkPassed, "detail": run.checkDetail],
-      ]
-    }
-    var phaseMedian: [String: Double] = [:]
-    for phase in phases { phaseMedian[phase] = median(runs.map { phaseMedians($0)[phase] ?? 0 }) }
-    return [
-      "parties": o.parties, "length": o.length, "field": o.field, "mechanism": o.mechanism,
-      "parameter": setup.parameter, "input": o.input, "directory": setup.base.path,
-      "runs": runObjects,
-      "median": [
-        "wall_seconds": median(runs.map(\.wallSeconds)), "phases_seconds": phaseMedian,
-        "bytes_sent_per_party": median(runs.map(bytesMedian)),
-        "max_rss_mib": median(runs.map(rssMaxMiB)),
-        "cpu_seconds_all_parties": median(runs.map(cpuTotal)),
-      ],
-      "check_passed": runs.allSatisfy(\.checkPassed),
-    ]
   }
 }
