@@ -49,8 +49,8 @@ public final class BudgetLedger: @unchecked Sendable {
   }
 
   /// Reads `store` and verifies every entry; throws
-  /// ``ProtocolError/ledgerTornTail(file:line:problem:)`` for a torn last line and
-  /// ``ProtocolError/ledgerCorrupt(file:line:problem:)`` for anything else wrong.
+  /// ``LedgerError/tornTail(file:line:problem:)`` for a torn last line and
+  /// ``LedgerError/corrupt(file:line:problem:)`` for anything else wrong.
   public init(store: any LedgerStore, studyId: String, budget: PrivacyCost) throws {
     self.store = store
     self.studyId = studyId
@@ -66,21 +66,21 @@ public final class BudgetLedger: @unchecked Sendable {
       let number = index + 1
       let isLast = index == lines.count - 1
       if isLast, !line.terminated {
-        throw ProtocolError.ledgerTornTail(
+        throw LedgerError.tornTail(
           file: store.name, line: number, problem: "no trailing newline")
       }
       guard
         let entry = try? JSONDecoder().decode(LedgerEntry.self, from: Data(bytes[line.range]))
       else {
         if isLast {
-          throw ProtocolError.ledgerTornTail(
+          throw LedgerError.tornTail(
             file: store.name, line: number, problem: "not a parseable entry")
         }
-        throw ProtocolError.ledgerCorrupt(
+        throw LedgerError.corrupt(
           file: store.name, line: number, problem: "not a parseable entry")
       }
       if let problem = check(entry) {
-        throw ProtocolError.ledgerCorrupt(file: store.name, line: number, problem: problem)
+        throw LedgerError.corrupt(file: store.name, line: number, problem: problem)
       }
       apply(entry)
     }
@@ -117,7 +117,7 @@ public final class BudgetLedger: @unchecked Sendable {
     return try lock.withLock {
       let key = ChargeKey(queryId: plan.queryId, sessionId: sessionId)
       guard !charged.contains(key) else {
-        throw ProtocolError.duplicateCharge(queryId: plan.queryId, sessionId: Hex.encode(sessionId))
+        throw LedgerError.duplicateCharge(queryId: plan.queryId, sessionId: Hex.encode(sessionId))
       }
       try admitLocked(plan.cost)
       let entry = LedgerEntry(
@@ -143,7 +143,7 @@ public final class BudgetLedger: @unchecked Sendable {
   {
     try lock.withLock {
       guard let charge = openCharges[ChargeKey(queryId: queryId, sessionId: sessionId)] else {
-        throw ProtocolError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
+        throw LedgerError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
       }
       try checkUsable()
       let entry = LedgerEntry(
@@ -182,20 +182,20 @@ public final class BudgetLedger: @unchecked Sendable {
   private func admitLocked(_ cost: PrivacyCost) throws {
     try checkUsable()
     guard cost.unit == budget.unit else {
-      throw ProtocolError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
+      throw LedgerError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
     }
     guard cost.amount.signum > 0 else {
-      throw ProtocolError.nonPositiveCost(cost: cost.amount)
+      throw LedgerError.nonPositiveCost(cost: cost.amount)
     }
     guard cachedSpent + cost.amount <= budget.amount else {
-      throw ProtocolError.budgetExhausted(
+      throw LedgerError.budgetExhausted(
         spent: cachedSpent, total: budget.amount, cost: cost.amount)
     }
   }
 
   private func checkUsable() throws {
     if failed {
-      throw ProtocolError.ledgerIO(
+      throw LedgerError.io(
         file: store.name, operation: "append (earlier failure)", errno: 0)
     }
   }
@@ -280,7 +280,7 @@ public final class BudgetLedger: @unchecked Sendable {
         try FileManager.default.createDirectory(
           atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
       } catch {
-        throw ProtocolError.ledgerIO(file: path, operation: "create directory", errno: 0)
+        throw LedgerError.io(file: path, operation: "create directory", errno: 0)
       }
       try FileLedgerStore.syncDirectory(of: path)
     }
