@@ -153,8 +153,10 @@ extension RunCommand {
       do {
         setup.runPlan = try await planning.value
       } catch {
+        // The plan follows from the study and the query alone (e.g. a Gaussian share σ below
+        // 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
         await transport.close()
-        throw error
+        throw CommandFailure(description: "\(error)", status: .usage)
       }
       let noise: ChaCha20PRG
       if let seedNoise {

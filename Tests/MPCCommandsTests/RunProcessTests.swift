@@ -149,6 +149,39 @@ import _MPCTestSupport
     #expect(bad.stderr.contains("--listen 7400"))
   }
 
+  /// A query whose Gaussian share σ is below 1.2 is refused as bad input (64), as by
+  /// `mpc privacy plan`, at every site; nothing is charged.
+  @Test func weakGaussianShareIsAUsageErrorAtEverySite() async throws {
+    let dir = try tempDir()
+    var keys: [String] = []
+    for i in 0..<2 {
+      let r = try await MPCProcess.run([
+        "keygen", "--out", dir.appendingPathComponent("s\(i).key").path, "--json",
+      ])
+      keys.append(try OutputCoding.decode(KeygenOutput.self, from: Data(r.stdout.utf8)).publicKey)
+    }
+    let ports = LoopbackPorts.reserve(2)
+    let study = dir.appendingPathComponent("study.json").path
+    var initArgs = ["study", "init", "--id", "weak", "--rho", "1000", "--out", study]
+    for i in 0..<2 { initArgs += ["--party", "S\(i),127.0.0.1:\(ports[i]),\(keys[i])"] }
+    #expect(try await MPCProcess.run(initArgs).status == 0)
+    try "x\n1\n".write(to: dir.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
+    let results = try await MPCProcess.runAll(
+      (0..<2).map { i in
+        [
+          "run", "--study", study, "--party", "\(i)", "--key",
+          dir.appendingPathComponent("s\(i).key").path, "--data",
+          dir.appendingPathComponent("d.csv").path, "--query-inline",
+          #"{"id": "q", "kind": "count", "rho": "100"}"#, "--timeout", "20",
+          "--connect-timeout", "20",
+        ]
+      })
+    for r in results {
+      #expect(r.status == 64, "\(r.stderr)")
+      #expect(r.stderr.contains("1.2"), "\(r.stderr)")
+    }
+  }
+
   @Test func demoRunsTheWholeTour() async throws {
     let dir = try tempDir()
     let r = try await MPCProcess.run(["demo", "--parties", "3", "--dir", dir.path, "--json"])
