@@ -48,7 +48,7 @@ struct DoctorCommand: AsyncParsableCommand {
       statuses = try await NetworkDoctor.check(
         study: manifest, partyID: party, identity: identity, options: network.networkOptions())
     } catch {
-      throw CommandFailure.report(error)
+      throw CommandFailure.report(network.explain(error))
     }
     if json {
       print(

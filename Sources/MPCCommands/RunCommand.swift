@@ -144,7 +144,7 @@ extension RunCommand {
           study: manifest, partyID: party, identity: identity, options: options)
       } catch {
         planning.cancel()
-        throw error
+        throw network.explain(error)
       }
       progress.say("connected; running \(queryManifest.id)…")
       var setup = PartySetup(

@@ -136,6 +136,7 @@ import _MPCTestSupport
       arguments(0, ["--connect-timeout", "2"]))
     #expect(alone.status == 1)
     #expect(alone.stderr.contains("192.0.2.10:\(ports[0])"), "\(alone.stderr)")
+    #expect(alone.stderr.contains("--listen 0.0.0.0:\(ports[0])"), "\(alone.stderr)")
     let results = try await MPCProcess.runAll([
       arguments(0, ["--listen", "127.0.0.1:\(ports[0])"]), arguments(1, []),
     ])

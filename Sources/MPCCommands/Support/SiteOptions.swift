@@ -55,6 +55,18 @@ struct NetworkArguments: ParsableArguments {
       listenAddress: listen, softwareVersion: MPCVersion.software)
   }
 
+  /// `error` with the operator's next step added where one of these options is it: a site
+  /// that cannot bind its study address is told about --listen.
+  func explain(_ error: any Error) -> any Error {
+    guard listen == nil, case NetworkError.cannotListen(let address, _) = error else {
+      return error
+    }
+    let port = address.split(separator: ":").last.map(String.init) ?? "PORT"
+    return CommandFailure(
+      description: "\(error)\nfix: behind NAT or a port forward, listen on a local address: "
+        + "--listen 0.0.0.0:\(port) (the other sites keep dialing \(address))")
+  }
+
   /// Whether `text` reads `host:port` (IPv6 hosts in brackets) with a port in 1…65535.
   static func isHostPort(_ text: String) -> Bool {
     guard let colon = text.lastIndex(of: ":") else { return false }
