@@ -22,10 +22,10 @@ struct SiteOptions: ParsableArguments {
 
 /// The network options of a site command: deadlines and where to listen.
 struct NetworkArguments: ParsableArguments {
-  @Option(name: .long, help: "Seconds to wait for any peer at any step (default 60).")
+  @Option(name: .long, help: "Seconds to wait for any peer at any step.")
   var timeout: Int = 60
 
-  @Option(name: .long, help: "Seconds to keep dialing peers that are not up yet (default 60).")
+  @Option(name: .long, help: "Seconds to keep dialing peers that are not up yet.")
   var connectTimeout: Int = 60
 
   @Option(
