@@ -60,6 +60,11 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Seconds to keep dialing peers that are not up yet.")
   var connectTimeout: Int = 60
 
+  @Option(
+    name: .long,
+    help: "This site's state directory, holding its ledgers (default: $MPC_STATE_DIR, else ~/.mpc).")
+  var stateDir: String?
+
   @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
   var force = false
 
@@ -134,8 +139,14 @@ extension RunCommand {
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
-      ledger = try BudgetLedger.open(
-        directory: manifest.ledgerDirectory(relativeTo: studyURL), partyId: party, study: manifest)
+      let opened = try LedgerLocation.resolve(explicit: stateDir).open(
+        study: manifest, partyId: party, create: true)
+      ledger = opened.ledger
+      if opened.created {
+        Console.error(
+          "note: first query of study \(manifest.id) at this site: created party \(party)'s "
+            + "ledger \(ledger.name) (budget \(manifest.budget))")
+      }
     } catch {
       Console.error("error: \(error)")
       throw ExitCode(64)

@@ -250,7 +250,7 @@ struct LedgerFamily: VectorFamily {
   ) {
     let study = try studyManifest(input["study"])
     let store = MemoryLedgerStore()
-    let ledger = try BudgetLedger(store: store, studyId: study.id, budget: study.budget)
+    let ledger = try BudgetLedger(store: store, study: study)
     return (study, ledger, store)
   }
 
@@ -317,7 +317,7 @@ struct LedgerFamily: VectorFamily {
 
   func compute(_ input: VectorValue) throws -> VectorValue {
     let (study, ledger, store) = try Self.ledger(input)
-    let genesis = BudgetLedger.genesis(studyId: study.id, budget: study.budget)
+    let genesis = BudgetLedger.genesis(study: study)
     for op in try input["operations"].array() { try Self.apply(op, study: study, ledger: ledger) }
     let lines = String(decoding: store.contents, as: UTF8.self).split(separator: "\n")
     let entries: [VectorValue] = zip(ledger.entries, lines).map { entry, line in
