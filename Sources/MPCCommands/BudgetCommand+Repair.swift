@@ -132,6 +132,10 @@ struct BudgetReconcileCommand: ParsableCommand {
       print(
         "spent here \(ledger.spent) → \(plan.spent.amount) (\(manifest.budget.unit)); "
           + "every party ends with \(plan.spent.amount)")
+      if let last = ledger.entries.last, last.reconciliation == plan {
+        print("this party already appended this reconcile entry (seq \(last.sequence))")
+        return
+      }
       guard apply else {
         print("nothing written; run again with --apply (at every party) to append this entry")
         return

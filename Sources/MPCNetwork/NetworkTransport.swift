@@ -89,7 +89,7 @@ public final class NetworkTransport: PartyTransport {
     let link = try link(peer)
     if let failure = await link.inbox.failure { throw failure }
     do {
-      try await link.sender.send(frame, step: "send")
+      try await link.sender.send(frame, step: .send)
     } catch {
       throw await link.inbox.failure ?? error
     }
@@ -98,7 +98,7 @@ public final class NetworkTransport: PartyTransport {
   /// The next frame from `peer`. Throws ``TransportError/timeout(peer:step:seconds:)`` after
   /// `timeout`, ``TransportError/closed(peer:step:)`` as soon as the link closes, and
   /// ``NetworkError/frameRejected(peer:frame:)`` if a frame fails authentication.
-  public func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+  public func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
     let inbox = try link(peer).inbox
     guard
       let frame = try await withDeadline(

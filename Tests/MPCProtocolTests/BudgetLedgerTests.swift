@@ -34,22 +34,22 @@ import Testing
     #expect(ledger.spent == Rational(5, 6) && ledger.remaining == Rational(1, 6))
     try ledger.admit(.pure(epsilon: Rational(1, 6)))  // exactly the rest is admitted
     #expect(
-      throws: ProtocolError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 5))
+      throws: LedgerError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 5))
     ) {
       try ledger.admit(.pure(epsilon: Rational(1, 5)))
     }
     let before = store.contents
     #expect(
-      throws: ProtocolError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 4))
+      throws: LedgerError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 4))
     ) {
       try ledger.charge(
         plan: try Self.plan(epsilon: "1/4"), sessionId: Self.session(3), manifestHash: Self.hash)
     }
     #expect(store.contents == before, "a refused charge wrote nothing")
-    #expect(throws: ProtocolError.nonPositiveCost(cost: Rational(-1, 2))) {
+    #expect(throws: LedgerError.nonPositiveCost(cost: Rational(-1, 2))) {
       try ledger.admit(.pure(epsilon: Rational(-1, 2)))
     }
-    #expect(throws: ProtocolError.budgetUnitMismatch(ledger: "epsilon", cost: "rho")) {
+    #expect(throws: LedgerError.budgetUnitMismatch(ledger: "epsilon", cost: "rho")) {
       try ledger.admit(.zcdp(rho: Rational(1, 100)))
     }
   }
@@ -79,7 +79,7 @@ import Testing
     let ledger = try Self.ledger(store)
     try ledger.charge(
       plan: try Self.plan(epsilon: "3/4"), sessionId: Self.session(1), manifestHash: Self.hash)
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: LedgerError.self) {
       try ledger.charge(
         plan: try Self.plan(epsilon: "1/2"), sessionId: Self.session(2), manifestHash: Self.hash)
     }
@@ -87,12 +87,12 @@ import Testing
     #expect(release.kind == .release && release.cost == .pure(epsilon: Rational(3, 4)))
     #expect(ledger.spent == 0)
     #expect(
-      throws: ProtocolError.chargeNotFound(queryId: "q-sum", sessionId: Hex.encode(Self.session(1)))
+      throws: LedgerError.chargeNotFound(queryId: "q-sum", sessionId: Hex.encode(Self.session(1)))
     ) {
       try ledger.release(queryId: "q-sum", sessionId: Self.session(1))
     }
     #expect(
-      throws: ProtocolError.duplicateCharge(
+      throws: LedgerError.duplicateCharge(
         queryId: "q-sum", sessionId: Hex.encode(Self.session(1)))
     ) {
       try ledger.charge(
@@ -115,7 +115,7 @@ import Testing
     let reopened = try Self.ledger(store)
     #expect(reopened.spent == Rational(1, 5) && reopened.remaining == Rational(4, 5))
     #expect(reopened.head == ledger.head && reopened.entries == ledger.entries)
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: LedgerError.self) {
       try reopened.release(queryId: "q2", sessionId: Self.session(2))
     }
   }
@@ -152,7 +152,7 @@ import Testing
     let tampered = MemoryLedgerStore(
       name: store.name, contents: Array((lines.joined(separator: "\n") + "\n").utf8))
     #expect(
-      throws: ProtocolError.ledgerCorrupt(
+      throws: LedgerError.corrupt(
         file: store.name, line: 2, problem: "entry hash does not match its contents")
     ) {
       try Self.ledger(tampered)
@@ -160,10 +160,10 @@ import Testing
     // Dropping a middle line breaks the chain at the next one.
     let dropped = MemoryLedgerStore(
       name: store.name, contents: Array(([lines[0], lines[2]].joined(separator: "\n") + "\n").utf8))
-    #expect(throws: ProtocolError.self) { try Self.ledger(dropped) }
+    #expect(throws: LedgerError.self) { try Self.ledger(dropped) }
     // A ledger read against a raised budget does not chain to its genesis.
     #expect(
-      throws: ProtocolError.ledgerCorrupt(
+      throws: LedgerError.corrupt(
         file: store.name, line: 1,
         problem:
           "the first entry does not chain to this study's genesis (another study or version?)")
@@ -175,7 +175,7 @@ import Testing
     let garbage = MemoryLedgerStore(
       name: store.name, contents: Array((lines[0] + "\n{oops\n" + lines[1] + "\n").utf8))
     #expect(
-      throws: ProtocolError.ledgerCorrupt(
+      throws: LedgerError.corrupt(
         file: store.name, line: 2, problem: "not a parseable entry")
     ) {
       try Self.ledger(garbage)
@@ -198,7 +198,7 @@ import Testing
       store.contents = good + Array("{\"seq\": 2, garbage\n".utf8)
     }
     let problem = kind == "cut" ? "no trailing newline" : "not a parseable entry"
-    #expect(throws: ProtocolError.ledgerTornTail(file: store.name, line: 2, problem: problem)) {
+    #expect(throws: LedgerError.tornTail(file: store.name, line: 2, problem: problem)) {
       try Self.ledger(store)
     }
     #expect(store.contents.count > good.count, "opening never drops the tail")
@@ -220,7 +220,7 @@ import Testing
       let ledger = try BudgetLedger.open(directory: directory, partyId: 2, study: study)
       try ledger.charge(
         plan: try Self.plan(epsilon: "1/3"), sessionId: Self.session(1), manifestHash: Self.hash)
-      #expect(throws: ProtocolError.ledgerBusy(file: path)) {
+      #expect(throws: LedgerError.busy(file: path)) {
         try BudgetLedger.open(directory: directory, partyId: 2, study: study)
       }
       let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -248,7 +248,7 @@ import Testing
     try handle.write(contentsOf: Data("{\"seq\":2,\"kind\":\"cha".utf8))
     try handle.close()
     #expect(
-      throws: ProtocolError.ledgerTornTail(file: path, line: 2, problem: "no trailing newline")
+      throws: LedgerError.tornTail(file: path, line: 2, problem: "no trailing newline")
     ) {
       try BudgetLedger.open(directory: directory, partyId: 0, study: study)
     }

@@ -48,8 +48,8 @@ import Testing
     #expect(plan.sequence == 3 && plan.heads.count == 2)
     for l in ls { #expect(l.spent == Rational(1, 4)) }
     // Nothing more to refund, and the session cannot be charged again.
-    #expect(throws: ProtocolError.self) { try Self.release(ls[0], 1) }
-    #expect(throws: ProtocolError.self) { try Self.charge(ls[1], 1) }
+    #expect(throws: LedgerError.self) { try Self.release(ls[0], 1) }
+    #expect(throws: LedgerError.self) { try Self.charge(ls[1], 1) }
     // Later queries chain identically everywhere.
     for l in ls { try Self.charge(l, 2) }
     #expect(Set(ls.map(\.head)).count == 1 && ls.allSatisfy { $0.spent == Rational(1, 2) })
@@ -87,6 +87,29 @@ import Testing
     #expect(ls.allSatisfy { $0.spent == Rational(1, 2) })
   }
 
+  @Test func partiesThatAlreadyAppliedItGetTheSamePlan() throws {
+    // Party 0 applied first; parties 1 and 2 then plan from ledgers that include its entry.
+    let ls = try Self.ledgers(3)
+    for l in ls { try Self.charge(l, 1) }
+    try Self.release(ls[1], 1)
+    let plan = try #require(try LedgerReconciler.plan(ls))
+    try ls[0].reconcile(plan)
+    #expect(try LedgerReconciler.plan(ls) == plan)
+    try ls[1].reconcile(try #require(try LedgerReconciler.plan(ls)))
+    try ls[2].reconcile(try #require(try LedgerReconciler.plan(ls)))
+    #expect(Set(ls.map(\.head)).count == 1 && (try LedgerReconciler.plan(ls)) == nil)
+    // A party that appended a different reconciliation is reported, not followed.
+    let other = try Self.ledgers(2)
+    for l in other { try Self.charge(l, 1) }
+    try Self.release(other[1], 1)
+    var wrong = try #require(try LedgerReconciler.plan(other))
+    wrong.sessions[0].stands = true
+    wrong.spent = .pure(epsilon: Rational(1, 4))
+    try other[0].reconcile(wrong)  // fits party 0's own records
+    let forged = try #require(try LedgerReconciler.plan(other))
+    #expect(forged == wrong, "the same plan; party 0's entry agrees with it")
+  }
+
   @Test func agreeingHeadsNeedNothing() throws {
     let ls = try Self.ledgers(2)
     for l in ls { try Self.charge(l, 1) }
@@ -120,15 +143,15 @@ import Testing
     let p0 = try BudgetLedger(store: store, study: try Fixtures.study())
     try Self.charge(p0, 1)
     let before = store.contents
-    #expect(throws: ProtocolError.self) { try p0.reconcile(lowered) }
+    #expect(throws: LedgerError.self) { try p0.reconcile(lowered) }
     // A plan that drops this party's standing charge is refused.
     var dropped = plan
     dropped.sessions[0].stands = false
-    #expect(throws: ProtocolError.self) { try p0.reconcile(dropped) }
+    #expect(throws: LedgerError.self) { try p0.reconcile(dropped) }
     // A plan for other heads is refused.
     let other = try Self.ledgers(1)[0]
     try Self.charge(other, 9)
-    #expect(throws: ProtocolError.self) { try other.reconcile(plan) }
+    #expect(throws: LedgerError.self) { try other.reconcile(plan) }
     #expect(store.contents == before)
     try p0.reconcile(plan)
     #expect(p0.spent == Rational(1, 4))
@@ -146,7 +169,7 @@ import Testing
     let text = String(decoding: stores[1].contents, as: UTF8.self)
     #expect(text.contains("\"kind\":\"reconcile\""))
     let tampered = text.replacingOccurrences(of: "\"stands\":true", with: "\"stands\":false")
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: LedgerError.self) {
       try BudgetLedger(store: MemoryLedgerStore(contents: Array(tampered.utf8)), study: study)
     }
   }

@@ -59,13 +59,18 @@ public final class BudgetLedger: @unchecked Sendable {
   }
 
   /// Reads `store` and verifies every entry against `study`'s genesis; throws
-  /// ``ProtocolError/ledgerTornTail(file:line:problem:)`` for a torn last line and
-  /// ``ProtocolError/ledgerCorrupt(file:line:problem:)`` for anything else wrong.
-  public init(store: any LedgerStore, study: StudyManifest) throws {
+  /// ``LedgerError/tornTail(file:line:problem:)`` for a torn last line and
+  /// ``LedgerError/corrupt(file:line:problem:)`` for anything else wrong.
+  public convenience init(store: any LedgerStore, study: StudyManifest) throws {
+    try self.init(
+      store: store, studyId: study.id, budget: study.budget, genesis: Self.genesis(study: study))
+  }
+
+  init(store: any LedgerStore, studyId: String, budget: PrivacyCost, genesis: [UInt8]) throws {
     self.store = store
-    studyId = study.id
-    budget = study.budget
-    genesisHash = Self.genesis(study: study)
+    self.studyId = studyId
+    self.budget = budget
+    genesisHash = genesis
     cachedEntries = []
     cachedSpent = Rational(0)
     cachedHead = genesisHash
@@ -77,21 +82,21 @@ public final class BudgetLedger: @unchecked Sendable {
       let number = index + 1
       let isLast = index == lines.count - 1
       if isLast, !line.terminated {
-        throw ProtocolError.ledgerTornTail(
+        throw LedgerError.tornTail(
           file: store.name, line: number, problem: "no trailing newline")
       }
       guard
         let entry = try? JSONDecoder().decode(LedgerEntry.self, from: Data(bytes[line.range]))
       else {
         if isLast {
-          throw ProtocolError.ledgerTornTail(
+          throw LedgerError.tornTail(
             file: store.name, line: number, problem: "not a parseable entry")
         }
-        throw ProtocolError.ledgerCorrupt(
+        throw LedgerError.corrupt(
           file: store.name, line: number, problem: "not a parseable entry")
       }
       if let problem = check(entry) {
-        throw ProtocolError.ledgerCorrupt(file: store.name, line: number, problem: problem)
+        throw LedgerError.corrupt(file: store.name, line: number, problem: problem)
       }
       apply(entry)
     }
@@ -137,7 +142,7 @@ public final class BudgetLedger: @unchecked Sendable {
     return try lock.withLock {
       let key = ChargeKey(queryId: plan.queryId, sessionId: sessionId)
       guard !charged.contains(key) else {
-        throw ProtocolError.duplicateCharge(queryId: plan.queryId, sessionId: Hex.encode(sessionId))
+        throw LedgerError.duplicateCharge(queryId: plan.queryId, sessionId: Hex.encode(sessionId))
       }
       try admitLocked(plan.cost)
       let entry = LedgerEntry(
@@ -163,7 +168,7 @@ public final class BudgetLedger: @unchecked Sendable {
   {
     try lock.withLock {
       guard let charge = openCharges[ChargeKey(queryId: queryId, sessionId: sessionId)] else {
-        throw ProtocolError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
+        throw LedgerError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
       }
       try checkUsable()
       let entry = LedgerEntry(
@@ -177,7 +182,7 @@ public final class BudgetLedger: @unchecked Sendable {
   }
 
   /// Durably appends the `reconcile` entry of `reconciliation` (the same at every party;
-  /// ``LedgerReconciler/plan(_:)``). Throws ``ProtocolError/ledgerCorrupt(file:line:problem:)``
+  /// ``LedgerReconciler/plan(_:)``). Throws ``LedgerError/corrupt(file:line:problem:)``
   /// (nothing written) when it does not fit this ledger: another head, or a total that would
   /// lower what this party's own records say was spent.
   @discardableResult
@@ -188,12 +193,26 @@ public final class BudgetLedger: @unchecked Sendable {
       let entry = LedgerEntry(
         reconciliation: reconciliation, time: Self.timestamp(time), previousHash: cachedHead)
       if let problem = check(entry) {
-        throw ProtocolError.ledgerCorrupt(
+        throw LedgerError.corrupt(
           file: store.name, line: cachedEntries.count + 1, problem: "reconcile refused: \(problem)")
       }
       try appendLocked(entry)
       return entry
     }
+  }
+
+  /// The same ledger without its last entry, in memory (for planning a reconciliation that
+  /// some parties already applied).
+  func withoutLastEntry() throws -> BudgetLedger {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var bytes: [UInt8] = []
+    for entry in entries.dropLast() {
+      bytes += Array(try encoder.encode(entry)) + [UInt8(ascii: "\n")]
+    }
+    return try BudgetLedger(
+      store: MemoryLedgerStore(name: name, contents: bytes), studyId: studyId, budget: budget,
+      genesis: genesisHash)
   }
 
   // MARK: - Repair
@@ -247,20 +266,20 @@ public final class BudgetLedger: @unchecked Sendable {
   private func admitLocked(_ cost: PrivacyCost) throws {
     try checkUsable()
     guard cost.unit == budget.unit else {
-      throw ProtocolError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
+      throw LedgerError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
     }
     guard cost.amount.signum > 0 else {
-      throw ProtocolError.nonPositiveCost(cost: cost.amount)
+      throw LedgerError.nonPositiveCost(cost: cost.amount)
     }
     guard cachedSpent + cost.amount <= budget.amount else {
-      throw ProtocolError.budgetExhausted(
+      throw LedgerError.budgetExhausted(
         spent: cachedSpent, total: budget.amount, cost: cost.amount)
     }
   }
 
   private func checkUsable() throws {
     if failed {
-      throw ProtocolError.ledgerIO(
+      throw LedgerError.io(
         file: store.name, operation: "append (earlier failure)", errno: 0)
     }
   }
@@ -390,7 +409,7 @@ public final class BudgetLedger: @unchecked Sendable {
         try FileManager.default.createDirectory(
           atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
       } catch {
-        throw ProtocolError.ledgerIO(file: path, operation: "create directory", errno: 0)
+        throw LedgerError.io(file: path, operation: "create directory", errno: 0)
       }
       try FileLedgerStore.syncDirectory(of: path)
     }

@@ -132,16 +132,16 @@ public struct LedgerLocation: Sendable {
       try fm.createDirectory(
         at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     } catch {
-      throw ProtocolError.ledgerIO(file: directory.path, operation: "create directory", errno: 0)
+      throw LedgerError.io(file: directory.path, operation: "create directory", errno: 0)
     }
     // Written aside and renamed, so a concurrent party of this site never reads half a file.
     let temporary = identityPath + ".\(getpid()).tmp"
     guard fm.createFile(atPath: temporary, contents: expected, attributes: [.posixPermissions: 0o600])
     else {
-      throw ProtocolError.ledgerIO(file: temporary, operation: "create", errno: errno)
+      throw LedgerError.io(file: temporary, operation: "create", errno: errno)
     }
     guard rename(temporary, identityPath) == 0 else {
-      throw ProtocolError.ledgerIO(file: identityPath, operation: "rename", errno: errno)
+      throw LedgerError.io(file: identityPath, operation: "rename", errno: errno)
     }
     try FileLedgerStore.syncDirectory(of: identityPath)
     try FileLedgerStore.syncDirectory(of: directory.path)

@@ -180,6 +180,29 @@ public enum LedgerReconciler {
       }
     }
     if Set(ledgers.map(\.head)).count == 1 { return nil }
+    // Parties that already appended the reconciliation are planned from just before it; the
+    // plan must then be the one they applied.
+    var bases: [BudgetLedger] = []
+    var applied: [(Int, Reconciliation)] = []
+    for (party, ledger) in ledgers.enumerated() {
+      if let last = ledger.entries.last, let r = last.reconciliation,
+        !ledgers.allSatisfy({ $0.entries.contains { $0.hash == last.hash } })
+      {
+        bases.append(try ledger.withoutLastEntry())
+        applied.append((party, r))
+      } else {
+        bases.append(ledger)
+      }
+    }
+    if !applied.isEmpty {
+      guard let plan = try self.plan(bases) else {
+        throw ReconcileRefusal("ledgers agree except for a reconcile entry at some parties")
+      }
+      for (party, r) in applied where r != plan {
+        throw ReconcileRefusal("ledger \(party) applied another reconciliation than this one")
+      }
+      return plan
+    }
 
     // The fork point: the latest hash on every chain (the genesis at worst).
     let chains = ledgers.map { [$0.genesisHash] + $0.entries.map(\.hash) }
