@@ -69,10 +69,11 @@ struct BudgetShowCommand: ParsableCommand {
       do {
         ledger = try options.location.open(study: manifest, partyId: party, create: false).ledger
       } catch LedgerIdentityError.noLedger(let id, let directory) {
-        print(
-          "study \(id), party \(party): no ledger at this site yet (\(directory)); nothing spent, "
-            + "remaining \(manifest.budget.unit) = \(manifest.budget.amount)")
-        return
+        // Nothing was charged here yet: show the empty ledger the first query will create.
+        Console.error(
+          "note: no ledger for study \(id), party \(party) at this site yet (\(directory)); "
+            + "the first `mpc run` creates it")
+        ledger = try BudgetLedger(store: MemoryLedgerStore(name: directory), study: manifest)
       }
       let delta = manifest.delta.map(Double.init) ?? 1e-6
       let spentCost = manifest.budget.with(amount: ledger.spent)
@@ -81,7 +82,7 @@ struct BudgetShowCommand: ParsableCommand {
         let entries: [[String: Any]] = ledger.entries.map { e in
           [
             "seq": e.sequence, "kind": e.kind.rawValue, "query_id": e.queryId,
-          "sessions_settled": e.reconciliation?.sessions.count ?? 0,
+            "sessions_settled": e.reconciliation?.sessions.count ?? 0,
             "session_id": Hex.encode(e.sessionId), "mechanism": e.mechanism.rawValue,
             "cost": e.cost.amount.description, "unit": e.cost.unit, "time": e.time,
             "hash": Hex.encode(e.hash),

@@ -19,8 +19,10 @@ import _MPCTestSupport
         .appendingPathComponent(BudgetLedger.fileName(partyId: party)).path
     }
 
-    func run(_ id: String, study: String? = nil) async throws -> [MPCProcess.Result] {
-      let query = #"{"id": "\#(id)", "kind": "count", "rho": "1/10"}"#
+    func run(_ id: String, study: String? = nil, rho: String = "1/10") async throws
+      -> [MPCProcess.Result]
+    {
+      let query = #"{"id": "\#(id)", "kind": "count", "rho": "\#(rho)"}"#
       return try await MPCProcess.runAll(
         (0..<3).map { i in
           [
@@ -152,6 +154,42 @@ import _MPCTestSupport
     for r in after {
       #expect(r.status == 0, "\(r.stderr)")
       #expect(Self.remaining(r) == "7/10", "q1, the aborted charge kept by two parties, q2")
+    }
+  }
+
+  static func values(_ r: MPCProcess.Result) -> [String] {
+    let object = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+    let components = object?["components"] as? [[String: Any]] ?? []
+    return components.flatMap { component in
+      (component["values"] as? [[String: Any]] ?? []).map { value in
+        let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])
+        return String(decoding: data ?? Data(), as: UTF8.self)
+      }
+    }
+  }
+
+  @Test func reRunningAReleasedQueryReturnsTheStoredResultWithoutACharge() async throws {
+    let s = try await sites(portBase: 24420)
+    defer { try? FileManager.default.removeItem(at: s.dir) }
+    let first = try await s.run("q1")
+    for r in first { #expect(r.status == 0, "\(r.stderr)") }
+    let second = try await s.run("q1")
+    for (a, b) in zip(first, second) {
+      #expect(b.status == 0, "\(b.stderr)")
+      #expect(b.stderr.contains("showing the stored result, nothing charged"), "\(b.stderr)")
+      #expect(!Self.values(a).isEmpty)
+      #expect(Self.values(a) == Self.values(b), "the same answer")
+      #expect(Self.remaining(b) == "9/10")
+    }
+    for party in 0..<3 {
+      let b = try await s.budget(["--json"], party: party)
+      let object = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
+      #expect((object?["entries"] as? [Any])?.count == 1, "one charge, at every site")
+    }
+    // The same id with another definition is refused before any network activity.
+    for r in try await s.run("q1", rho: "1/5") {
+      #expect(r.status == 64)
+      #expect(r.stderr.contains("already released with another definition"), "\(r.stderr)")
     }
   }
 }

@@ -71,7 +71,8 @@ import Testing
     var parties = object["parties"] as! [[String: Any]]
     parties[0]["address"] = "elsewhere.example:9"
     object["parties"] = parties
-    #expect(BudgetLedger.genesis(study: try Fixtures.study(object)) != BudgetLedger.genesis(study: study))
+    #expect(
+      BudgetLedger.genesis(study: try Fixtures.study(object)) != BudgetLedger.genesis(study: study))
   }
 
   @Test func releaseRefundsOnce() throws {
@@ -257,7 +258,8 @@ import Testing
     #expect(try BudgetLedger.repair(directory: directory, partyId: 0, backup: backup)?.line == 2)
     let torn = try String(contentsOfFile: path + ".torn", encoding: .utf8)
     #expect(torn == "{\"seq\":2,\"kind\":\"cha")
-    #expect(try Data(contentsOf: URL(fileURLWithPath: backup)) == before, "backup is the uncut file")
+    #expect(
+      try Data(contentsOf: URL(fileURLWithPath: backup)) == before, "backup is the uncut file")
     let ledger = try BudgetLedger.open(directory: directory, partyId: 0, study: study)
     #expect(ledger.spent == Rational(1, 3) && ledger.entries.count == 1)
   }

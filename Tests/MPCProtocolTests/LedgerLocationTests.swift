@@ -35,7 +35,8 @@ import Testing
       #expect(opened.created)
       #expect(opened.directory.lastPathComponent == "flu-2026-\(hash8)")
       try opened.ledger.charge(
-        plan: try BudgetLedgerTests.plan(epsilon: "1/4"), sessionId: [UInt8](repeating: 1, count: 16),
+        plan: try BudgetLedgerTests.plan(epsilon: "1/4"),
+        sessionId: [UInt8](repeating: 1, count: 16),
         manifestHash: [UInt8](repeating: 2, count: 32))
     }
     let again = try location.open(study: study, partyId: 0, create: true)

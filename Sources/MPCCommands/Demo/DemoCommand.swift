@@ -160,7 +160,9 @@ struct DemoCommand: ParsableCommand {
         "budget (every site's ledger): spent ρ = \(ledger.spent) of \(study.budget.amount), "
           + "remaining \(ledger.remaining)"
           + (eps.map { String(format: "; as (ε, δ): ε ≤ %.3f at δ = 1e-6", $0) } ?? ""))
-      print("files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)")
+      print(
+        "files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)"
+      )
       print(
         "rerun one site by hand: mpc run --study \(studyURL.path) --party 0 --key \(base.path)/site0.key --data \(base.path)/site0.csv --query \(base.path)/query-count.json --state-dir \(base.path)/state  (on all sites at once)"
       )

@@ -343,7 +343,9 @@ public final class BudgetLedger: @unchecked Sendable {
     guard r.sequence == 1 + (r.heads.map(\.sequence).max() ?? 0), r.sequence > lastSequence
     else { return "sequence number \(r.sequence) is not 1 + the largest joined seq" }
     guard entry.hash == entry.computedHash else { return "entry hash does not match its contents" }
-    guard r.spent.unit == budget.unit else { return "a \(r.spent.unit) total in a \(budget.unit) ledger" }
+    guard r.spent.unit == budget.unit else {
+      return "a \(r.spent.unit) total in a \(budget.unit) ledger"
+    }
     var expected = cachedSpent
     for s in r.sessions {
       let key = ChargeKey(queryId: s.queryId, sessionId: s.sessionId)

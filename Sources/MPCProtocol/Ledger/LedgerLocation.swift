@@ -136,7 +136,8 @@ public struct LedgerLocation: Sendable {
     }
     // Written aside and renamed, so a concurrent party of this site never reads half a file.
     let temporary = identityPath + ".\(getpid()).tmp"
-    guard fm.createFile(atPath: temporary, contents: expected, attributes: [.posixPermissions: 0o600])
+    guard
+      fm.createFile(atPath: temporary, contents: expected, attributes: [.posixPermissions: 0o600])
     else {
       throw LedgerError.io(file: temporary, operation: "create", errno: errno)
     }

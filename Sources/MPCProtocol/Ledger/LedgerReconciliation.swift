@@ -262,11 +262,9 @@ public enum LedgerReconciler {
   }
 
   /// `ledger`'s spent total once `sessions` are settled.
-  static func spent(after sessions: [Reconciliation.Session], at ledger: BudgetLedger) -> Rational
-  {
+  static func spent(after sessions: [Reconciliation.Session], at ledger: BudgetLedger) -> Rational {
     var total = ledger.spent
-    for s in sessions where s.stands && !ledger.isOpen(queryId: s.queryId, sessionId: s.sessionId)
-    {
+    for s in sessions where s.stands && !ledger.isOpen(queryId: s.queryId, sessionId: s.sessionId) {
       total = total + s.cost.amount
     }
     return total
