@@ -101,6 +101,21 @@ import Testing
     #expect(try LedgerReconciler.plan(ls) == nil)
   }
 
+  @Test func theRunnerStepReconcilesFromPeersContents() throws {
+    // What a runner does after a ledger-head mismatch: exchange contents(), reconcile.
+    let study = try Fixtures.study()
+    let ls = try Self.ledgers(3)
+    for l in ls { try Self.charge(l, 1) }
+    try Self.release(ls[2], 1)
+    let contents = try ls.map { try $0.contents() }
+    for (i, l) in ls.enumerated() {
+      let others = contents.enumerated().filter { $0.offset != i }.map(\.element)
+      #expect(try l.reconcile(withPeers: others, study: study) != nil)
+      #expect(try l.reconcile(withPeers: others, study: study) == nil, "applied once")
+    }
+    #expect(Set(ls.map(\.head)).count == 1 && ls.allSatisfy { $0.spent == Rational(1, 4) })
+  }
+
   @Test func agreeingHeadsNeedNothing() throws {
     let ls = try Self.ledgers(2)
     for l in ls { try Self.charge(l, 1) }

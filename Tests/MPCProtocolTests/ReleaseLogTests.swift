@@ -31,7 +31,9 @@ import Testing
       contents: Array(text.replacingOccurrences(of: #"{\"v\":1}"#, with: #"{\"v\":2}"#).utf8))
     #expect(throws: LedgerError.self) { try ReleaseLog(store: edited) }
     let cut = MemoryLedgerStore(contents: Array(store.contents.dropLast(3)))
-    #expect(throws: LedgerError.tornTail(file: "memory-ledger", line: 1, problem: "no trailing newline")) {
+    #expect(
+      throws: LedgerError.tornTail(file: "memory-ledger", line: 1, problem: "no trailing newline")
+    ) {
       try ReleaseLog(store: cut)
     }
   }

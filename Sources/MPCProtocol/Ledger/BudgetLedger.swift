@@ -201,6 +201,29 @@ public final class BudgetLedger: @unchecked Sendable {
     }
   }
 
+  /// The ledger's lines as stored (what a peer needs to reconcile with this party, §5).
+  public func contents() throws -> [UInt8] { try store.readAll() }
+
+  /// The automatic step of `protocols/ledger.md` §5 for a runner whose ledger-head check
+  /// failed: reads the peers' ledgers (`contents()` of each, received over the channel),
+  /// plans, and appends the reconcile entry here unless this party already has it. Returns the
+  /// entry appended (nil if none was needed); throws ``ReconcileRefusal`` when the fork needs
+  /// the operators (`mpc budget reconcile`).
+  @discardableResult
+  public func reconcile(
+    withPeers peerContents: [[UInt8]], study: StudyManifest, time: Date = Date()
+  )
+    throws -> LedgerEntry?
+  {
+    let peers = try peerContents.enumerated().map { i, bytes in
+      try BudgetLedger(
+        store: MemoryLedgerStore(name: "peer ledger \(i)", contents: bytes), study: study)
+    }
+    guard let plan = try LedgerReconciler.plan([self] + peers) else { return nil }
+    if entries.last?.reconciliation == plan { return nil }
+    return try reconcile(plan, time: time)
+  }
+
   /// The same ledger without its last entry, in memory (for planning a reconciliation that
   /// some parties already applied).
   func withoutLastEntry() throws -> BudgetLedger {
