@@ -26,6 +26,14 @@ struct BudgetRepairCommand: ParsableCommand {
       guard FileManager.default.fileExists(atPath: file.path) else {
         throw LedgerIdentityError.noLedger(studyId: manifest.id, directory: directory.path)
       }
+      let releases = directory.appendingPathComponent(ReleaseLog.fileName(partyId: options.party))
+      if FileManager.default.fileExists(atPath: releases.path),
+        let cut = try ReleaseLog.repair(store: FileLedgerStore(path: releases.path))
+      {
+        print(
+          "\(releases.path): cut a torn last record (\(cut.count) bytes) to \(releases.path).torn; "
+            + "its result was never shown (records are written before the output)")
+      }
       let stamp = ISO8601DateFormatter().string(from: Date())
         .replacingOccurrences(of: ":", with: "")
       let backup = file.path + ".backup-\(stamp)"

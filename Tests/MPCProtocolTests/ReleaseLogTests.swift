@@ -36,5 +36,9 @@ import Testing
     ) {
       try ReleaseLog(store: cut)
     }
+    #expect(try ReleaseLog.repair(store: cut) != nil)
+    #expect(cut.contents.isEmpty && cut.tornTails.count == 1)
+    #expect(try ReleaseLog.repair(store: store) == nil, "an intact log is left alone")
+    #expect(try ReleaseLog(store: store).all.count == 1)
   }
 }

@@ -188,6 +188,25 @@ public final class ReleaseLog: @unchecked Sendable {
     }
   }
 
+  /// Moves a torn last line of the log in `store` aside (`<file>.torn`), like
+  /// ``BudgetLedger/repair(store:)``; returns the cut bytes, or nil when the last line is
+  /// intact. A cut record is a result whose output was never shown (it is written first).
+  @discardableResult
+  public static func repair(store: any LedgerStore) throws -> [UInt8]? {
+    let bytes = try store.readAll()
+    guard !bytes.isEmpty else { return nil }
+    let body = bytes.last == UInt8(ascii: "\n") ? bytes.dropLast() : bytes[...]
+    let start = body.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+    let terminated = bytes.last == UInt8(ascii: "\n")
+    let parses =
+      (try? JSONDecoder().decode(ReleaseRecord.self, from: Data(bytes[start..<body.endIndex])))
+      != nil
+    if terminated, parses { return nil }
+    let cut = Array(bytes[start...])
+    try store.moveTail(from: start)
+    return cut
+  }
+
   /// Opens (creating if needed, locked) party `partyId`'s log in `directory`.
   public static func open(directory: URL, partyId: Int) throws -> ReleaseLog {
     try ReleaseLog(
