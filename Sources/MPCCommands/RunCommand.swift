@@ -51,6 +51,12 @@ struct RunCommand: AsyncParsableCommand {
   @OptionGroup(title: "Network")
   var network: NetworkArguments
 
+  @Option(
+    name: .long,
+    help: "This site's state directory, holding its ledgers (default: $MPC_STATE_DIR, else ~/.mpc)."
+  )
+  var stateDir: String?
+
   @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
   var force = false
 
@@ -93,6 +99,7 @@ extension RunCommand {
     let identity: X25519.KeyPair
     let input: LocalVector
     let ledger: BudgetLedger
+    let releases: ReleaseLog
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -120,8 +127,32 @@ extension RunCommand {
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
-      ledger = try BudgetLedger.open(
-        directory: manifest.ledgerDirectory(relativeTo: studyURL), partyId: party, study: manifest)
+      let opened = try LedgerLocation.resolve(explicit: stateDir).open(
+        study: manifest, partyId: party, create: true)
+      ledger = opened.ledger
+      releases = try ReleaseLog.open(directory: opened.directory, partyId: party)
+      if let stored = try releases.stored(for: queryManifest) {
+        // Released before: the same answer again, no session, no charge (ledger.md §6).
+        Console.error(
+          "note: query \(queryManifest.id) was released on \(stored.time) (session "
+            + "\(Hex.encode(stored.sessionId.prefix(8)))); showing the stored result, nothing "
+            + "charged. A new answer needs a new query id.")
+        if json {
+          var object =
+            (try? JSONSerialization.jsonObject(with: Data(stored.result.utf8)) as? [String: Any])
+            ?? [:]
+          object["replayed"] = ["time": stored.time, "session": Hex.encode(stored.sessionId)]
+          print(try Console.json(object: object))
+        } else {
+          print(stored.text)
+        }
+        return
+      }
+      if opened.created {
+        Console.error(
+          "note: first query of study \(manifest.id) at this site: created party \(party)'s "
+            + "ledger \(ledger.name) (budget \(manifest.budget))")
+      }
     } catch {
       throw CommandFailure.usage(error)
     }
@@ -179,17 +210,31 @@ extension RunCommand {
       }
       await transport.close()
       progress.done()
+      // The released result as `--json` prints it (values, or the file they went to).
+      let output = RunOutput(
+        result, query: queryManifest, study: manifest, party: party,
+        badRows: input.badRowCount, valuesFile: valuesOut,
+        statistics: Self.statistics(result.statistics))
+      let resultJSON = try OutputCoding.encode(output)
+      // (A long vector written to --values-out in --json mode is not rendered as text.)
+      let text =
+        json && valuesOut != nil
+        ? "released values of \(queryManifest.id) were written to \(valuesOut ?? "")"
+        : ResultFormatter.text(result, query: queryManifest, study: manifest)
+      // Logged durably before it is shown, so a lost output can be read again (ledger.md §6).
+      let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == queryManifest.id }
+      if let charge = ledger.entries.last(where: isCharge) {
+        try releases.append(
+          query: queryManifest, charge: charge, parties: manifest.partyCount,
+          result: resultJSON, text: text)
+      }
       if let valuesOut {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
       }
       if json {
-        let output = RunOutput(
-          result, query: queryManifest, study: manifest, party: party,
-          badRows: input.badRowCount, valuesFile: valuesOut,
-          statistics: Self.statistics(result.statistics))
-        print(try OutputCoding.encode(output), terminator: "")
+        print(resultJSON, terminator: "")
       } else {
-        print(ResultFormatter.text(result, query: queryManifest, study: manifest))
+        print(text)
       }
     } catch let error as ExitCode {
       throw error

@@ -119,7 +119,7 @@ enum FuzzTarget: String, CaseIterable {
     }
   }
 
-  static let budget = try! StudyManifest.decode(
+  static let ledgerStudy = try! StudyManifest.decode(
     Data(
       #"""
       {"id": "fuzz", "parties": [
@@ -127,13 +127,11 @@ enum FuzzTarget: String, CaseIterable {
         {"id": 1, "name": "b", "address": "127.0.0.1:2", "public_key": "\#(Hex.encode(keys.responder.publicKey))"}],
        "colluders": 1, "budget": {"rho": "1"}, "delta": "1e-6", "field": "auto",
        "ledger": "ledger", "neighbour": "add-remove"}
-      """#.utf8), file: "fuzz-study.json"
-  ).budget
+      """#.utf8), file: "fuzz-study.json")
 
   /// A ledger file as it is found on disk: replayed, verified, and then charged once.
   static func ledger(_ bytes: [UInt8]) {
-    _ = try? BudgetLedger(
-      store: MemoryLedgerStore(contents: bytes), studyId: "fuzz", budget: budget)
+    _ = try? BudgetLedger(store: MemoryLedgerStore(contents: bytes), study: ledgerStudy)
   }
 }
 

@@ -19,13 +19,13 @@ import Testing
   static let hash = [UInt8](repeating: 0xab, count: 32)
 
   static func ledger(_ store: MemoryLedgerStore) throws -> BudgetLedger {
-    try BudgetLedger(store: store, studyId: "flu-2026", budget: budget)
+    try BudgetLedger(store: store, study: try Fixtures.study())
   }
 
   @Test func admissionAndExhaustion() throws {
     let store = MemoryLedgerStore(name: "mem")
     let ledger = try Self.ledger(store)
-    #expect(ledger.head == BudgetLedger.genesis(studyId: "flu-2026", budget: Self.budget))
+    #expect(ledger.head == BudgetLedger.genesis(study: try Fixtures.study()))
     #expect(ledger.spent == 0 && ledger.remaining == 1)
     try ledger.charge(
       plan: try Self.plan(epsilon: "1/2"), sessionId: Self.session(1), manifestHash: Self.hash)
@@ -55,15 +55,24 @@ import Testing
   }
 
   @Test func genesisFollowsTheSpec() throws {
-    // protocols/ledger.md §2, built by hand: LE32(27) ‖ domain ‖ record{budget, study_id}.
-    var message: [UInt8] = [27, 0, 0, 0] + Array("swift-mpc/ledger-genesis/v1".utf8)
+    // protocols/ledger.md §2, built by hand: LE32(27) ‖ domain ‖ record{study_hash, study_id},
+    // study_hash = BLAKE2b-256(LE32(18) ‖ "swift-mpc/study/v1" ‖ canonical study).
+    let study = try Fixtures.study()
+    let studyHash = try Blake2b.hash(
+      [18, 0, 0, 0] + Array("swift-mpc/study/v1".utf8) + study.canonical.encoded)
+    var message: [UInt8] = [27, 0, 0, 0] + Array("swift-mpc/ledger-genesis/v2".utf8)
     message += [0x07, 2, 0, 0, 0]
-    message += [6, 0, 0, 0] + Array("budget".utf8) + [0x07, 1, 0, 0, 0]
-    message += [7, 0, 0, 0] + Array("epsilon".utf8) + [0x03, 3, 0, 0, 0] + Array("1/2".utf8)
+    message += [10, 0, 0, 0] + Array("study_hash".utf8) + [0x05, 32, 0, 0, 0] + studyHash
     message += [8, 0, 0, 0] + Array("study_id".utf8) + [0x04, 8, 0, 0, 0] + Array("flu-2026".utf8)
+    #expect(BudgetLedger.genesis(study: study) == (try Blake2b.hash(message)))
+    #expect(BudgetLedger.studyHash(study) == studyHash)
+    // Any change of the study (here one party's address) gives another genesis.
+    var object = Fixtures.studyObject()
+    var parties = object["parties"] as! [[String: Any]]
+    parties[0]["address"] = "elsewhere.example:9"
+    object["parties"] = parties
     #expect(
-      BudgetLedger.genesis(studyId: "flu-2026", budget: .pure(epsilon: Rational(1, 2)))
-        == (try Blake2b.hash(message)))
+      BudgetLedger.genesis(study: try Fixtures.study(object)) != BudgetLedger.genesis(study: study))
   }
 
   @Test func releaseRefundsOnce() throws {
@@ -158,9 +167,10 @@ import Testing
       throws: LedgerError.corrupt(
         file: store.name, line: 1,
         problem:
-          "the first entry does not chain to this study's genesis (another study id or budget?)")
+          "the first entry does not chain to this study's genesis (another study or version?)")
     ) {
-      try BudgetLedger(store: store, studyId: "flu-2026", budget: .pure(epsilon: 2))
+      try BudgetLedger(
+        store: store, study: try Fixtures.study(Fixtures.studyObject(budget: ["epsilon": "2"])))
     }
     // Garbage in the middle is corruption, not a torn tail.
     let garbage = MemoryLedgerStore(
@@ -193,7 +203,8 @@ import Testing
       try Self.ledger(store)
     }
     #expect(store.contents.count > good.count, "opening never drops the tail")
-    #expect(try BudgetLedger.repair(store: store) == 2)
+    let cut = try #require(try BudgetLedger.repair(store: store))
+    #expect(cut.line == 2 && cut.keptBytes == good.count && store.tornTails == [cut.bytes])
     #expect(store.contents == good && store.tornTails.count == 1)
     let reopened = try Self.ledger(store)
     #expect(reopened.spent == Rational(1, 2))
@@ -242,9 +253,13 @@ import Testing
     ) {
       try BudgetLedger.open(directory: directory, partyId: 0, study: study)
     }
-    #expect(try BudgetLedger.repair(directory: directory, partyId: 0) == 2)
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    let backup = path + ".backup"
+    #expect(try BudgetLedger.repair(directory: directory, partyId: 0, backup: backup)?.line == 2)
     let torn = try String(contentsOfFile: path + ".torn", encoding: .utf8)
     #expect(torn == "{\"seq\":2,\"kind\":\"cha")
+    #expect(
+      try Data(contentsOf: URL(fileURLWithPath: backup)) == before, "backup is the uncut file")
     let ledger = try BudgetLedger.open(directory: directory, partyId: 0, study: study)
     #expect(ledger.spent == Rational(1, 3) && ledger.entries.count == 1)
   }

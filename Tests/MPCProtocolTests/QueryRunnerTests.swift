@@ -26,8 +26,7 @@ struct Study {
     object["neighbour"] = neighbour
     study = try Fixtures.study(object)
     ledgers = try (0..<n).map { _ in
-      try BudgetLedger(
-        store: MemoryLedgerStore(), studyId: "flu-2026", budget: try Fixtures.study(object).budget)
+      try BudgetLedger(store: MemoryLedgerStore(), study: try Fixtures.study(object))
     }
   }
 

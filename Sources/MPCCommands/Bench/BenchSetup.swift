@@ -152,6 +152,7 @@ extension BenchSetup {
           "--query", queryURL.path, "--json", "--timeout", "\(options.timeout)",
           "--connect-timeout", "\(options.timeout)", "--seed-noise", seeds[i],
           "--values-out", valuesURLs[i].path,
+          "--state-dir", base.appendingPathComponent("state").path,
         ]
       })
     let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map { i, o in

@@ -133,8 +133,8 @@ struct DemoCommand: ParsableCommand {
       }
     }
     // The ledger of site 0 (all sites hold the same chain).
-    let ledger = try BudgetLedger.open(
-      directory: study.ledgerDirectory(relativeTo: studyURL), partyId: 0, study: study)
+    let ledger = try LedgerLocation(stateDirectory: base.appendingPathComponent("state"))
+      .open(study: study, partyId: 0, create: false).ledger
     let eps = try? study.budget.with(amount: ledger.spent).epsilon(delta: 1e-6)
     if json {
       let output = DemoOutput(
@@ -149,9 +149,11 @@ struct DemoCommand: ParsableCommand {
         "budget (every site's ledger): spent ρ = \(ledger.spent) of \(study.budget.amount), "
           + "remaining \(ledger.remaining)"
           + (eps.map { String(format: "; as (ε, δ): ε ≤ %.3f at δ = 1e-6", $0) } ?? ""))
-      print("files: keys, study.json, site*.csv, query-*.json and ledger/ are in \(base.path)")
       print(
-        "rerun one site by hand: mpc run --study \(studyURL.path) --party 0 --key \(base.path)/site0.key --data \(base.path)/site0.csv --query \(base.path)/query-count.json  (on all sites at once)"
+        "files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)"
+      )
+      print(
+        "rerun one site by hand: mpc run --study \(studyURL.path) --party 0 --key \(base.path)/site0.key --data \(base.path)/site0.csv --query \(base.path)/query-count.json --state-dir \(base.path)/state  (on all sites at once)"
       )
     }
   }
@@ -359,6 +361,7 @@ enum PartyProcesses {
           "--key", dir.appendingPathComponent("site\(i).key").path,
           "--data", dir.appendingPathComponent("site\(i).csv").path,
           "--query", query.path, "--json", "--timeout", "\(timeoutSeconds)",
+          "--state-dir", dir.appendingPathComponent("state").path,
         ]
       })
     let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map {

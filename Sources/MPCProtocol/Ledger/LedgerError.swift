@@ -38,8 +38,9 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
       return "\(file):\(line): ledger is corrupt: \(problem)"
     case .tornTail(let file, let line, let problem):
       return
-        "\(file):\(line): torn last ledger entry (\(problem)); inspect it, then run the "
-        + "ledger repair to move it to \(file).torn"
+        "\(file):\(line): torn last ledger entry (\(problem)); inspect it, then run "
+        + "`mpc budget repair --study <study.json> --party <id>` to move it to \(file).torn "
+        + "(the whole file is backed up first)"
     case .io(let file, let operation, let errno):
       return "\(file): \(operation) failed (errno \(errno))"
     case .busy(let file):

@@ -123,6 +123,17 @@ public final class FileLedgerStore: LedgerStore {
     try Self.syncDirectory(of: name)
   }
 
+  /// Creates `path` (mode 0600, refusing an existing file) with `bytes`, fsynced with its
+  /// directory.
+  static func writeNew(path: String, bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw LedgerError.io(file: path, operation: "create", errno: errno) }
+    defer { close(fd) }
+    try writeAll(fd, bytes, path)
+    try sync(fd, path)
+    try syncDirectory(of: path)
+  }
+
   private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ name: String) throws {
     var done = 0
     while done < bytes.count {
