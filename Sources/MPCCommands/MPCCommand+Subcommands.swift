@@ -5,6 +5,7 @@ extension MPCCommand {
   static let allSubcommands: [any ParsableCommand.Type] = [
     DemoCommand.self,
     KeygenCommand.self,
+    KeyCommand.self,
     StudyCommand.self,
     RunCommand.self,
     BudgetCommand.self,

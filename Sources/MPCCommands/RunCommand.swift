@@ -100,17 +100,31 @@ extension RunCommand {
     let input: LocalVector
     let ledger: BudgetLedger
     let releases: ReleaseLog
+    var approvers: [String] = []
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
         throw CommandFailure(
           description: "--party \(party): the study has parties 0…\(manifest.partyCount - 1)")
       }
+      let queryData: Data
       if let query {
-        queryManifest = try QueryManifest.load(contentsOf: URL(fileURLWithPath: query))
+        guard let data = FileManager.default.contents(atPath: query) else {
+          throw ManifestError.unreadableFile(file: query, problem: "no such file or not readable")
+        }
+        queryData = data
       } else {
-        queryManifest = try QueryManifest.decode(
-          Data((queryInline ?? "").utf8), file: "--query-inline")
+        queryData = Data((queryInline ?? "").utf8)
+      }
+      let registered: RegisteredQuery?
+      (queryManifest, registered) = try Governance.decodeQuery(
+        queryData, file: query ?? "--query-inline")
+      // Registry approvals and policy standards, before anything is sent or charged (DESIGN §8).
+      approvers = try Governance.admit(
+        study: manifest, query: queryManifest, registered: registered)
+      if !approvers.isEmpty {
+        Console.error(
+          "note: query \(queryManifest.id) is approved by \(approvers.joined(separator: ", "))")
       }
       identity = try KeyFile.load(URL(fileURLWithPath: key))
       guard identity.publicKey == manifest.parties[party].publicKey else {

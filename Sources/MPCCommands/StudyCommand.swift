@@ -8,7 +8,7 @@ struct StudyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "study",
     abstract: "Create study files that every site then holds identically.",
-    subcommands: [StudyInitCommand.self])
+    subcommands: [StudyInitCommand.self, StudyShowCommand.self, StudyVerifyCommand.self])
 }
 
 /// `mpc study init`: writes a study file.

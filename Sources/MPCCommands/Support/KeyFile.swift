@@ -43,3 +43,48 @@ enum KeyFile {
       description: "\(url.path): no private_key line; is this a key made by `mpc keygen`?")
   }
 }
+
+/// An approver's Ed25519 signing key file (`mpc keygen --signing`): mode 0600, one hex line.
+///
+///     # swift-mpc Ed25519 signing key of a query approver: keep it secret
+///     signing_seed: <64 hex digits>
+enum SigningKeyFile {
+  static let header = "# swift-mpc Ed25519 signing key of a query approver: keep it secret"
+  static let field = "signing_seed:"
+
+  /// Writes a new signing key to `url` (refusing an existing file) and returns it.
+  static func create(_ url: URL) throws -> Ed25519.KeyPair {
+    var random = SystemRandom()
+    let pair = Ed25519.KeyPair.generate(using: &random)
+    var text = Array((header + "\n" + field + " ").utf8)
+    text += Array(Hex.encode(pair.seed.exposedBytes()).utf8) + [10]
+    defer { text.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+    try SafeFile.create(url, bytes: text, mode: 0o600)
+    return pair
+  }
+
+  /// Reads a signing key file; errors name the file and line.
+  static func load(_ url: URL) throws -> Ed25519.KeyPair {
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      throw CommandFailure(description: "cannot read signing key file \(url.path)", status: .usage)
+    }
+    let lines = String(decoding: data, as: UTF8.self).split(
+      separator: "\n", omittingEmptySubsequences: false)
+    for (index, line) in lines.enumerated() where line.hasPrefix(field) {
+      let hex = line.dropFirst(field.count).trimmingCharacters(in: .whitespacesAndNewlines)
+      guard let bytes = try? Hex.decode(hex), bytes.count == 32 else {
+        throw CommandFailure(
+          description: "\(url.path):\(index + 1): signing_seed must be 64 hexadecimal digits",
+          status: .usage)
+      }
+      return try Ed25519.KeyPair(seed: SecretBytes(copying: bytes))
+    }
+    let site = lines.contains { $0.hasPrefix("private_key:") }
+    throw CommandFailure(
+      description: site
+        ? "\(url.path) is a site key (X25519), not a signing key; make one with "
+          + "`mpc keygen --signing --out FILE`"
+        : "\(url.path): no signing_seed line; is this a key made by `mpc keygen --signing`?",
+      status: .usage)
+  }
+}

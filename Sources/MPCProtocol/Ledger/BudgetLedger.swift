@@ -32,9 +32,7 @@ public final class BudgetLedger: @unchecked Sendable {
 
   /// The study hash: BLAKE2b-256 over `swift-mpc/study/v1` and the study's canonical value
   /// (the same hash the channel preface carries, `protocols/channel.md`).
-  public static func studyHash(_ study: StudyManifest) -> [UInt8] {
-    study.canonical.hash(domain: "swift-mpc/study/v1")
-  }
+  public static func studyHash(_ study: StudyManifest) -> [UInt8] { study.studyHash }
 
   /// The head of an empty ledger: binds the study id and the full study hash (parties, keys,
   /// field, neighbour relation, budget, δ), so a ledger is never read against another study

@@ -40,7 +40,7 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
 
   /// The hash of a query definition.
   public static func queryHash(_ query: QueryManifest) -> [UInt8] {
-    query.canonical.hash(domain: "swift-mpc/query/v1")
+    query.queryHash
   }
 
   var canonical: CanonicalValue {

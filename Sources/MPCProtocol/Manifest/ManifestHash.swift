@@ -22,7 +22,7 @@ extension StudyManifest {
         fieldValue = .integer(p)
       }
     }
-    return .record([
+    var record: [String: CanonicalValue] = [
       "id": .string(id),
       "parties": .list(
         parties.map {
@@ -37,7 +37,12 @@ extension StudyManifest {
       "max_sites_per_person": .int(maxSitesPerPerson),
       "budget": budget.canonical,
       "delta": delta.map { .rational($0) } ?? .absent,
-    ])
+    ]
+    // Governance keys are left out when absent (not tagged absent), so a study without them
+    // hashes as it did before they existed (`protocols/manifest.md` §4).
+    if let policy { record["policy"] = policy.canonical }
+    if let registry { record["registry"] = registry.canonical }
+    return .record(record)
   }
 }
 

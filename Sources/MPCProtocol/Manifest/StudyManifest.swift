@@ -83,6 +83,10 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   public internal(set) var delta: Rational?
   /// The ledger directory, relative to the study file unless absolute (local; not hashed).
   public internal(set) var ledger: String
+  /// The study's policy: tier standards and output rules (DESIGN §8); nil: none.
+  public internal(set) var policy: StudyPolicy?
+  /// The query registry: approvers and threshold (DESIGN §8); nil: none.
+  public internal(set) var registry: QueryRegistry?
 
   /// n, the number of parties.
   public var partyCount: Int { parties.count }
@@ -94,7 +98,8 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   public init(
     id: String, parties: [PartyInfo], colluders: Int, field: FieldChoice = .auto,
     neighbour: NeighbourRelation, maxSitesPerPerson: Int = 1, budget: PrivacyCost,
-    delta: Rational? = nil, ledger: String, file: String = "<study>"
+    delta: Rational? = nil, ledger: String, policy: StudyPolicy? = nil,
+    registry: QueryRegistry? = nil, file: String = "<study>"
   ) throws {
     self.id = id
     self.parties = parties
@@ -105,6 +110,8 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     self.budget = budget
     self.delta = delta
     self.ledger = ledger
+    self.policy = policy
+    self.registry = registry
     if let issue = validationIssue() {
       throw ManifestError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
     }
@@ -139,6 +146,8 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     case budget
     case delta
     case ledger
+    case policy
+    case registry
   }
 
   public init(from decoder: any Decoder) throws {
@@ -154,6 +163,8 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     budget = try container.decode(PrivacyCost.self, forKey: .budget)
     delta = try container.decodeExactIfPresent(forKey: .delta)
     ledger = try container.decode(String.self, forKey: .ledger)
+    policy = try container.decodeIfPresent(StudyPolicy.self, forKey: .policy)
+    registry = try container.decodeIfPresent(QueryRegistry.self, forKey: .registry)
     if let issue = validationIssue() { throw issue }
   }
 
@@ -168,6 +179,8 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     try container.encode(budget, forKey: .budget)
     try container.encodeIfPresent(delta, forKey: .delta)
     try container.encode(ledger, forKey: .ledger)
+    try container.encodeIfPresent(policy, forKey: .policy)
+    try container.encodeIfPresent(registry, forKey: .registry)
   }
 
   // MARK: - Validation
@@ -242,6 +255,14 @@ public struct StudyManifest: Sendable, Hashable, Codable {
         field: "delta", problem: "required with a rho (zCDP) budget: δ for reporting (ε, δ)")
     }
     if ledger.isEmpty { return ManifestIssue(field: "ledger", problem: "must name a directory") }
+    if let issue = registry?.validationIssue() { return issue }
+    if let policy,
+      let (field, problem) = policy.studyViolation(
+        budget: budget, neighbour: neighbour, delta: delta, maxSites: maxSitesPerPerson,
+        honest: honestCount)
+    {
+      return ManifestIssue(field: field, problem: "\(problem) (policy)")
+    }
     return nil
   }
 }
