@@ -154,7 +154,15 @@ import Testing
     ),
     (
       #"{"id": "q", "kind": "histogram", "column": "a", "categories": ["x"], "outside": "drop", "epsilon": "1"}"#,
-      "outside", "one of 'other', 'refuse'"
+      "outside", "one of 'other', 'clip'"
+    ),
+    (
+      #"{"id": "q", "kind": "histogram", "column": "a", "bin_edges": [0, 1], "outside": "refuse", "epsilon": "1"}"#,
+      "outside", "without any privacy charge; use 'other'"
+    ),
+    (
+      #"{"id": "q", "kind": "histogram", "column": "a", "categories": ["x"], "outside": "clip", "epsilon": "1"}"#,
+      "outside", "'clip' needs numeric bin_edges"
     ),
     (
       #"{"id": "q", "kind": "mean", "column": "a", "bounds": [0, 1], "split": "1", "epsilon": "1"}"#,

@@ -6,14 +6,21 @@ import Testing
 
 @Suite struct QueryPlanTests {
   /// (fixture, dimension, add-remove parts, replace-one parts) with parts as (Δ1, Δ2²) at one
-  /// site per person; `protocols/manifest.md` has the same table.
+  /// site per person; `protocols/manifest.md` has the same table. Replace-one uses
+  /// max(U, 0) − min(L, 0) (a valid row may become an unparseable one, which contributes 0):
+  /// bounds [50, 100] give 100, not U − L = 50; [−1000, −999] give 1000, not 1.
   static let table: [(String, Int, [(Int, Int)], [(Int, Int)])] = [
     ("count", 1, [(1, 1)], [(1, 1)]),
     ("count-where", 1, [(1, 1)], [(1, 1)]),
     ("sum", 1, [(120, 14400)], [(120, 14400)]),
     ("sum-negative", 1, [(30, 900)], [(40, 1600)]),
     ("histogram-categories", 4, [(1, 1)], [(2, 2)]),
+    ("sum-positive", 1, [(100, 10000)], [(100, 10000)]),
+    ("sum-all-negative", 1, [(1000, 1_000_000)], [(1000, 1_000_000)]),
     ("histogram-edges", 3, [(1, 1)], [(2, 2)]),
+    ("histogram-edges-other", 4, [(1, 1)], [(2, 2)]),
+    ("mean-positive", 2, [(100, 10000), (1, 1)], [(100, 10000), (1, 1)]),
+    ("vector-sum-positive", 2, [(103, 10009)], [(103, 10009)]),
     ("mean", 2, [(100, 10000), (1, 1)], [(100, 10000), (1, 1)]),
     ("vector-sum", 3, [(17, 129)], [(18, 134)]),
     ("vector-sum-uniform", 4, [(12, 36)], [(20, 100)]),

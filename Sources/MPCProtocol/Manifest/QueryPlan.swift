@@ -46,18 +46,23 @@ extension QueryManifest {
     func one(_ value: BigInt) throws -> Sensitivity {
       try Sensitivity(l1: Rational(value), l2Squared: Rational(value * value))
     }
+    // One value's contribution: M = max(|L|, |U|) under add-remove (present or absent),
+    // max(U, 0) − min(L, 0) under replace-one (any clipped value or the default 0).
+    func per(_ b: ClipBounds) -> BigInt {
+      neighbour == .addRemove ? b.maxMagnitude : b.replaceOneWidth
+    }
     let count = try one(1)
     let parts: [(String, Int, Sensitivity)]
     switch kind {
     case .count:
       // Replace-one: a replacement can move a row in or out of the filter, or turn a valid row
-      // into an unparseable one, so Δ stays 1 (0 is never used).
+      // into an unparseable one (which counts 0), so Δ stays 1 (0 is never used).
       parts = [("value", 1, count)]
     case .sum(_, let b):
-      parts = [("value", 1, try one(neighbour == .addRemove ? b.maxMagnitude : b.width))]
+      parts = [("value", 1, try one(per(b)))]
     case .mean(_, let b, _):
       parts = [
-        ("sum", 1, try one(neighbour == .addRemove ? b.maxMagnitude : b.width)),
+        ("sum", 1, try one(per(b))),
         ("count", 1, count),
       ]
     case .histogram:
@@ -68,16 +73,15 @@ extension QueryManifest {
       let s: Sensitivity
       switch bounds {
       case .uniform(let b):
-        let per = neighbour == .addRemove ? b.maxMagnitude : b.width
-        s = try Sensitivity(
-          l1: Rational(per * BigInt(m)), l2Squared: Rational(per * per * BigInt(m)))
+        let w = per(b)
+        s = try Sensitivity(l1: Rational(w * BigInt(m)), l2Squared: Rational(w * w * BigInt(m)))
       case .perCoordinate(let list):
         var l1 = BigInt(0)
         var l2 = BigInt(0)
         for b in list {
-          let per = neighbour == .addRemove ? b.maxMagnitude : b.width
-          l1 += per
-          l2 += per * per
+          let w = per(b)
+          l1 += w
+          l2 += w * w
         }
         s = try Sensitivity(l1: Rational(l1), l2Squared: Rational(l2))
       }
