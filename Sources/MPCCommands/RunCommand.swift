@@ -140,7 +140,7 @@ extension RunCommand {
       Console.error("error: \(error)")
       throw ExitCode(64)
     }
-    if !json { Self.reportBadInput(input, query: queryManifest, data: data) }
+    Self.reportBadInput(input, query: queryManifest, data: data)
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")

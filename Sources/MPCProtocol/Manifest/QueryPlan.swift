@@ -12,7 +12,8 @@ public struct PlanComponent: Sendable, Hashable {
   /// Its sensitivity, including `max_sites_per_person`.
   public var sensitivity: Sensitivity
   /// The mechanism's own parameter for this part, to calibrate its noise: ε for `laplace`,
-  /// ρ for `gaussian` (an ε given for a Gaussian query is first turned into ρ = ε²/2).
+  /// ρ for `gaussian` (an ε given for a Gaussian query is first turned into the largest ρ whose
+  /// (ε, δ) at the study's δ is within it, ``GaussianEpsilon/rho(forEpsilon:delta:)``).
   public var parameter: PrivacyCost
   /// What this part is charged, in the study budget's unit (``parameter`` converted).
   public var cost: PrivacyCost
@@ -111,7 +112,19 @@ extension QueryManifest {
     let native: PrivacyCost
     switch mechanism {
     case .laplace: native = privacy
-    case .gaussian: native = privacy.converted(toUnitOf: .zcdp(rho: 1)) ?? privacy
+    case .gaussian:
+      switch privacy {
+      case .zcdp: native = privacy
+      case .pure(let epsilon):
+        // ε on a Gaussian query means (ε, study δ)-DP, not ρ = ε²/2 (which is far weaker).
+        do {
+          native = .zcdp(
+            rho: try GaussianEpsilon.rho(
+              forEpsilon: epsilon, delta: GaussianEpsilon.delta(of: study)))
+        } catch {
+          throw fail("epsilon", "\(error)")
+        }
+      }
     }
     let parts = try sensitivities(neighbour: study.neighbour, maxSites: study.maxSitesPerPerson)
     var components: [PlanComponent] = []
