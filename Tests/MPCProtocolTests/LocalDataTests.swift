@@ -179,9 +179,10 @@ import Testing
     let bad = try LocalData.loadVector(
       query: try Self.vectorQuery(), bytes: Array("1\nx\n\n".utf8), file: "v.txt", format: .text)
     #expect(bad.values == [1, 0, 0] && bad.badRowCount == 2)
-    #expect(bad.badRows == [
-      BadRow(line: 2, problem: "not a number"), BadRow(line: 3, problem: "empty value"),
-    ])
+    #expect(
+      bad.badRows == [
+        BadRow(line: 2, problem: "not a number"), BadRow(line: 3, problem: "empty value"),
+      ])
   }
 
   @Test func vectorBinary() throws {

@@ -368,26 +368,33 @@ import Testing
   /// parties (Foundation, first value) and an auditor (jq, last value) must read one value.
   @Test func duplicateKeysAreRefused() throws {
     var text = String(decoding: Fixtures.json(Fixtures.studyObject()), as: UTF8.self)
-    text = text.replacingOccurrences(of: #""colluders":1,"#, with: "\"colluders\":1,\n\"colluders\":2,")
+    text = text.replacingOccurrences(
+      of: #""colluders":1,"#, with: "\"colluders\":1,\n\"colluders\":2,")
     #expect(text.contains(#""colluders":2"#))
-    #expect(throws: ManifestError.invalidManifest(
-      file: "study.json", field: "colluders",
-      problem: DuplicateProblem.text("colluders", line: 2, first: 1))
+    #expect(
+      throws: ManifestError.invalidManifest(
+        file: "study.json", field: "colluders",
+        problem: DuplicateProblem.text("colluders", line: 2, first: 1))
     ) { try StudyManifest.decode(Data(text.utf8), file: "study.json") }
     // Nested, and spelt with an escape: still the same key.
     let nested = text.replacingOccurrences(of: "\n\"colluders\":2,", with: "")
-      .replacingOccurrences(of: #""name":"site 1""#, with: "\"name\":\"site 1\",\n\"n\\u0061me\":\"x\"")
-    #expect(throws: ManifestError.invalidManifest(
-      file: "study.json", field: "parties[1].name",
-      problem: DuplicateProblem.text("name", line: 2, first: 1))
+      .replacingOccurrences(
+        of: #""name":"site 1""#, with: "\"name\":\"site 1\",\n\"n\\u0061me\":\"x\"")
+    #expect(
+      throws: ManifestError.invalidManifest(
+        file: "study.json", field: "parties[1].name",
+        problem: DuplicateProblem.text("name", line: 2, first: 1))
     ) { try StudyManifest.decode(Data(nested.utf8), file: "study.json") }
     let query = "{\"id\": \"q\", \"kind\": \"count\",\n \"rho\": \"1/10\",\n \"rho\": \"1\"}"
-    #expect(throws: ManifestError.invalidManifest(
-      file: "query.json", field: "rho", problem: DuplicateProblem.text("rho", line: 3, first: 2))
+    #expect(
+      throws: ManifestError.invalidManifest(
+        file: "query.json", field: "rho", problem: DuplicateProblem.text("rho", line: 3, first: 2))
     ) { try QueryManifest.decode(Data(query.utf8), file: "query.json") }
     // Equal keys in different objects, and a key's text as a value, are fine.
     _ = try QueryManifest.decode(
-      Data(#"{"id": "id", "kind": "count", "where": {"column": "kind", "equals": "id"}, "rho": "1"}"#.utf8),
+      Data(
+        #"{"id": "id", "kind": "count", "where": {"column": "kind", "equals": "id"}, "rho": "1"}"#
+          .utf8),
       file: "query.json")
   }
 

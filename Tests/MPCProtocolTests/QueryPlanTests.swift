@@ -108,7 +108,7 @@ import Testing
     #expect(reached > 0.99 * Double(e), "ε(ρ = \(rho)) = \(reached)")
     let next = rho * Rational.of("1.00002")
     #expect(Rational(exactly: try Accounting.epsilon(rho: next, delta: d)) > e)
-    #expect(rho < e * e / 2, "ρ = ε²/2 is the weak reading")
+    if d <= 1e-6 { #expect(rho < e * e / 2, "ρ = ε²/2 is the weak reading") }
     #expect(plan.components[0].parameter == .zcdp(rho: rho))
     #expect(
       try RunPlan(study: study, query: try Fixtures.query(query)).components[0].noise.epsilon
