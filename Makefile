@@ -5,7 +5,7 @@ APT_PACKAGES := libgmp-dev libsodium-dev pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: deps build release test lint format demo bench clean
+.PHONY: deps build release test lint format demo bench clean fuzz fuzz-smoke fuzz-replay
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -28,6 +28,47 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --skip MPCNetworkTests
 	$(SWIFT) test --skip-build --filter MPCNetworkTests
+	$(MAKE) --no-print-directory fuzz-replay
+
+# Fuzzing (libFuzzer + AddressSanitizer) of every decoder of untrusted bytes: link frames,
+# handshake messages, the message codec, study and query files, CSV and vector inputs, ledger
+# files. Seeds come from vectors/; the corpus grows in .build/fuzz-corpus. FUZZ_SECONDS per target.
+FUZZ_TARGETS := frames handshake codec study query csv vector ledger
+FUZZ_SECONDS ?= 120
+FUZZ_BUILD := .build/fuzz/debug/mpc-fuzz
+
+$(FUZZ_BUILD): deps
+	$(SWIFT) build --product mpc-fuzz --scratch-path .build/fuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+
+# LeakSanitizer cannot see references kept in Swift enum payloads (spare pointer bits), so the
+# harness's own one-time-initialised globals (`_WZ` initialisers) read as leaks: suppressed.
+fuzz: $(FUZZ_BUILD) fuzz-replay
+	@printf 'leak:_WZ\n' > .build/fuzz-lsan.supp
+	@set -o pipefail; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p .build/fuzz-corpus/$$t .build/fuzz-artifacts; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  MPC_FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no \
+	    ASAN_OPTIONS=malloc_context_size=100 LSAN_OPTIONS=suppressions=$(CURDIR)/.build/fuzz-lsan.supp \
+	    $(FUZZ_BUILD) -max_total_time=$(FUZZ_SECONDS) \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -artifact_prefix=.build/fuzz-artifacts/$$t- .build/fuzz-corpus/$$t .build/fuzz-seeds/$$t \
+	    Tests/FuzzRegressions/$$t 2>&1 | grep -E '^stat::number_of_executed_units|ERROR|SUMMARY|Test unit' \
+	    || exit 1; \
+	done
+
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=10
+
+# Replays the seeds and every input a fuzzer once crashed on (Tests/FuzzRegressions) through
+# the plain build: part of `make test`.
+fuzz-replay: deps
+	$(SWIFT) build --product mpc-fuzz
+	.build/debug/mpc-fuzz seeds vectors .build/fuzz-seeds > /dev/null
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p Tests/FuzzRegressions/$$t; \
+	  .build/debug/mpc-fuzz $$t .build/fuzz-seeds/$$t Tests/FuzzRegressions/$$t || exit 1; \
+	done
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

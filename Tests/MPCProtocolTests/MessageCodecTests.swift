@@ -116,6 +116,22 @@ import _MPCTestSupport
     }
   }
 
+  /// Found by `make fuzz` (codec target): `4/4` decoded as 1, so one value had two encodings.
+  @Test func nonCanonicalSpentIsMalformed() throws {
+    let good = try Self.codec.encode(
+      .ledgerHead(LedgerHead(hash: [UInt8](repeating: 0, count: 32), spent: Rational(1, 2))))
+    _ = try Self.codec.decode(good)
+    for text in ["4/4", "2/4", "02", "1/1", "-0", "+1", " 1"] {
+      var body = [UInt8](repeating: 0, count: 32)
+      body += withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian, Array.init)
+      body += Array(text.utf8)
+      let frame =
+        [0x4D, 0x50, 0x01, 0x02] + withUnsafeBytes(of: UInt32(body.count).littleEndian, Array.init)
+        + body
+      Self.expectError(frame) { if case .malformed(40, _) = $0 { true } else { false } }
+    }
+  }
+
   @Test func malformedHeaders() throws {
     let frame = try Self.codec.encode(.admit)
     var bad = frame

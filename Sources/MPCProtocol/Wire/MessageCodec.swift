@@ -204,7 +204,8 @@ public struct MessageCodec: Sendable {
       let hash = try reader.fixed(32, "ledger head hash")
       let at = reader.position
       let text = try reader.string("spent")
-      guard let spent = try? Rational(parsing: text) else {
+      // Canonical text only (`n` or `n/d` in lowest terms, d > 1): one value, one encoding.
+      guard let spent = try? Rational(parsing: text), spent.description == text else {
         throw WireError.malformed(offset: at, expected: "spent as a rational such as 3/4")
       }
       message = .ledgerHead(LedgerHead(hash: hash, spent: spent))
