@@ -124,7 +124,8 @@ var package = Package(
       name: "MPCVectorsTests", dependencies: ["MPCVectors", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
-      name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
+      name: "MPCCommandsTests",
+      dependencies: ["MPCCommands", "MPCBigInt", "MPCCrypto", "_MPCTestSupport"],
       swiftSettings: settings),
   ]
 )

@@ -30,14 +30,8 @@ struct RunCommand: AsyncParsableCommand {
                            "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json
       """)
 
-  @Option(name: .long, help: "The study file (identical at every site).")
-  var study: String
-
-  @Option(name: .long, help: "This site's party id in the study.")
-  var party: Int
-
-  @Option(name: .long, help: "This site's private key file (from mpc keygen).")
-  var key: String
+  @OptionGroup(title: "Site")
+  var site: SiteOptions
 
   @Option(
     name: .long, help: "This site's data: CSV with a header, or a vector file for vector-sum.")
@@ -46,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
   @Option(
     name: .long,
     help: "Vector-sum input format: text (one integer per line) or int64 (little-endian binary).")
-  var vectorFormat: String = "text"
+  var vectorFormat: VectorFormatArgument = .text
 
   @Option(name: .long, help: "The query file.")
   var query: String?
@@ -54,11 +48,8 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "The query as inline JSON (instead of --query).")
   var queryInline: String?
 
-  @Option(name: .long, help: "Seconds to wait for any peer at any step.")
-  var timeout: Int = 60
-
-  @Option(name: .long, help: "Seconds to keep dialing peers that are not up yet.")
-  var connectTimeout: Int = 60
+  @OptionGroup(title: "Network")
+  var network: NetworkArguments
 
   @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
   var force = false
@@ -84,16 +75,10 @@ struct RunCommand: AsyncParsableCommand {
     guard (query == nil) != (queryInline == nil) else {
       throw ValidationError("give exactly one of --query FILE or --query-inline JSON")
     }
-    guard timeout > 0, connectTimeout > 0 else {
-      throw ValidationError("timeouts must be positive")
-    }
     if let seedNoise {
       guard seedNoise.count == 64, (try? ChaCha20PRG(seedHex: seedNoise)) != nil else {
         throw ValidationError("--seed-noise must be 64 hex digits (32 bytes)")
       }
-    }
-    guard ["text", "int64"].contains(vectorFormat) else {
-      throw ValidationError("--vector-format must be text or int64")
     }
   }
 }
@@ -101,6 +86,7 @@ struct RunCommand: AsyncParsableCommand {
 extension RunCommand {
   func run() async throws {
     // Inputs first: a bad file is a usage error (64) before any network activity.
+    let (study, party, key) = (site.study, site.party, site.key)
     let studyURL = URL(fileURLWithPath: study)
     let manifest: StudyManifest
     let queryManifest: QueryManifest
@@ -129,23 +115,21 @@ extension RunCommand {
       }
       let dataURL = URL(fileURLWithPath: data)
       if case .vectorSum = queryManifest.kind {
-        let format: VectorFormat = vectorFormat == "int64" ? .int64LittleEndian : .text
-        input = try LocalData.loadVector(query: queryManifest, from: dataURL, format: format)
+        input = try LocalData.loadVector(
+          query: queryManifest, from: dataURL, format: vectorFormat.format)
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
       ledger = try BudgetLedger.open(
         directory: manifest.ledgerDirectory(relativeTo: studyURL), partyId: party, study: manifest)
     } catch {
-      Console.error("error: \(error)")
-      throw ExitCode(64)
+      throw CommandFailure.usage(error)
     }
     Self.reportBadInput(input, query: queryManifest, data: data)
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
-      let options = NetworkOptions(
-        connectDeadline: .seconds(connectTimeout), softwareVersion: MPCVersion.description)
+      let options = network.networkOptions()
       // The run plan (noise tables included) is built while the links come up.
       let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
       let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
@@ -155,17 +139,19 @@ extension RunCommand {
           study: manifest, partyID: party, identity: identity, options: options)
       } catch {
         planning.cancel()
-        throw error
+        throw network.explain(error)
       }
       progress.say("connected; running \(queryManifest.id)…")
       var setup = PartySetup(
         study: manifest, query: queryManifest, input: input, ledger: ledger,
-        timeout: .seconds(timeout), force: force)
+        timeout: .seconds(network.timeout), force: force)
       do {
         setup.runPlan = try await planning.value
       } catch {
+        // The plan follows from the study and the query alone (e.g. a Gaussian share σ below
+        // 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
         await transport.close()
-        throw error
+        throw CommandFailure(description: "\(error)", status: .usage)
       }
       let noise: ChaCha20PRG
       if let seedNoise {
@@ -192,17 +178,11 @@ extension RunCommand {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
       }
       if json {
-        var object = ResultFormatter.jsonObject(
-          result, query: queryManifest, study: manifest, includeValues: valuesOut == nil)
-        if let valuesOut, var components = object["components"] as? [[String: Any]] {
-          for i in components.indices {
-            components[i]["values"] = nil
-            components[i]["values_file"] = valuesOut
-          }
-          object["components"] = components
-        }
-        object["statistics"] = Self.statisticsObject(result.statistics)
-        print(try Console.json(object: object))
+        let output = RunOutput(
+          result, query: queryManifest, study: manifest, party: party,
+          badRows: input.badRowCount, valuesFile: valuesOut,
+          statistics: Self.statistics(result.statistics))
+        print(try OutputCoding.encode(output), terminator: "")
       } else {
         print(ResultFormatter.text(result, query: queryManifest, study: manifest))
       }
@@ -245,17 +225,15 @@ extension RunCommand {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
   }
 
-  /// The `statistics` object of `mpc run --json`.
-  static func statisticsObject(_ s: RunStatistics) -> [String: Any] {
+  /// The `statistics` of `mpc run --json`.
+  static func statistics(_ s: RunStatistics) -> RunOutput.Statistics {
     var phases: [String: Double] = [:]
     for phase in RunStatistics.Phase.allCases { phases[phase.rawValue] = s.seconds(of: phase) }
     var bytes: [String: Int] = [:]
     for (peer, count) in s.bytesSent { bytes[String(peer)] = count }
-    return [
-      "phases_seconds": phases, "bytes_sent": bytes,
-      "bytes_sent_total": s.bytesSent.values.reduce(0, +), "max_rss_kib": maxResidentKiB(),
-      "cpu_seconds": cpuSeconds(),
-    ]
+    return RunOutput.Statistics(
+      phasesSeconds: phases, bytesSent: bytes, bytesSentTotal: s.bytesSent.values.reduce(0, +),
+      maxRSSKiB: maxResidentKiB(), cpuSeconds: cpuSeconds())
   }
 
   /// Writes every released coordinate's raw opened value as a little-endian int64, in order

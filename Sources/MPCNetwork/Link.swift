@@ -110,7 +110,7 @@ actor LinkInbox {
   }
 
   /// Ends the inbox: queued frames are still delivered, then receives throw `error`, or
-  /// ``TransportError/closed(peer:step:)`` when `error` is nil.
+  /// `TransportError.closed(peer:step:)` when `error` is nil.
   func finish(_ error: (any Error)?) {
     guard case .open = state else { return }
     state = error.map { .failed($0) } ?? .closed

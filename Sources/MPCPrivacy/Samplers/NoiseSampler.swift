@@ -4,7 +4,7 @@ public import MPCCrypto
 /// A sampler of integer noise: one draw, or a whole vector filled in place.
 ///
 /// Draws from a generator consume its bytes in the exact order of `protocols/noise.md`, so
-/// a seeded ``ChaCha20PRG`` replays the same noise bit for bit.
+/// a seeded `ChaCha20PRG` replays the same noise bit for bit.
 public protocol NoiseSampler: Sendable {
   /// One draw.
   func sample(using random: inout some RandomSource) -> Int64

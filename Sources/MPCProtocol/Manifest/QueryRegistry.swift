@@ -1,4 +1,5 @@
 public import Foundation
+import MPCBigInt
 public import MPCCrypto
 
 /// The study's query registry (DESIGN §8, `protocols/manifest.md` "Registry"): the approvers'
@@ -70,8 +71,8 @@ public struct QueryRegistry: Sendable, Hashable {
   /// The canonical record (`protocols/manifest.md` §4).
   public var canonical: CanonicalValue {
     .record([
-      "required": .int(required ? 1 : 0),
-      "threshold": .int(Int64(threshold)),
+      "required": .bool(required),
+      "threshold": .integer(BigInt(threshold)),
       "approvers": .list(
         approvers.map { .record(["id": .string($0.id), "public_key": .bytes($0.publicKey)]) }),
     ])
@@ -312,5 +313,55 @@ extension RegistryError: AbortReason {
     switch self {
     case .notApproved, .unregistered: .manifestMismatch
     }
+  }
+}
+
+extension QueryRegistry: Codable {
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case required
+    case approvers
+    case threshold
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try rejectUnknownKeys(decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    required = try c.decodeIfPresent(Bool.self, forKey: .required) ?? true
+    approvers = try c.decode([Approver].self, forKey: .approvers)
+    threshold = try c.decode(Int.self, forKey: .threshold)
+    if let issue = validationIssue() { throw issue }
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(required, forKey: .required)
+    try c.encode(approvers, forKey: .approvers)
+    try c.encode(threshold, forKey: .threshold)
+  }
+}
+
+extension QueryRegistry.Approver: Codable {
+  enum CodingKeys: String, CodingKey, CaseIterable {
+    case id
+    case publicKey = "public_key"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    try rejectUnknownKeys(decoder, allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    id = try c.decode(String.self, forKey: .id)
+    let text = try c.decode(String.self, forKey: .publicKey)
+    guard let key = try? Hex.decode(text), key.count == Ed25519.publicKeySize else {
+      throw DecodingError.dataCorruptedError(
+        forKey: .publicKey, in: c, debugDescription: "must be 64 hex digits (an Ed25519 public key)"
+      )
+    }
+    publicKey = key
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var c = encoder.container(keyedBy: CodingKeys.self)
+    try c.encode(id, forKey: .id)
+    try c.encode(Hex.encode(publicKey), forKey: .publicKey)
   }
 }
