@@ -170,12 +170,7 @@ extension RunCommand {
     } catch {
       throw CommandFailure.usage(error)
     }
-    if input.badRowCount > 0 {
-      Console.error(
-        "note: \(input.badRowCount) unparseable row(s) in \(data) skipped (allowed: \(queryManifest.maxBadRows)), "
-          + "first at line(s) \(input.badRows.prefix(5).map { String($0.line) }.joined(separator: ", "))"
-      )
-    }
+    Self.reportBadInput(input, query: queryManifest, data: data)
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
@@ -320,4 +315,28 @@ extension RunCommand {
     }
   }
 
+}
+
+extension RunCommand {
+  /// The local summary of rows that did not parse (shown at this site only, never sent): they
+  /// contributed 0 and the run goes on (`protocols/query.md`, "Data-dependent decisions").
+  static func reportBadInput(_ input: LocalVector, query: QueryManifest, data: String) {
+    if input.badRowCount > 0 {
+      let lines = input.badRows.map { "\($0.line) (\($0.problem))" }.joined(separator: ", ")
+      Console.error(
+        "note: \(input.badRowCount) unparseable row(s) in \(data) counted as 0, first at line "
+          + lines + "; this is reported here only, never sent, and never stops the run "
+          + "(a stop would reveal the data without a charge)")
+      if input.exceedsExpectedBadRows(of: query) {
+        Console.error(
+          "warning: more unparseable rows than the query's max_bad_rows "
+            + "(\(query.maxBadRows)); check \(data) before the next query")
+      }
+    }
+    if input.saturatedCount > 0 {
+      Console.error(
+        "note: \(input.saturatedCount) local total(s) exceeded the signed 64-bit range and were "
+          + "clamped to it")
+    }
+  }
 }

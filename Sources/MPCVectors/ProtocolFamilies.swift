@@ -87,7 +87,7 @@ struct ManifestHashFamily: VectorFamily {
         "histogram with categories, default mechanism, max_bad_rows",
         .object([
           "id": "q-ward", "kind": "histogram", "column": "ward",
-          "categories": .array(["icu", "er", "gp"]), "outside": "refuse", "rho": "1/10",
+          "categories": .array(["icu", "er", "gp"]), "outside": "other", "rho": "1/10",
           "max_bad_rows": 3,
         ])),
       c(

@@ -62,6 +62,21 @@ final class Capture {
     #expect(object["ci95_half_width"] as? Int == 10)
   }
 
+  /// `--epsilon` for gaussian is (ε, δ)-DP at `--delta`, as in a query: ε ≤ 1/2, not ρ = 1/8
+  /// (ε ≈ 2.42).
+  @Test func planGaussianEpsilonMeansEpsilonAtDelta() throws {
+    let out = try run([
+      "plan", "--mechanism", "gaussian", "--epsilon", "1/2", "--l1", "1", "--l2", "1",
+      "--parties", "3", "--colluders", "1", "--delta", "1e-6", "--json",
+    ]).out
+    let object = try #require(
+      try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+    let epsilon = try #require(object["epsilon"] as? Double)
+    #expect(epsilon <= 0.5 && epsilon > 0.49, "ε = \(epsilon)")
+    let rho = try #require(object["rho"] as? Double)
+    #expect(rho < 0.125 && rho > 0.006, "ρ = \(rho)")
+  }
+
   @Test func planLaplaceWithIrrationalL2() throws {
     let out = try run([
       "plan", "--mechanism", "laplace", "--epsilon", "0.1", "--l1", "1", "--l2", "sqrt(2)",

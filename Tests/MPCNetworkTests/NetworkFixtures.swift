@@ -18,7 +18,7 @@ enum NetQueries {
         "outside": "other",
       ],
       "histogram-edges": [
-        "kind": "histogram", "column": "age", "bin_edges": [0, 18, 65, 120], "outside": "refuse",
+        "kind": "histogram", "column": "age", "bin_edges": [0, 18, 65, 120], "outside": "clip",
       ],
       "mean": ["kind": "mean", "column": "age", "bounds": [0, 100], "split": "3/4"],
       "vector-sum": ["kind": "vector-sum", "length": 7, "bounds": [-3, 2]],

@@ -172,6 +172,19 @@ import Testing
       try BudgetLedger(
         store: store, study: try Fixtures.study(Fixtures.studyObject(budget: ["epsilon": "2"])))
     }
+    // A second value for a key: Foundation reads the first (the chain holds), jq the last;
+    // refused naming the key.
+    #expect(lines[1].hasSuffix("}") && lines[1].contains("\"kind\""))
+    let doubled = MemoryLedgerStore(
+      name: store.name,
+      contents: Array(
+        ([lines[0], lines[1].dropLast() + ",\"kind\":\"release\"}", lines[2]]
+          .joined(separator: "\n") + "\n").utf8))
+    #expect(
+      throws: LedgerError.corrupt(file: store.name, line: 2, problem: "duplicate key 'kind'")
+    ) {
+      try Self.ledger(doubled)
+    }
     // Garbage in the middle is corruption, not a torn tail.
     let garbage = MemoryLedgerStore(
       name: store.name, contents: Array((lines[0] + "\n{oops\n" + lines[1] + "\n").utf8))

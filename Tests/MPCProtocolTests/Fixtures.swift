@@ -69,7 +69,27 @@ enum Fixtures {
       ],
       "histogram-edges": [
         "id": "q", "kind": "histogram", "column": "age", "bin_edges": [0, 18, "65", 120],
-        "outside": "refuse", "mechanism": "laplace", "epsilon": "1",
+        "outside": "clip", "mechanism": "laplace", "epsilon": "1",
+      ],
+      "sum-positive": [
+        "id": "q", "kind": "sum", "column": "x", "bounds": [50, 100], "mechanism": "laplace",
+        "epsilon": "1",
+      ],
+      "sum-all-negative": [
+        "id": "q", "kind": "sum", "column": "x", "bounds": [-1000, -999], "mechanism": "laplace",
+        "epsilon": "1",
+      ],
+      "histogram-edges-other": [
+        "id": "q", "kind": "histogram", "column": "age", "bin_edges": [0, 18, "65", 120],
+        "outside": "other", "mechanism": "laplace", "epsilon": "1",
+      ],
+      "mean-positive": [
+        "id": "q", "kind": "mean", "column": "age", "bounds": [50, 100],
+        "mechanism": "laplace", "epsilon": "1",
+      ],
+      "vector-sum-positive": [
+        "id": "q", "kind": "vector-sum", "length": 2, "bounds": [[50, 100], [-3, -1]],
+        "mechanism": "laplace", "epsilon": "1",
       ],
       "mean": [
         "id": "q", "kind": "mean", "column": "age", "bounds": [0, 100], "split": "3/4",

@@ -154,7 +154,15 @@ import Testing
     ),
     (
       #"{"id": "q", "kind": "histogram", "column": "a", "categories": ["x"], "outside": "drop", "epsilon": "1"}"#,
-      "outside", "one of 'other', 'refuse'"
+      "outside", "one of 'other', 'clip'"
+    ),
+    (
+      #"{"id": "q", "kind": "histogram", "column": "a", "bin_edges": [0, 1], "outside": "refuse", "epsilon": "1"}"#,
+      "outside", "without any privacy charge; use 'other'"
+    ),
+    (
+      #"{"id": "q", "kind": "histogram", "column": "a", "categories": ["x"], "outside": "clip", "epsilon": "1"}"#,
+      "outside", "'clip' needs numeric bin_edges"
     ),
     (
       #"{"id": "q", "kind": "mean", "column": "a", "bounds": [0, 1], "split": "1", "epsilon": "1"}"#,
@@ -355,5 +363,46 @@ import Testing
       + [1, 0, 0, 0, 0x64, 0x01, 0x01]
       + [1, 0, 0, 0, 0x65, 0x04, 2, 0, 0, 0, 0xc3, 0xa9]
     #expect(value.encoded == expected)
+  }
+  /// Duplicate keys are refused before decoding, naming the key, its path and both lines: the
+  /// parties (Foundation, first value) and an auditor (jq, last value) must read one value.
+  @Test func duplicateKeysAreRefused() throws {
+    var text = String(decoding: Fixtures.json(Fixtures.studyObject()), as: UTF8.self)
+    text = text.replacingOccurrences(
+      of: #""colluders":1,"#, with: "\"colluders\":1,\n\"colluders\":2,")
+    #expect(text.contains(#""colluders":2"#))
+    #expect(
+      throws: ManifestError.invalidManifest(
+        file: "study.json", field: "colluders",
+        problem: DuplicateProblem.text("colluders", line: 2, first: 1))
+    ) { try StudyManifest.decode(Data(text.utf8), file: "study.json") }
+    // Nested, and spelt with an escape: still the same key.
+    let nested = text.replacingOccurrences(of: "\n\"colluders\":2,", with: "")
+      .replacingOccurrences(
+        of: #""name":"site 1""#, with: "\"name\":\"site 1\",\n\"n\\u0061me\":\"x\"")
+    #expect(
+      throws: ManifestError.invalidManifest(
+        file: "study.json", field: "parties[1].name",
+        problem: DuplicateProblem.text("name", line: 2, first: 1))
+    ) { try StudyManifest.decode(Data(nested.utf8), file: "study.json") }
+    let query = "{\"id\": \"q\", \"kind\": \"count\",\n \"rho\": \"1/10\",\n \"rho\": \"1\"}"
+    #expect(
+      throws: ManifestError.invalidManifest(
+        file: "query.json", field: "rho", problem: DuplicateProblem.text("rho", line: 3, first: 2))
+    ) { try QueryManifest.decode(Data(query.utf8), file: "query.json") }
+    // Equal keys in different objects, and a key's text as a value, are fine.
+    _ = try QueryManifest.decode(
+      Data(
+        #"{"id": "id", "kind": "count", "where": {"column": "kind", "equals": "id"}, "rho": "1"}"#
+          .utf8),
+      file: "query.json")
+  }
+
+  enum DuplicateProblem {
+    static func text(_ key: String, line: Int, first: Int) -> String {
+      "duplicate key '\(key)' on line \(line) (first on line \(first)); JSON readers disagree "
+        + "on which value wins (Foundation takes the first, Python, jq and JavaScript the last), "
+        + "so the file is refused: keep one"
+    }
   }
 }

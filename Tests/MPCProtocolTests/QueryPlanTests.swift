@@ -6,14 +6,21 @@ import Testing
 
 @Suite struct QueryPlanTests {
   /// (fixture, dimension, add-remove parts, replace-one parts) with parts as (Δ1, Δ2²) at one
-  /// site per person; `protocols/manifest.md` has the same table.
+  /// site per person; `protocols/manifest.md` has the same table. Replace-one uses
+  /// max(U, 0) − min(L, 0) (a valid row may become an unparseable one, which contributes 0):
+  /// bounds [50, 100] give 100, not U − L = 50; [−1000, −999] give 1000, not 1.
   static let table: [(String, Int, [(Int, Int)], [(Int, Int)])] = [
     ("count", 1, [(1, 1)], [(1, 1)]),
     ("count-where", 1, [(1, 1)], [(1, 1)]),
     ("sum", 1, [(120, 14400)], [(120, 14400)]),
     ("sum-negative", 1, [(30, 900)], [(40, 1600)]),
     ("histogram-categories", 4, [(1, 1)], [(2, 2)]),
+    ("sum-positive", 1, [(100, 10000)], [(100, 10000)]),
+    ("sum-all-negative", 1, [(1000, 1_000_000)], [(1000, 1_000_000)]),
     ("histogram-edges", 3, [(1, 1)], [(2, 2)]),
+    ("histogram-edges-other", 4, [(1, 1)], [(2, 2)]),
+    ("mean-positive", 2, [(100, 10000), (1, 1)], [(100, 10000), (1, 1)]),
+    ("vector-sum-positive", 2, [(103, 10009)], [(103, 10009)]),
     ("mean", 2, [(100, 10000), (1, 1)], [(100, 10000), (1, 1)]),
     ("vector-sum", 3, [(17, 129)], [(18, 134)]),
     ("vector-sum-uniform", 4, [(12, 36)], [(20, 100)]),
@@ -61,7 +68,9 @@ import Testing
     #expect(try Fixtures.query(gaussian).plan(for: rhoStudy).cost == .zcdp(rho: Rational(3, 10)))
     gaussian["rho"] = nil
     gaussian["epsilon"] = "1"
-    #expect(try Fixtures.query(gaussian).plan(for: rhoStudy).cost == .zcdp(rho: Rational(1, 2)))
+    // ε on a Gaussian query is (ε, δ)-DP at the study's δ = 10^−9, not ρ = ε²/2.
+    let rho = try GaussianEpsilon.rho(forEpsilon: 1, delta: Rational.of("1e-9"))
+    #expect(try Fixtures.query(gaussian).plan(for: rhoStudy).cost == .zcdp(rho: rho))
 
     do {
       _ = try Fixtures.query(gaussian).plan(for: pureStudy, file: "g.json")
@@ -73,6 +82,37 @@ import Testing
       }
       #expect(problem.contains("pure"))
     }
+  }
+
+  /// `"epsilon": "1/2"` on a Gaussian query: charged the largest six-digit ρ whose CKS20 ε at
+  /// the study's δ is ≤ 1/2 (before: ρ = 1/8, ε ≈ 2.42 at δ = 10^−6).
+  @Test(arguments: ["1/2", "1", "1/100", "3"], ["1e-6", "1e-9", "1/3"])
+  func gaussianEpsilonMeansEpsilonAtDelta(epsilon: String, delta: String) throws {
+    var object = Fixtures.studyObject(budget: ["rho": "100"])
+    object["delta"] = delta
+    let study = try Fixtures.study(object)
+    var query = Fixtures.sumQuery
+    query["mechanism"] = "gaussian"
+    query["bounds"] = [0, 10]
+    query["epsilon"] = epsilon
+    let plan = try Fixtures.query(query).plan(for: study)
+    guard case .zcdp(let rho) = plan.cost else {
+      Issue.record("not charged in ρ: \(plan.cost)")
+      return
+    }
+    let e = Rational.of(epsilon)
+    let d = Double(Rational.of(delta))
+    let reached = try Accounting.epsilon(rho: rho, delta: d)
+    #expect(Rational(exactly: reached) <= e, "ε(ρ = \(rho)) = \(reached) > \(epsilon)")
+    // Within a small factor: ρ one step (10^−5 relative) larger would exceed ε.
+    #expect(reached > 0.99 * Double(e), "ε(ρ = \(rho)) = \(reached)")
+    let next = rho * Rational.of("1.00002")
+    #expect(Rational(exactly: try Accounting.epsilon(rho: next, delta: d)) > e)
+    if d <= 1e-6 { #expect(rho < e * e / 2, "ρ = ε²/2 is the weak reading") }
+    #expect(plan.components[0].parameter == .zcdp(rho: rho))
+    #expect(
+      try RunPlan(study: study, query: try Fixtures.query(query)).components[0].noise.epsilon
+        <= Double(e))
   }
 
   @Test func meanSplitsTheBudget() throws {
@@ -98,12 +138,15 @@ import Testing
       laplace.components.map(\.cost) == [.zcdp(rho: Rational(9, 32)), .zcdp(rho: Rational(1, 32))])
     #expect(laplace.cost == .zcdp(rho: Rational(5, 16)))
 
-    // A gaussian mean given ε splits ρ = ε²/2.
+    // A gaussian mean given ε = 1 splits ρ(1, 10^−9) = 14973/10^6 (not ε²/2 = 1/2).
     var gaussian = try #require(Fixtures.kinds["mean"])
     gaussian["mechanism"] = "gaussian"
     let g = try Fixtures.query(gaussian).plan(for: rhoStudy)
+    let rho = try Rational(14973, 1_000_000)
     #expect(
-      g.components.map(\.parameter) == [.zcdp(rho: Rational(3, 8)), .zcdp(rho: Rational(1, 8))])
-    #expect(g.cost == .zcdp(rho: Rational(1, 2)))
+      g.components.map(\.parameter) == [
+        .zcdp(rho: rho * Rational(3, 4)), .zcdp(rho: rho * Rational(1, 4)),
+      ])
+    #expect(g.cost == .zcdp(rho: rho))
   }
 }

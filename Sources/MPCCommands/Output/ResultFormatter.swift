@@ -19,6 +19,12 @@ enum ResultFormatter {
   }
 
   /// The text table of a result.
+  /// The ε a Gaussian query gave (it was charged the largest ρ meeting (ε, study δ)).
+  static func askedEpsilon(_ query: QueryManifest) -> Rational? {
+    guard query.mechanism == .gaussian, case .pure(let epsilon) = query.privacy else { return nil }
+    return epsilon
+  }
+
   static func text(_ r: QueryResult, query: QueryManifest, study: StudyManifest) -> String {
     var out: [String] = []
     let first = r.components.first?.noise
@@ -57,6 +63,9 @@ enum ResultFormatter {
     var privacy = "privacy: charged \(r.cost)"
     if let eps = try? r.cost.epsilon(delta: delta), case .zcdp = r.cost {
       privacy += String(format: " (ε ≤ %.3f at δ = %g)", eps, delta)
+    }
+    if let asked = askedEpsilon(query) {
+      privacy += " for the requested ε = \(asked) at δ = \(GaussianEpsilon.delta(of: study))"
     }
     let unit = study.budget.unit
     privacy +=

@@ -89,6 +89,12 @@ struct RunOutput: CommandOutput {
     var delta: Double
   }
 
+  /// The ε and δ a Gaussian query's `epsilon` asked for (exact rationals as text).
+  struct Requested: Codable, Hashable {
+    var epsilon: String
+    var delta: String
+  }
+
   /// Time, traffic and memory of this party's run.
   struct Statistics: Codable, Hashable {
     var phasesSeconds: [String: Double]
@@ -120,16 +126,20 @@ struct RunOutput: CommandOutput {
   var budget: Budget
   var components: [Component]
   var epsilonAtDelta: EpsilonAtDelta?
+  /// The ε a Gaussian query asked for and the study δ it holds at (it was charged the largest
+  /// ρ meeting them, `protocols/manifest.md` "Mechanism and cost"); absent otherwise.
+  var requested: Requested?
   var mean: Mean?
   var statistics: Statistics?
-  /// Rows of this site's data that could not be read and were skipped (allowed by the query's
-  /// `max_bad_rows`); never silently dropped.
+  /// Rows of this site's data that could not be read and counted as 0 (`protocols/query.md`
+  /// §1.1: never a reason to stop, never sent); never silently dropped.
   var badRows: Int
   /// When this site printed the result (ISO 8601, UTC).
   var time: String
 
   enum CodingKeys: String, CodingKey {
     case schema, study, party, kind, field, mechanism, parties, cost, budget, components, mean
+    case requested
     case statistics, time
     case queryID = "query_id"
     case sessionID = "session_id"
@@ -180,6 +190,10 @@ extension RunOutput {
     let delta = study.delta.map(Double.init) ?? 1e-6
     if case .zcdp = r.cost, let eps = try? r.cost.epsilon(delta: delta) {
       epsilonAtDelta = EpsilonAtDelta(epsilon: eps, delta: delta)
+    }
+    if let asked = ResultFormatter.askedEpsilon(query) {
+      requested = Requested(
+        epsilon: asked.description, delta: GaussianEpsilon.delta(of: study).description)
     }
     mean = r.mean.map {
       Mean(

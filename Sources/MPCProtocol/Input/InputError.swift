@@ -1,5 +1,9 @@
 /// Errors loading a party's local data. Cases name the file, the line and the column, never a
 /// value read from the file (the text may end up in an `abort` message sent to peers).
+///
+/// Only the file's shape can fail a load (unreadable, header, missing column, wrong
+/// `vector-sum` length); what the rows contain never does (`protocols/query.md`,
+/// "Data-dependent decisions").
 public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A data file could not be read at all.
   case unreadableFile(file: String, problem: String)
@@ -7,11 +11,7 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
   case missingColumn(file: String, column: String, available: [String])
   /// The header row is unusable (empty file, duplicate name of the query's column).
   case invalidHeader(file: String, problem: String)
-  /// More unparseable rows than the query allows; `first` lists the first few.
-  case tooManyBadRows(file: String, count: Int, limit: Int, first: [BadRow])
-  /// A value under `outside: refuse` fell outside the declared bins, at physical `line`.
-  case valueOutsideBins(file: String, line: Int)
-  /// A local total does not fit in a signed 64-bit integer.
+  /// The local input is larger than the protocol supports (more than 2^32 rows).
   case localOverflow(file: String, what: String)
   /// A `vector-sum` input has the wrong number of elements.
   case vectorLength(file: String, expected: Int, actual: Int)
@@ -26,11 +26,6 @@ public enum InputError: Error, Equatable, Sendable, CustomStringConvertible {
         + available.map { "'\($0)'" }.joined(separator: ", ")
     case .invalidHeader(let file, let problem):
       return "\(file): header row: \(problem)"
-    case .tooManyBadRows(let file, let count, let limit, let first):
-      let shown = first.map { "line \($0.line): \($0.problem)" }.joined(separator: "; ")
-      return "\(file): \(count) unparseable rows (the query allows \(limit)): \(shown)"
-    case .valueOutsideBins(let file, let line):
-      return "\(file):\(line): value outside the declared bins and the query says 'refuse'"
     case .localOverflow(let file, let what):
       return "\(file): \(what) does not fit in a signed 64-bit integer"
     case .vectorLength(let file, let expected, let actual):

@@ -5,21 +5,32 @@ import MPCBigInt
 /// (mean: [clipped sum, count]; histogram: bins then `other`), plus what loading saw.
 ///
 /// Bounds: every CSV value is clipped to [L, U] before it is added; each element is the exact
-/// total and loading fails (``InputError/localOverflow(file:what:)``) rather than wrap if it
-/// leaves the Int64 range. A `vector-sum` element is clipped into its coordinate's [L, U].
+/// total clamped into the Int64 range (never wrapped). A `vector-sum` element is clipped into
+/// its coordinate's [L, U].
+///
+/// Nothing the rows contain stops a load (`protocols/query.md`, "Data-dependent decisions"): an
+/// unparseable row or value contributes 0 and is only counted here, for the local operator.
 public struct LocalVector: Sendable, Hashable {
   /// x_i.
   public var values: [Int64]
   /// Records read (header, blank lines and bad rows excluded; all rows for `count`).
   public var rows: Int
-  /// The number of unparseable rows (at most the query's `max_bad_rows`).
+  /// The number of unparseable rows or `vector-sum` elements (each contributed 0).
   public var badRowCount: Int
   /// The first few unparseable rows, with their physical line numbers.
   public var badRows: [BadRow]
-  /// Values changed by clipping.
+  /// Values changed by clipping (histogram values counted in another bin included).
   public var clippedCount: Int
   /// Empty lines skipped.
   public var blankLines: Int
+  /// Elements whose exact local total left the Int64 range and was clamped into it.
+  public var saturatedCount: Int = 0
+
+  /// Whether more rows were unparseable than the query's `max_bad_rows` expects: a local
+  /// warning only, it changes nothing that is sent.
+  public func exceedsExpectedBadRows(of query: QueryManifest) -> Bool {
+    badRowCount > query.maxBadRows
+  }
 }
 
 /// The format of a `vector-sum` input file.
@@ -84,7 +95,7 @@ public enum LocalData {
     }
     parser.wanted = index.map { [$0] } ?? []
 
-    var accumulator = Accumulator(query: query, file: file)
+    var accumulator = Accumulator(query: query)
     var badCount = 0
     var bad: [BadRow] = []
     func reject(_ line: Int, _ problem: String) {
@@ -101,17 +112,17 @@ public enum LocalData {
           record.line, "\(record.fields.count) fields where the header has \(names.count)")
         continue
       }
-      if let problem = try accumulator.add(index.map { record.fields[$0] }, line: record.line) {
+      if let problem = accumulator.add(index.map { record.fields[$0] }, line: record.line) {
         reject(record.line, problem)
       }
     }
-    guard badCount <= query.maxBadRows else {
-      throw InputError.tooManyBadRows(
-        file: file, count: badCount, limit: query.maxBadRows, first: bad)
-    }
+    // However many rows were bad, the load goes on: stopping here would let one row decide
+    // whether anything is released, at no charge.
+    let (values, saturated) = accumulator.totals()
     return LocalVector(
-      values: accumulator.values, rows: accumulator.rows, badRowCount: badCount, badRows: bad,
-      clippedCount: accumulator.clipped, blankLines: parser.blankLines)
+      values: values, rows: accumulator.rows, badRowCount: badCount, badRows: bad,
+      clippedCount: accumulator.clipped, blankLines: parser.blankLines,
+      saturatedCount: saturated)
   }
 
   // MARK: - vector-sum
@@ -168,9 +179,10 @@ public enum LocalData {
           values.append(0)
         }
       }
-      guard badCount == 0 else {
-        throw InputError.tooManyBadRows(file: file, count: badCount, limit: 0, first: bad)
-      }
+      // Unparseable elements contributed 0 (counted, never a reason to stop).
+      return LocalVector(
+        values: values, rows: m, badRowCount: badCount, badRows: bad, clippedCount: clipped,
+        blankLines: 0)
     }
     return LocalVector(
       values: values, rows: m, badRowCount: 0, badRows: [], clippedCount: clipped,
@@ -190,16 +202,17 @@ public enum LocalData {
 
 private struct Accumulator {
   let query: QueryManifest
-  let file: String
-  var values: [Int64]
+  /// The exact total of element j is values[j] + carries[j]·2^64 (wrapping adds).
+  private var values: [Int64]
+  private var carries: [Int]
   var rows = 0
   var clipped = 0
   private let categoryIndex: [String: Int]
 
-  init(query: QueryManifest, file: String) {
+  init(query: QueryManifest) {
     self.query = query
-    self.file = file
     values = [Int64](repeating: 0, count: query.dimension)
+    carries = [Int](repeating: 0, count: query.dimension)
     if case .histogram(_, .categories(let names), _) = query.kind {
       categoryIndex = Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
     } else {
@@ -207,19 +220,32 @@ private struct Accumulator {
     }
   }
 
-  /// Adds one well-formed record (its query column, if any); returns a problem for a bad row.
-  mutating func add(_ field: String?, line: Int) throws -> String? {
+  /// Each element's exact total clamped into the Int64 range, and how many were clamped.
+  /// Clamping one party's total is 1-Lipschitz, so it never raises the sensitivity.
+  func totals() -> ([Int64], Int) {
+    var saturated = 0
+    var out = values
+    for j in out.indices where carries[j] != 0 {
+      saturated += 1
+      out[j] = carries[j] > 0 ? .max : .min
+    }
+    return (out, saturated)
+  }
+
+  /// Adds one well-formed record (its query column, if any); returns a problem for a bad row,
+  /// which then contributes nothing.
+  mutating func add(_ field: String?, line: Int) -> String? {
     switch query.kind {
     case .count(let filter):
-      if filter == nil || field == filter?.equals { try bump(0, by: 1) }
+      if filter == nil || field == filter?.equals { bump(0, by: 1) }
     case .sum(_, let bounds), .mean(_, let bounds, _):
       switch Numbers.integer(field ?? "", bounds: bounds) {
       case .problem(let problem):
         return problem
       case .value(let v, let wasClipped):
         if wasClipped { clipped += 1 }
-        try bump(0, by: v)
-        if case .mean = query.kind { try bump(1, by: 1) }
+        bump(0, by: v)
+        if case .mean = query.kind { bump(1, by: 1) }
       }
     case .histogram(_, let bins, let outside):
       let bin: Int?
@@ -230,15 +256,17 @@ private struct Accumulator {
         let text = Numbers.trimmed(field ?? "")
         guard !text.isEmpty else { return "empty value" }
         guard let v = try? Rational(parsing: text) else { return "not a number" }
-        bin = Numbers.bin(of: v, edges: edges)
+        if let inside = Numbers.bin(of: v, edges: edges) {
+          bin = inside
+        } else if outside == .clip {
+          clipped += 1
+          bin = v < edges[0] ? 0 : edges.count - 2
+        } else {
+          bin = nil
+        }
       }
-      if let bin {
-        try bump(bin, by: 1)
-      } else if outside == .other {
-        try bump(values.count - 1, by: 1)
-      } else {
-        throw InputError.valueOutsideBins(file: file, line: line)
-      }
+      // Outside the bins: `other` (the last element), or already clipped into a bin.
+      bump(bin ?? values.count - 1, by: 1)
     case .vectorSum:
       break
     }
@@ -246,11 +274,9 @@ private struct Accumulator {
     return nil
   }
 
-  private mutating func bump(_ index: Int, by amount: Int64) throws {
+  private mutating func bump(_ index: Int, by amount: Int64) {
     let (sum, overflow) = values[index].addingReportingOverflow(amount)
-    guard !overflow else {
-      throw InputError.localOverflow(file: file, what: "the local total of element \(index)")
-    }
+    if overflow { carries[index] += amount < 0 ? -1 : 1 }
     values[index] = sum
   }
 }

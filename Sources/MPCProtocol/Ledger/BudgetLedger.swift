@@ -93,6 +93,11 @@ public final class BudgetLedger: @unchecked Sendable {
         throw LedgerError.corrupt(
           file: store.name, line: number, problem: "not a parseable entry")
       }
+      // Foundation keeps the first of two equal keys; other readers the last.
+      if let duplicate = JSONDuplicateKeys.first(in: Array(bytes[line.range])) {
+        throw LedgerError.corrupt(
+          file: store.name, line: number, problem: "duplicate key '\(duplicate.key)'")
+      }
       if let problem = check(entry) {
         throw LedgerError.corrupt(file: store.name, line: number, problem: problem)
       }

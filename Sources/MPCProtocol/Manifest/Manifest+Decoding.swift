@@ -139,6 +139,10 @@ enum ManifestLoader {
   /// Decodes `T` from `data`, turning every decoding and validation failure into
   /// ``ManifestError/invalidManifest(file:field:problem:)`` naming `file` and the field path.
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
+    if let duplicate = JSONDuplicateKeys.first(in: [UInt8](data)) {
+      throw ManifestError.invalidManifest(
+        file: file, field: duplicate.fieldPath, problem: duplicate.problem)
+    }
     do {
       return try JSONDecoder().decode(T.self, from: data)
     } catch let issue as ManifestIssue {

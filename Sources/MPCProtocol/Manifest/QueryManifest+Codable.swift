@@ -58,6 +58,10 @@ extension QueryManifest {
         sumShare: try container.decodeExactIfPresent(forKey: .split) ?? Rational(1, 2))
     case "histogram":
       let column = try container.decode(String.self, forKey: .column)
+      if (try? container.decode(String.self, forKey: .outside)) == "refuse" {
+        throw DecodingError.dataCorruptedError(
+          forKey: .outside, in: container, debugDescription: OutsidePolicy.refuseProblem)
+      }
       let outside = try container.decodeChoice(OutsidePolicy.self, forKey: .outside)
       let categories = try container.decodeIfPresent([String].self, forKey: .categories)
       let bins: HistogramBins

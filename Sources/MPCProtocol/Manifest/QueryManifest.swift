@@ -5,12 +5,19 @@ public import MPCPrivacy
 /// The noise mechanism of a query (DESIGN §5): `gaussian` (zCDP) or `laplace` (pure ε).
 public typealias Mechanism = NoiseMechanism
 
-/// What to do with a histogram value outside the declared bins.
+/// What to do with a histogram value outside the declared bins. Both choices are data-independent
+/// (`protocols/query.md`, "Data-dependent decisions"): a value never stops the run.
 public enum OutsidePolicy: String, Sendable, Hashable, Codable, CaseIterable {
   /// Count it in an extra last bin, `other`.
   case other
-  /// Fail the local load with the line of the first such value.
-  case refuse
+  /// Numeric bins only: count a value below e₀ in the first bin and one above e_b in the last.
+  case clip
+
+  /// Why `refuse` (accepted before v1.1) is refused when a query is parsed.
+  static let refuseProblem =
+    "'refuse' is not accepted: stopping the run because one row is outside the bins would tell "
+    + "the query's author something about the data without any privacy charge; use 'other' "
+    + "(an extra bin) or, for bin_edges, 'clip' (the first or last bin)"
 }
 
 /// Inclusive integer clipping bounds [lower, upper], lower < upper.
@@ -29,8 +36,16 @@ public struct ClipBounds: Sendable, Hashable {
   /// max(|L|, |U|): the add/remove sensitivity of one clipped value.
   public var maxMagnitude: BigInt { max(BigInt(lower).magnitude, BigInt(upper).magnitude) }
 
-  /// U − L: the replace-one sensitivity of one clipped value.
+  /// U − L: the width of the clipping interval.
   public var width: BigInt { BigInt(upper) - BigInt(lower) }
+
+  /// max(U, 0) − min(L, 0): the replace-one sensitivity of one value. A row's contribution is
+  /// its clipped value in [L, U] or 0 (an unparseable or missing value contributes 0), and a
+  /// replacement may change a valid row into an unparseable one, so the contribution ranges
+  /// over [min(L, 0), max(U, 0)]. Equal to U − L when 0 ∈ [L, U].
+  public var replaceOneWidth: BigInt {
+    Swift.max(BigInt(upper), BigInt(0)) - Swift.min(BigInt(lower), BigInt(0))
+  }
 
   /// `value` clipped into [L, U].
   public func clip(_ value: Int64) -> Int64 { Swift.min(Swift.max(value, lower), upper) }
@@ -187,9 +202,14 @@ public struct QueryManifest: Sendable, Hashable, Codable {
           field: "split", problem: "the sum's share of the budget must be in (0, 1), found \(share)"
         )
       }
-    case .histogram(_, let bins, _):
+    case .histogram(_, let bins, let outside):
       switch bins {
       case .categories(let names):
+        if outside == .clip {
+          return ManifestIssue(
+            field: "outside",
+            problem: "'clip' needs numeric bin_edges (categories have no order); use 'other'")
+        }
         guard (1...Self.maxBins).contains(names.count) else {
           return ManifestIssue(
             field: "categories",

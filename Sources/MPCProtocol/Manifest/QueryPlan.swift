@@ -12,7 +12,8 @@ public struct PlanComponent: Sendable, Hashable {
   /// Its sensitivity, including `max_sites_per_person`.
   public var sensitivity: Sensitivity
   /// The mechanism's own parameter for this part, to calibrate its noise: ε for `laplace`,
-  /// ρ for `gaussian` (an ε given for a Gaussian query is first turned into ρ = ε²/2).
+  /// ρ for `gaussian` (an ε given for a Gaussian query is first turned into the largest ρ whose
+  /// (ε, δ) at the study's δ is within it, ``GaussianEpsilon/rho(forEpsilon:delta:)``).
   public var parameter: PrivacyCost
   /// What this part is charged, in the study budget's unit (``parameter`` converted).
   public var cost: PrivacyCost
@@ -46,18 +47,23 @@ extension QueryManifest {
     func one(_ value: BigInt) throws -> Sensitivity {
       try Sensitivity(l1: Rational(value), l2Squared: Rational(value * value))
     }
+    // One value's contribution: M = max(|L|, |U|) under add-remove (present or absent),
+    // max(U, 0) − min(L, 0) under replace-one (any clipped value or the default 0).
+    func per(_ b: ClipBounds) -> BigInt {
+      neighbour == .addRemove ? b.maxMagnitude : b.replaceOneWidth
+    }
     let count = try one(1)
     let parts: [(String, Int, Sensitivity)]
     switch kind {
     case .count:
       // Replace-one: a replacement can move a row in or out of the filter, or turn a valid row
-      // into an unparseable one, so Δ stays 1 (0 is never used).
+      // into an unparseable one (which counts 0), so Δ stays 1 (0 is never used).
       parts = [("value", 1, count)]
     case .sum(_, let b):
-      parts = [("value", 1, try one(neighbour == .addRemove ? b.maxMagnitude : b.width))]
+      parts = [("value", 1, try one(per(b)))]
     case .mean(_, let b, _):
       parts = [
-        ("sum", 1, try one(neighbour == .addRemove ? b.maxMagnitude : b.width)),
+        ("sum", 1, try one(per(b))),
         ("count", 1, count),
       ]
     case .histogram:
@@ -68,16 +74,15 @@ extension QueryManifest {
       let s: Sensitivity
       switch bounds {
       case .uniform(let b):
-        let per = neighbour == .addRemove ? b.maxMagnitude : b.width
-        s = try Sensitivity(
-          l1: Rational(per * BigInt(m)), l2Squared: Rational(per * per * BigInt(m)))
+        let w = per(b)
+        s = try Sensitivity(l1: Rational(w * BigInt(m)), l2Squared: Rational(w * w * BigInt(m)))
       case .perCoordinate(let list):
         var l1 = BigInt(0)
         var l2 = BigInt(0)
         for b in list {
-          let per = neighbour == .addRemove ? b.maxMagnitude : b.width
-          l1 += per
-          l2 += per * per
+          let w = per(b)
+          l1 += w
+          l2 += w * w
         }
         s = try Sensitivity(l1: Rational(l1), l2Squared: Rational(l2))
       }
@@ -107,7 +112,19 @@ extension QueryManifest {
     let native: PrivacyCost
     switch mechanism {
     case .laplace: native = privacy
-    case .gaussian: native = privacy.converted(toUnitOf: .zcdp(rho: 1)) ?? privacy
+    case .gaussian:
+      switch privacy {
+      case .zcdp: native = privacy
+      case .pure(let epsilon):
+        // ε on a Gaussian query means (ε, study δ)-DP, not ρ = ε²/2 (which is far weaker).
+        do {
+          native = .zcdp(
+            rho: try GaussianEpsilon.rho(
+              forEpsilon: epsilon, delta: GaussianEpsilon.delta(of: study)))
+        } catch {
+          throw fail("epsilon", "\(error)")
+        }
+      }
     }
     let parts = try sensitivities(neighbour: study.neighbour, maxSites: study.maxSitesPerPerson)
     var components: [PlanComponent] = []

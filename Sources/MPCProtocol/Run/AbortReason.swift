@@ -48,9 +48,7 @@ extension WireError: AbortReason {
 extension InputError: AbortReason {
   public var reasonCode: ReasonCode {
     switch self {
-    case .unreadableFile, .missingColumn, .invalidHeader, .tooManyBadRows, .valueOutsideBins,
-      .localOverflow,
-      .vectorLength:
+    case .unreadableFile, .missingColumn, .invalidHeader, .localOverflow, .vectorLength:
       .localData
     }
   }

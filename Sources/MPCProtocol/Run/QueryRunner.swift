@@ -97,7 +97,8 @@ public struct RunPlan: Sendable {
     let delta = study.delta ?? Rational(1, 1_000_000)
     var components: [NoisedComponent] = []
     for component in plan.components {
-      // Gaussian noise is calibrated to the ρ that is charged (ε given for it means ε²/2);
+      // Gaussian noise is calibrated to the ρ that is charged (an ε given for it was turned into
+      // the largest ρ meeting (ε, δ), GaussianEpsilon);
       // Laplace to its pure ε.
       let target: PrivacyTarget =
         plan.mechanism == .gaussian
