@@ -14,6 +14,12 @@ let settings: [SwiftSetting] = [
 let argumentParser = Target.Dependency.product(
   name: "ArgumentParser", package: "swift-argument-parser")
 
+let fuzzDependencies: [Target.Dependency] = [
+  "MPCCrypto", "MPCProtocol", "MPCNetwork",
+  .product(name: "NIOCore", package: "swift-nio"),
+  .product(name: "NIOEmbedded", package: "swift-nio"),
+]
+
 var package = Package(
   name: "swift-mpc",
   platforms: [.macOS(.v14)],
@@ -77,6 +83,10 @@ var package = Package(
       ],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
+    // Fuzz harnesses of every decoder of untrusted bytes (`make fuzz`; `mpc-fuzz` replays).
+    .executableTarget(
+      name: "mpc-fuzz", dependencies: fuzzDependencies, path: "Sources/MPCFuzz",
+      swiftSettings: settings),
 
     // MARK: - Test support and tests
     .target(
@@ -114,7 +124,8 @@ var package = Package(
       name: "MPCVectorsTests", dependencies: ["MPCVectors", "_MPCTestSupport"],
       swiftSettings: settings),
     .testTarget(
-      name: "MPCCommandsTests", dependencies: ["MPCCommands", "_MPCTestSupport"],
+      name: "MPCCommandsTests",
+      dependencies: ["MPCCommands", "MPCBigInt", "MPCCrypto", "_MPCTestSupport"],
       swiftSettings: settings),
   ]
 )

@@ -417,33 +417,88 @@ def check_messages(i, e):
 # -- ledger.md ----------------------------------------------------------------------------------
 
 
-def check_ledger(i, e):
-    s = i["study"]
-    (unit, amount), = s["budget"].items()
-    genesis = domain_hash("swift-mpc/ledger-genesis/v1", c_record({
-        "study_id": c_str(s["id"]), "budget": c_record({unit: c_rat(exact(amount))})}))
-    same("genesis", h(genesis), e["genesis"])
-    prev = genesis
-    for entry in e["entries"]:
+def ledger_genesis(s):
+    study_hash = domain_hash("swift-mpc/study/v1", study_record(s))
+    return domain_hash("swift-mpc/ledger-genesis/v2", c_record({
+        "study_id": c_str(s["id"]), "study_hash": c_bytes(study_hash)}))
+
+
+def cost_record(c):
+    (u, a), = c.items()
+    return c_record({u: c_rat(exact(a))})
+
+
+def check_ledger_chain(genesis, expected):
+    """Checks every entry's canonical record and hash chain; returns (head, spent, open)."""
+    prev, last_seq, spent, open_ = genesis, 0, Fraction(0), {}
+    for entry in expected["entries"]:
         line = json.loads(entry["line"])
-        (cu, ca), = line["cost"].items()
-        record = c_record({
-            "seq": c_int(line["seq"]), "kind": c_str(line["kind"]),
-            "query_id": c_str(line["query_id"]), "session_id": c_bytes(unhex(line["session_id"])),
-            "manifest_hash": c_bytes(unhex(line["manifest_hash"])),
-            "mechanism": c_str(line["mechanism"]), "k": c_int(line["k"]),
-            "components": c_list([c_record({
-                "name": c_str(c["name"]), "dimension": c_int(c["dimension"]),
-                "delta1": c_rat(exact(c["delta1"])),
-                "delta2_squared": c_rat(exact(c["delta2_squared"])),
-                "cost": c_rat(exact(c["cost"]))}) for c in line["components"]]),
-            "cost": c_record({cu: c_rat(exact(ca))}), "prev": c_bytes(prev)})
+        same("prev", line["prev"], h(prev))
+        if line["kind"] == "reconcile":
+            heads = [(unhex(x["head"]), x["seq"]) for x in line["heads"]]
+            same("joins own head", (prev, last_seq) in heads, True)
+            same("reconcile seq", line["seq"], 1 + max(q for _, q in heads))
+            add = Fraction(0)
+            for x in line["sessions"]:
+                key = (x["query_id"], x["session_id"])
+                if key in open_:
+                    same("open charge stands", x["stands"], True)
+                elif x["stands"]:
+                    (_, a), = x["cost"].items()
+                    add += exact(a)
+                open_.pop(key, None)
+            (_, total), = line["spent"].items()
+            same("reconciled spent", exact(total), spent + add)
+            spent = exact(total)
+            record = c_record({
+                "seq": c_int(line["seq"]), "kind": c_str("reconcile"),
+                "heads": c_list([c_record({"head": c_bytes(hd), "seq": c_int(q)}) for hd, q in heads]),
+                "sessions": c_list([c_record({
+                    "query_id": c_str(x["query_id"]), "session_id": c_bytes(unhex(x["session_id"])),
+                    "cost": cost_record(x["cost"]),
+                    "stands": b"\x01" + bytes([1 if x["stands"] else 0])}) for x in line["sessions"]]),
+                "spent": cost_record(line["spent"])})
+            domain = "swift-mpc/ledger-reconcile/v1"
+        else:
+            same("seq", line["seq"], last_seq + 1)
+            (_, amount), = line["cost"].items()
+            key = (line["query_id"], line["session_id"])
+            if line["kind"] == "charge":
+                spent += exact(amount)
+                open_[key] = exact(amount)
+            else:
+                spent -= open_.pop(key)
+            record = c_record({
+                "seq": c_int(line["seq"]), "kind": c_str(line["kind"]),
+                "query_id": c_str(line["query_id"]), "session_id": c_bytes(unhex(line["session_id"])),
+                "manifest_hash": c_bytes(unhex(line["manifest_hash"])),
+                "mechanism": c_str(line["mechanism"]), "k": c_int(line["k"]),
+                "components": c_list([c_record({
+                    "name": c_str(c["name"]), "dimension": c_int(c["dimension"]),
+                    "delta1": c_rat(exact(c["delta1"])),
+                    "delta2_squared": c_rat(exact(c["delta2_squared"])),
+                    "cost": c_rat(exact(c["cost"]))}) for c in line["components"]]),
+                "cost": cost_record(line["cost"]), "prev": c_bytes(prev)})
+            domain = "swift-mpc/ledger-entry/v1"
         same("canonical", h(record), entry["canonical"])
-        digest = domain_hash("swift-mpc/ledger-entry/v1", record)
+        digest = domain_hash(domain, record)
         same("hash", h(digest), entry["hash"])
         same("line hash", line["hash"], h(digest))
-        prev = digest
-    same("head", h(prev), e["head"])
+        prev, last_seq = digest, line["seq"]
+    same("head", h(prev), expected["head"])
+    same("spent", spent, exact(expected["spent"]))
+    return prev, spent, open_
+
+
+def check_ledger(i, e):
+    genesis = ledger_genesis(i["study"])
+    same("genesis", h(genesis), e["genesis"])
+    if "parties" not in i:
+        check_ledger_chain(genesis, e)
+        return
+    results = [check_ledger_chain(genesis, p) for p in e["parties"]]
+    same("heads agree after reconciliation", len({r[0] for r in results}), 1)
+    same("spent agrees", len({r[1] for r in results}), 1)
 
 
 # -- channel.md ---------------------------------------------------------------------------------
@@ -529,9 +584,7 @@ def check_channel(i, e):
 
 def check_transcripts(i, e):
     study, query = i["study"], i["query"]
-    (unit, amount), = study["budget"].items()
-    head = domain_hash("swift-mpc/ledger-genesis/v1", c_record({
-        "study_id": c_str(study["id"]), "budget": c_record({unit: c_rat(exact(amount))})}))
+    head = ledger_genesis(study)
     same("ledger_head", h(head), e["ledger_head"])
     same("manifest_hash", h(manifest_hash(study, query, head)[1]), e["manifest_hash"])
     sid = blake(b"swift-mpc/session/v1" + b"".join(unhex(c) for c in i["session_contributions"]))

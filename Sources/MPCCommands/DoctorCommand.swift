@@ -12,23 +12,19 @@ struct DoctorCommand: AsyncParsableCommand {
     discussion: """
       Touches no data and spends no budget. Run it at every site at about the same time
       (lower party ids dial higher ones, as in a run). Prints one line per peer with the fix
-      for each failure; exits 0 only if every peer is fine.
+      for each failure; exits 0 only if every peer is fine. --connect-timeout bounds how long
+      it waits for peers to come up (default 60 s, as for run).
 
       Example:
         mpc doctor --study study.json --party 0 --key site0.key
+        mpc doctor --study study.json --party 2 --key site2.key --listen 0.0.0.0:7400
       """)
 
-  @Option(name: .long, help: "The study file.")
-  var study: String
+  @OptionGroup(title: "Site")
+  var site: SiteOptions
 
-  @Option(name: .long, help: "This site's party id.")
-  var party: Int
-
-  @Option(name: .long, help: "This site's private key file.")
-  var key: String
-
-  @Option(name: .long, help: "Seconds to wait for peers to come up.")
-  var timeout: Int = 30
+  @OptionGroup(title: "Network")
+  var network: NetworkArguments
 
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
@@ -36,30 +32,28 @@ struct DoctorCommand: AsyncParsableCommand {
   func run() async throws {
     let manifest: StudyManifest
     let identity: X25519.KeyPair
+    let party = site.party
     do {
-      manifest = try StudyManifest.load(contentsOf: URL(fileURLWithPath: study))
-      identity = try KeyFile.load(URL(fileURLWithPath: key))
+      manifest = try StudyManifest.load(contentsOf: URL(fileURLWithPath: site.study))
+      guard (0..<manifest.partyCount).contains(party) else {
+        throw CommandFailure(
+          description: "--party \(party): the study has parties 0…\(manifest.partyCount - 1)")
+      }
+      identity = try KeyFile.load(URL(fileURLWithPath: site.key))
     } catch {
-      Console.error("error: \(error)")
-      throw ExitCode(64)
+      throw CommandFailure.usage(error)
     }
     let statuses: [PeerStatus]
     do {
       statuses = try await NetworkDoctor.check(
-        study: manifest, partyID: party, identity: identity,
-        options: NetworkOptions(
-          connectDeadline: .seconds(timeout), softwareVersion: MPCVersion.description))
+        study: manifest, partyID: party, identity: identity, options: network.networkOptions())
     } catch {
-      throw CommandFailure.report(error)
+      throw CommandFailure.report(network.explain(error))
     }
     if json {
-      let list: [[String: Any]] = statuses.map { s in
-        [
-          "peer": s.peer, "name": s.name, "address": s.address, "outcome": s.outcome.rawValue,
-          "version": s.peerVersion ?? NSNull(), "detail": s.detail, "fix": s.fix ?? NSNull(),
-        ]
-      }
-      print(try Console.json(object: ["study": manifest.id, "party": party, "peers": list]))
+      print(
+        try OutputCoding.encode(DoctorOutput(study: manifest.id, party: party, statuses: statuses)),
+        terminator: "")
     } else {
       print(
         "study \(manifest.id), party \(party) (\(manifest.parties[party].name)), \(MPCVersion.description)"
@@ -70,6 +64,40 @@ struct DoctorCommand: AsyncParsableCommand {
         if let fix = s.fix { print("     fix: \(fix)") }
       }
     }
-    if !statuses.allSatisfy(\.isOK) { throw ExitCode(1) }
+    if !statuses.allSatisfy(\.isOK) { throw ExitStatus.failure.code }
+  }
+}
+
+/// `mpc doctor --json`: one entry per peer.
+struct DoctorOutput: CommandOutput {
+  static let schema = "mpc.doctor/1"
+
+  /// One peer's outcome.
+  struct Peer: Codable, Hashable {
+    var peer: Int
+    var name: String
+    var address: String
+    var outcome: String
+    var version: String?
+    var detail: String
+    var fix: String?
+  }
+
+  var schema: String
+  var study: String
+  var party: Int
+  var version: String
+  var peers: [Peer]
+
+  init(study: String, party: Int, statuses: [PeerStatus]) {
+    schema = Self.schema
+    self.study = study
+    self.party = party
+    version = MPCVersion.description
+    peers = statuses.map {
+      Peer(
+        peer: $0.peer, name: $0.name, address: $0.address, outcome: $0.outcome.rawValue,
+        version: $0.peerVersion, detail: $0.detail, fix: $0.fix)
+    }
   }
 }

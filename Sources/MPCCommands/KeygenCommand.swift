@@ -27,7 +27,9 @@ struct KeygenCommand: ParsableCommand {
       let pair = try KeyFile.create(URL(fileURLWithPath: out))
       let publicKey = Hex.encode(pair.publicKey)
       if json {
-        print(try Console.json(object: ["public_key": publicKey, "private_key_file": out]))
+        print(
+          try OutputCoding.encode(KeygenOutput(publicKey: publicKey, privateKeyFile: out)),
+          terminator: "")
       } else {
         print("wrote private key to \(out) (mode 0600)")
         print("public key (put it in the study file):")
@@ -36,5 +38,20 @@ struct KeygenCommand: ParsableCommand {
     } catch {
       throw CommandFailure.report(error)
     }
+  }
+}
+
+/// `mpc keygen --json`.
+struct KeygenOutput: CommandOutput {
+  static let schema = "mpc.keygen/1"
+
+  var schema: String = Self.schema
+  var publicKey: String
+  var privateKeyFile: String
+
+  enum CodingKeys: String, CodingKey {
+    case schema
+    case publicKey = "public_key"
+    case privateKeyFile = "private_key_file"
   }
 }

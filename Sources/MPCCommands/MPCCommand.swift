@@ -11,8 +11,7 @@ public struct MPCCommand: AsyncParsableCommand {
       Several organisations compute sums, counts, histograms and means over their joint data;
       nobody sees anybody's records and the only value ever opened is differentially private.
 
-      Exit codes: 0 success, 1 runtime failure (a peer, the budget, the network),
-      64 usage error (bad flags or input files).
+      Exit codes: \(ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ")).
       """,
     version: MPCVersion.description,
     subcommands: MPCCommand.allSubcommands
@@ -28,9 +27,13 @@ public enum MPCVersion {
   /// The version of the wire protocol and of `protocols/`.
   public static let protocolVersion = 1
 
-  /// What `mpc --version` prints.
-  public static var description: String {
-    "mpc \(package) (protocol v\(protocolVersion), libsodium \(Sodium.version), GMP \(BigIntInfo.gmpVersion))"
+  /// What `mpc --version` prints: "mpc 0.1.0 (protocol v1, libsodium …, GMP …)".
+  public static var description: String { "mpc \(software)" }
+
+  /// The version without the program name, as sent to peers in the link preface (the doctor
+  /// prints it as "mpc \(software)"): "0.1.0 (protocol v1, libsodium …, GMP …)".
+  public static var software: String {
+    "\(package) (protocol v\(protocolVersion), libsodium \(Sodium.version), GMP \(BigIntInfo.gmpVersion))"
   }
 }
 

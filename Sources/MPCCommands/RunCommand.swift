@@ -30,14 +30,8 @@ struct RunCommand: AsyncParsableCommand {
                            "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json
       """)
 
-  @Option(name: .long, help: "The study file (identical at every site).")
-  var study: String
-
-  @Option(name: .long, help: "This site's party id in the study.")
-  var party: Int
-
-  @Option(name: .long, help: "This site's private key file (from mpc keygen).")
-  var key: String
+  @OptionGroup(title: "Site")
+  var site: SiteOptions
 
   @Option(
     name: .long, help: "This site's data: CSV with a header, or a vector file for vector-sum.")
@@ -46,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
   @Option(
     name: .long,
     help: "Vector-sum input format: text (one integer per line) or int64 (little-endian binary).")
-  var vectorFormat: String = "text"
+  var vectorFormat: VectorFormatArgument = .text
 
   @Option(name: .long, help: "The query file.")
   var query: String?
@@ -54,11 +48,14 @@ struct RunCommand: AsyncParsableCommand {
   @Option(name: .long, help: "The query as inline JSON (instead of --query).")
   var queryInline: String?
 
-  @Option(name: .long, help: "Seconds to wait for any peer at any step.")
-  var timeout: Int = 60
+  @OptionGroup(title: "Network")
+  var network: NetworkArguments
 
-  @Option(name: .long, help: "Seconds to keep dialing peers that are not up yet.")
-  var connectTimeout: Int = 60
+  @Option(
+    name: .long,
+    help: "This site's state directory, holding its ledgers (default: $MPC_STATE_DIR, else ~/.mpc)."
+  )
+  var stateDir: String?
 
   @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
   var force = false
@@ -84,16 +81,10 @@ struct RunCommand: AsyncParsableCommand {
     guard (query == nil) != (queryInline == nil) else {
       throw ValidationError("give exactly one of --query FILE or --query-inline JSON")
     }
-    guard timeout > 0, connectTimeout > 0 else {
-      throw ValidationError("timeouts must be positive")
-    }
     if let seedNoise {
       guard seedNoise.count == 64, (try? ChaCha20PRG(seedHex: seedNoise)) != nil else {
         throw ValidationError("--seed-noise must be 64 hex digits (32 bytes)")
       }
-    }
-    guard ["text", "int64"].contains(vectorFormat) else {
-      throw ValidationError("--vector-format must be text or int64")
     }
   }
 }
@@ -101,12 +92,14 @@ struct RunCommand: AsyncParsableCommand {
 extension RunCommand {
   func run() async throws {
     // Inputs first: a bad file is a usage error (64) before any network activity.
+    let (study, party, key) = (site.study, site.party, site.key)
     let studyURL = URL(fileURLWithPath: study)
     let manifest: StudyManifest
     let queryManifest: QueryManifest
     let identity: X25519.KeyPair
     let input: LocalVector
     let ledger: BudgetLedger
+    let releases: ReleaseLog
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -129,18 +122,41 @@ extension RunCommand {
       }
       let dataURL = URL(fileURLWithPath: data)
       if case .vectorSum = queryManifest.kind {
-        let format: VectorFormat = vectorFormat == "int64" ? .int64LittleEndian : .text
-        input = try LocalData.loadVector(query: queryManifest, from: dataURL, format: format)
+        input = try LocalData.loadVector(
+          query: queryManifest, from: dataURL, format: vectorFormat.format)
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
-      ledger = try BudgetLedger.open(
-        directory: manifest.ledgerDirectory(relativeTo: studyURL), partyId: party, study: manifest)
+      let opened = try LedgerLocation.resolve(explicit: stateDir).open(
+        study: manifest, partyId: party, create: true)
+      ledger = opened.ledger
+      releases = try ReleaseLog.open(directory: opened.directory, partyId: party)
+      if let stored = try releases.stored(for: queryManifest) {
+        // Released before: the same answer again, no session, no charge (ledger.md §6).
+        Console.error(
+          "note: query \(queryManifest.id) was released on \(stored.time) (session "
+            + "\(Hex.encode(stored.sessionId.prefix(8)))); showing the stored result, nothing "
+            + "charged. A new answer needs a new query id.")
+        if json {
+          var object =
+            (try? JSONSerialization.jsonObject(with: Data(stored.result.utf8)) as? [String: Any])
+            ?? [:]
+          object["replayed"] = ["time": stored.time, "session": Hex.encode(stored.sessionId)]
+          print(try Console.json(object: object))
+        } else {
+          print(stored.text)
+        }
+        return
+      }
+      if opened.created {
+        Console.error(
+          "note: first query of study \(manifest.id) at this site: created party \(party)'s "
+            + "ledger \(ledger.name) (budget \(manifest.budget))")
+      }
     } catch {
-      Console.error("error: \(error)")
-      throw ExitCode(64)
+      throw CommandFailure.usage(error)
     }
-    if input.badRowCount > 0 && !json {
+    if input.badRowCount > 0 {
       Console.error(
         "note: \(input.badRowCount) unparseable row(s) in \(data) skipped (allowed: \(queryManifest.maxBadRows)), "
           + "first at line(s) \(input.badRows.prefix(5).map { String($0.line) }.joined(separator: ", "))"
@@ -149,8 +165,7 @@ extension RunCommand {
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
-      let options = NetworkOptions(
-        connectDeadline: .seconds(connectTimeout), softwareVersion: MPCVersion.description)
+      let options = network.networkOptions()
       // The run plan (noise tables included) is built while the links come up.
       let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
       let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
@@ -160,17 +175,19 @@ extension RunCommand {
           study: manifest, partyID: party, identity: identity, options: options)
       } catch {
         planning.cancel()
-        throw error
+        throw network.explain(error)
       }
       progress.say("connected; running \(queryManifest.id)…")
       var setup = PartySetup(
         study: manifest, query: queryManifest, input: input, ledger: ledger,
-        timeout: .seconds(timeout), force: force)
+        timeout: .seconds(network.timeout), force: force)
       do {
         setup.runPlan = try await planning.value
       } catch {
+        // The plan follows from the study and the query alone (e.g. a Gaussian share σ below
+        // 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
         await transport.close()
-        throw error
+        throw CommandFailure(description: "\(error)", status: .usage)
       }
       let noise: ChaCha20PRG
       if let seedNoise {
@@ -193,23 +210,31 @@ extension RunCommand {
       }
       await transport.close()
       progress.done()
+      // The released result as `--json` prints it (values, or the file they went to).
+      let output = RunOutput(
+        result, query: queryManifest, study: manifest, party: party,
+        badRows: input.badRowCount, valuesFile: valuesOut,
+        statistics: Self.statistics(result.statistics))
+      let resultJSON = try OutputCoding.encode(output)
+      // (A long vector written to --values-out in --json mode is not rendered as text.)
+      let text =
+        json && valuesOut != nil
+        ? "released values of \(queryManifest.id) were written to \(valuesOut ?? "")"
+        : ResultFormatter.text(result, query: queryManifest, study: manifest)
+      // Logged durably before it is shown, so a lost output can be read again (ledger.md §6).
+      let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == queryManifest.id }
+      if let charge = ledger.entries.last(where: isCharge) {
+        try releases.append(
+          query: queryManifest, charge: charge, parties: manifest.partyCount,
+          result: resultJSON, text: text)
+      }
       if let valuesOut {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
       }
       if json {
-        var object = ResultFormatter.jsonObject(
-          result, query: queryManifest, study: manifest, includeValues: valuesOut == nil)
-        if let valuesOut, var components = object["components"] as? [[String: Any]] {
-          for i in components.indices {
-            components[i]["values"] = nil
-            components[i]["values_file"] = valuesOut
-          }
-          object["components"] = components
-        }
-        object["statistics"] = Self.statisticsObject(result.statistics)
-        print(try Console.json(object: object))
+        print(resultJSON, terminator: "")
       } else {
-        print(ResultFormatter.text(result, query: queryManifest, study: manifest))
+        print(text)
       }
     } catch let error as ExitCode {
       throw error
@@ -250,17 +275,15 @@ extension RunCommand {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
   }
 
-  /// The `statistics` object of `mpc run --json`.
-  static func statisticsObject(_ s: RunStatistics) -> [String: Any] {
+  /// The `statistics` of `mpc run --json`.
+  static func statistics(_ s: RunStatistics) -> RunOutput.Statistics {
     var phases: [String: Double] = [:]
     for phase in RunStatistics.Phase.allCases { phases[phase.rawValue] = s.seconds(of: phase) }
     var bytes: [String: Int] = [:]
     for (peer, count) in s.bytesSent { bytes[String(peer)] = count }
-    return [
-      "phases_seconds": phases, "bytes_sent": bytes,
-      "bytes_sent_total": s.bytesSent.values.reduce(0, +), "max_rss_kib": maxResidentKiB(),
-      "cpu_seconds": cpuSeconds(),
-    ]
+    return RunOutput.Statistics(
+      phasesSeconds: phases, bytesSent: bytes, bytesSentTotal: s.bytesSent.values.reduce(0, +),
+      maxRSSKiB: maxResidentKiB(), cpuSeconds: cpuSeconds())
   }
 
   /// Writes every released coordinate's raw opened value as a little-endian int64, in order

@@ -44,7 +44,7 @@ struct StudyInitCommand: ParsableCommand {
   var field = "auto"
 
   @Option(name: .long, help: "add-remove or replace-one.")
-  var neighbour = "add-remove"
+  var neighbour: NeighbourArgument = .addRemove
 
   @Option(
     name: .customLong("max-sites-per-person"), help: "At how many sites one person may appear.")
@@ -77,13 +77,16 @@ struct StudyInitCommand: ParsableCommand {
 
   func run() throws {
     do {
-      let object = try studyObject()
-      let data = try JSONSerialization.data(
-        withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-      // Validate through the same loader every site will use.
-      let study = try StudyManifest.decode(data, file: out)
+      let data = try studyFile().encoded()
+      // Validate through the same loader every site will use: an invalid study is bad input.
+      let study: StudyManifest
+      do {
+        study = try StudyManifest.decode(data, file: out)
+      } catch {
+        throw CommandFailure(description: "\(error)", status: .usage)
+      }
       try SafeFile.create(
-        URL(fileURLWithPath: out), bytes: Array(data) + [10], mode: 0o644, overwrite: force)
+        URL(fileURLWithPath: out), bytes: Array(data), mode: 0o644, overwrite: force)
       print(
         "wrote \(out): study \(study.id), \(study.partyCount) parties, t = \(study.colluders), "
           + "k = \(study.honestCount), budget \(study.budget), field \(study.field)")
@@ -92,8 +95,8 @@ struct StudyInitCommand: ParsableCommand {
     }
   }
 
-  func studyObject() throws -> [String: Any] {
-    var list: [[String: Any]] = []
+  func studyFile() throws -> StudyFile {
+    var list: [StudyFile.Party] = []
     for (index, text) in parties.enumerated() {
       let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
       guard parts.count >= 3 else {
@@ -104,13 +107,17 @@ struct StudyInitCommand: ParsableCommand {
       let address = parts[parts.count - 2].trimmingCharacters(in: .whitespaces)
       let name = parts[0..<(parts.count - 2)].joined(separator: ",").trimmingCharacters(
         in: .whitespaces)
-      list.append(["id": index, "name": name, "address": address, "public_key": key])
+      list.append(StudyFile.Party(id: index, name: name, address: address, publicKey: key))
     }
-    var object: [String: Any] = [
-      "id": id, "parties": list, "colluders": colluders, "field": field, "neighbour": neighbour,
-      "max_sites_per_person": maxSites, "delta": delta, "ledger": ledger,
-    ]
-    object["budget"] = epsilon.map { ["epsilon": $0] } ?? ["rho": rho ?? ""]
-    return object
+    return StudyFile(
+      id: id, parties: list, colluders: colluders, field: field, neighbour: neighbour.rawValue,
+      maxSitesPerPerson: maxSites, budget: epsilon.map { ["epsilon": $0] } ?? ["rho": rho ?? ""],
+      delta: delta, ledger: ledger)
   }
+}
+
+/// `--neighbour` of `study init`: what one person's change to the data is.
+enum NeighbourArgument: String, ExpressibleByArgument, CaseIterable, Sendable {
+  case addRemove = "add-remove"
+  case replaceOne = "replace-one"
 }

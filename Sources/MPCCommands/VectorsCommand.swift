@@ -26,7 +26,7 @@ public struct VerifyVectorsCommand: AsyncParsableCommand {
     let report = await VectorSuite.verify(directory: URL(fileURLWithPath: directory))
     print(report.lines.joined(separator: "\n"))
     print(report.totalLine)
-    if !report.passed { throw ExitCode.failure }
+    if !report.passed { throw ExitStatus.failure.code }
   }
 }
 

@@ -236,7 +236,7 @@ extension FieldVector {
   }
 
   /// self ← self + the decoded `bytes`, element-wise mod p: the receiving side of an upload
-  /// without a decoded copy. Throws like ``init(decoding:in:)`` on a partial element, one
+  /// without a decoded copy. Throws like `init(decoding:in:)` on a partial element, one
   /// ≥ p or a length that differs from ``count``, and then leaves `self` unchanged.
   public mutating func addEncoded(_ bytes: UnsafeRawBufferPointer) throws {
     let l = field.limbCount

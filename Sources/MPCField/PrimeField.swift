@@ -10,7 +10,7 @@ package import MPCCrypto
 /// picks the right one; named fields come from ``NamedField``.
 ///
 /// The public surface is values (``FieldVector``, `BigInt`); the pointer kernels behind it are
-/// package-internal (``PrimeFieldKernels``).
+/// package-internal (`PrimeFieldKernels`).
 public protocol PrimeField: Sendable, CustomStringConvertible {
   /// The prime p.
   var modulus: BigInt { get }

@@ -50,7 +50,7 @@ actor LinkSender {
     self.writer = writer
   }
 
-  func send(_ plaintext: [UInt8], step: String) async throws {
+  func send(_ plaintext: [UInt8], step: RunStep) async throws {
     guard plaintext.count <= cipher.maximumFrame else {
       throw NetworkError.outgoingFrameTooLarge(
         peer: peer, length: plaintext.count, maximum: cipher.maximumFrame)
@@ -85,8 +85,9 @@ actor LinkInbox {
   let capacity: Int
   var frames: [[UInt8]] = []
   var state = State.open
-  var waiters: [(id: UInt64, step: String, continuation: CheckedContinuation<[UInt8], any Error>)] =
-    []
+  var waiters:
+    [(id: UInt64, step: RunStep, continuation: CheckedContinuation<[UInt8], any Error>)] =
+      []
   var spaceWaiters: [CheckedContinuation<Void, Never>] = []
   var nextID: UInt64 = 0
 
@@ -109,7 +110,7 @@ actor LinkInbox {
   }
 
   /// Ends the inbox: queued frames are still delivered, then receives throw `error`, or
-  /// ``TransportError/closed(peer:step:)`` when `error` is nil.
+  /// `TransportError.closed(peer:step:)` when `error` is nil.
   func finish(_ error: (any Error)?) {
     guard case .open = state else { return }
     state = error.map { .failed($0) } ?? .closed
@@ -125,13 +126,13 @@ actor LinkInbox {
     return nil
   }
 
-  func endError(step: String) -> any Error {
+  func endError(step: RunStep) -> any Error {
     if case .failed(let error) = state { return error }
     return TransportError.closed(peer: peer, step: step)
   }
 
   /// The next frame; throws when the link has ended and nothing is queued.
-  func take(step: String) async throws -> [UInt8] {
+  func take(step: RunStep) async throws -> [UInt8] {
     if !frames.isEmpty {
       let frame = frames.removeFirst()
       if !spaceWaiters.isEmpty { spaceWaiters.removeFirst().resume() }

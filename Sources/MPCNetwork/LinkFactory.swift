@@ -121,14 +121,14 @@ struct LinkFactory: Sendable {
       let remaining = deadline - .now
       guard remaining > .zero else {
         throw NetworkError.peerUnreachable(
-          peer: peer, address: address, step: "connecting to",
+          peer: peer, address: address, step: .connect,
           seconds: options.connectDeadline.seconds, lastError: lastError)
       }
       do {
         return try await openLink(
           to: peer, at: hostPort, connectTimeout: min(remaining, .seconds(10)))
       } catch let error as NetworkError where error.isDefinitive {
-        throw NetworkError.link(peer: peer, address: address, step: "connecting to", error: error)
+        throw NetworkError.link(peer: peer, address: address, step: .connect, error: error)
       } catch is CancellationError {
         throw CancellationError()
       } catch {
@@ -194,7 +194,7 @@ struct LinkFactory: Sendable {
           peer: peer, iterator: &iterator, outbound: outbound, channel: channel)
       } catch {
         var error =
-          error as? NetworkError ?? .closedDuringHandshake(peer: peer ?? -1, step: "start")
+          error as? NetworkError ?? .closedDuringHandshake(peer: peer ?? -1, step: .linkStart)
         if ContinuousClock.now - start >= timeout {
           error = .handshakeTimeout(peer: error.peer ?? -1, seconds: timeout.seconds)
         }
@@ -232,16 +232,16 @@ struct LinkFactory: Sendable {
       peer = dialed
       let initiator = LinkHandshake.Initiator(
         context: context(initiator: me, responder: peer), identity: identity, using: &random)
-      try await write(outbound, initiator.message1, peer: peer, step: "message 1")
-      let message2 = try await read(&iterator, peer: peer, step: "message 2")
+      try await write(outbound, initiator.message1, peer: peer, step: .handshake(message: 1))
+      let message2 = try await read(&iterator, peer: peer, step: .handshake(message: 2))
       let (message3, k) = try initiator.finish(message2: message2)
-      try await write(outbound, message3, peer: peer, step: "message 3")
+      try await write(outbound, message3, peer: peer, step: .handshake(message: 3))
       keys = k
       sendDirection = 0
     } else {
-      let message1 = try await read(&iterator, peer: -1, step: "message 1")
+      let message1 = try await read(&iterator, peer: -1, step: .handshake(message: 1))
       try checkHeader(
-        message1, size: LinkHandshake.message1Size, type: 1, peer: -1, step: "message 1")
+        message1, size: LinkHandshake.message1Size, type: 1, peer: -1, step: .handshake(message: 1))
       peer = readLE32(message1, 6)
       guard (0..<me).contains(peer) else {
         throw NetworkError.wrongStudyOrParty(
@@ -252,8 +252,8 @@ struct LinkFactory: Sendable {
       let responder = try LinkHandshake.Responder(
         context: context(initiator: peer, responder: me), identity: identity,
         message1: message1, using: &random)
-      try await write(outbound, responder.message2, peer: peer, step: "message 2")
-      let message3 = try await read(&iterator, peer: peer, step: "message 3")
+      try await write(outbound, responder.message2, peer: peer, step: .handshake(message: 2))
+      let message3 = try await read(&iterator, peer: peer, step: .handshake(message: 3))
       keys = try responder.finish(message3: message3)
       sendDirection = 1
     }
@@ -266,7 +266,7 @@ struct LinkFactory: Sendable {
       maximumFrame: options.maximumFrame)
     try await outbound.write(try sendCipher.sealFrame(preface.encoded()))
     let theirs = try LinkPreface(
-      decoding: try receiveCipher.open(try await read(&iterator, peer: peer, step: "preface")),
+      decoding: try receiveCipher.open(try await read(&iterator, peer: peer, step: .preface)),
       peer: peer)
     if mode == .run {
       guard theirs.mode == .run else {
@@ -288,7 +288,7 @@ struct LinkFactory: Sendable {
 
   func read(
     _ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, peer: Int,
-    step: String
+    step: RunStep
   ) async throws -> [UInt8] {
     let buffer: ByteBuffer?
     do {
@@ -304,7 +304,7 @@ struct LinkFactory: Sendable {
 
   func write(
     _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, _ bytes: [UInt8], peer: Int,
-    step: String
+    step: RunStep
   ) async throws {
     do {
       try await outbound.write(ByteBuffer(bytes: bytes))
@@ -352,7 +352,7 @@ actor LinkTable {
     failures[peer] = error
     if error.isDefinitive && !settleOnFailure && fatal == nil {
       fatal = .link(
-        peer: peer, address: factory.study.parties[peer].address, step: "accepting from",
+        peer: peer, address: factory.study.parties[peer].address, step: .accept,
         error: error)
     }
     wake()
@@ -398,7 +398,7 @@ actor LinkTable {
     guard let missing = expected.sorted().first(where: { links[$0] == nil }) else { return }
     throw NetworkError.peerUnreachable(
       peer: missing, address: factory.study.parties[missing].address,
-      step: "waiting for", seconds: factory.options.connectDeadline.seconds,
+      step: .awaitLinks, seconds: factory.options.connectDeadline.seconds,
       lastError: failures[missing]?.description)
   }
 

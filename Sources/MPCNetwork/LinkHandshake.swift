@@ -1,4 +1,5 @@
 public import MPCCrypto
+import MPCProtocol
 
 /// What both ends of a link must agree on before keys exist (`protocols/channel.md`).
 public struct LinkContext: Sendable {
@@ -81,7 +82,8 @@ public enum LinkHandshake {
     /// Checks message 2 and returns message 3 and the link keys.
     public func finish(message2: [UInt8]) throws -> (message3: [UInt8], keys: LinkKeys) {
       let peer = context.responder
-      try checkHeader(message2, size: message2Size, type: 2, peer: peer, step: "message 2")
+      try checkHeader(
+        message2, size: message2Size, type: 2, peer: peer, step: .handshake(message: 2))
       let responderEphemeral = Array(message2[6..<38])
       let body = Array(message2[0..<(message2Size - 32)])
       let tag = Array(message2[(message2Size - 32)...])
@@ -94,7 +96,7 @@ public enum LinkHandshake {
       let schedule = try KeySchedule(
         dh: dh, context: context, transcript: message1 + body)
       guard try schedule.responderTag().constantTimeEquals(SecretBytes(copying: tag)) else {
-        throw NetworkError.peerKeyMismatch(peer: peer, step: "message 2")
+        throw NetworkError.peerKeyMismatch(peer: peer, step: .handshake(message: 2))
       }
       let confirmation =
         magic + [version, 3] + (try schedule.initiatorTag(after: tag)).exposedBytes()
@@ -116,7 +118,8 @@ public enum LinkHandshake {
       using random: inout some RandomSource
     ) throws {
       let peer = context.initiator
-      try checkHeader(message1, size: message1Size, type: 1, peer: peer, step: "message 1")
+      try checkHeader(
+        message1, size: message1Size, type: 1, peer: peer, step: .handshake(message: 1))
       let claimedInitiator = readLE32(message1, 6)
       let claimedResponder = readLE32(message1, 10)
       guard claimedInitiator == context.initiator, claimedResponder == context.responder else {
@@ -151,10 +154,11 @@ public enum LinkHandshake {
     /// Checks message 3 and returns the link keys.
     public func finish(message3: [UInt8]) throws -> LinkKeys {
       let peer = context.initiator
-      try checkHeader(message3, size: message3Size, type: 3, peer: peer, step: "message 3")
+      try checkHeader(
+        message3, size: message3Size, type: 3, peer: peer, step: .handshake(message: 3))
       let tag = SecretBytes(copying: message3[6...])
       guard try schedule.initiatorTag(after: sentTag).constantTimeEquals(tag) else {
-        throw NetworkError.peerKeyMismatch(peer: peer, step: "message 3")
+        throw NetworkError.peerKeyMismatch(peer: peer, step: .handshake(message: 3))
       }
       return try schedule.keys()
     }
@@ -209,7 +213,7 @@ func readLE32(_ bytes: [UInt8], _ offset: Int) -> Int {
   (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
 }
 
-func checkHeader(_ m: [UInt8], size: Int, type: UInt8, peer: Int, step: String) throws {
+func checkHeader(_ m: [UInt8], size: Int, type: UInt8, peer: Int, step: RunStep) throws {
   guard m.count == size else {
     throw NetworkError.malformedHandshake(
       peer: peer, step: step, reason: "\(m.count) bytes, expected \(size)")

@@ -103,7 +103,7 @@ public enum NetworkDoctor {
         result = .failure(
           acceptFailure
             ?? NetworkError.peerUnreachable(
-              peer: peer, address: study.parties[peer].address, step: "waiting for",
+              peer: peer, address: study.parties[peer].address, step: .awaitLinks,
               seconds: options.connectDeadline.seconds, lastError: nil))
       }
       statuses.append(status(peer: peer, result: result, factory: factory))

@@ -1,10 +1,12 @@
+public import MPCProtocol
+
 /// Errors of the network layer. Every case names the peer (party id and, where known, address)
 /// and the step; none carries key material.
 public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
   /// A handshake message that is malformed (wrong magic, version, type or length).
-  case malformedHandshake(peer: Int, step: String, reason: String)
+  case malformedHandshake(peer: Int, step: RunStep, reason: String)
   /// The peer did not prove possession of the key pinned for it in the study file.
-  case peerKeyMismatch(peer: Int, step: String)
+  case peerKeyMismatch(peer: Int, step: RunStep)
   /// The peer is in a different study or claims a different party id.
   case wrongStudyOrParty(peer: Int, reason: String)
   /// A frame failed authentication: tampered, replayed, reordered or from another session.
@@ -27,17 +29,17 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
   case cannotListen(address: String, reason: String)
   /// No link with the peer within the connect deadline; `lastError` is the last attempt's failure.
   case peerUnreachable(
-    peer: Int, address: String, step: String, seconds: Double, lastError: String?)
+    peer: Int, address: String, step: RunStep, seconds: Double, lastError: String?)
   /// The handshake did not complete within its deadline.
   case handshakeTimeout(peer: Int, seconds: Double)
   /// The link closed before the handshake and preface completed.
-  case closedDuringHandshake(peer: Int, step: String)
+  case closedDuringHandshake(peer: Int, step: RunStep)
   /// The peer's link preface is malformed or says it runs the other mode (`run` or `doctor`).
   case prefaceRejected(peer: Int, reason: String)
   /// The peer holds a different study file (its hash differs).
   case studyMismatch(peer: Int, theirs: String, ours: String)
   /// A failure on the link to `peer` at `address` during `step` (`"connecting to"`, …).
-  case link(peer: Int, address: String, step: String, error: NetworkError)
+  case link(peer: Int, address: String, step: RunStep, error: NetworkError)
 
   public var description: String {
     switch self {
@@ -100,4 +102,19 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
 
 func format(_ seconds: Double) -> String {
   seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+}
+
+extension NetworkError: AbortReason {
+  /// Link failures abort as `internal-error`, except a different study file.
+  public var reasonCode: ReasonCode {
+    switch self {
+    case .studyMismatch: .manifestMismatch
+    case .link(_, _, _, let error): error.reasonCode
+    case .malformedHandshake, .peerKeyMismatch, .wrongStudyOrParty, .frameRejected,
+      .frameTooLarge, .outgoingFrameTooLarge, .ownKeyMismatch, .unknownParty, .invalidAddress,
+      .cannotListen, .peerUnreachable, .handshakeTimeout, .closedDuringHandshake,
+      .prefaceRejected:
+      .internalError
+    }
+  }
 }

@@ -2,7 +2,7 @@ public import MPCCrypto
 public import MPCProtocol
 import NIOCore
 
-/// The TCP ``PartyTransport`` (DESIGN §6): one authenticated, encrypted link per pair of
+/// The TCP `PartyTransport` (DESIGN §6): one authenticated, encrypted link per pair of
 /// parties, opened by ``connect(study:partyID:identity:options:)`` and closed by ``close()``.
 ///
 /// ```swift
@@ -89,16 +89,16 @@ public final class NetworkTransport: PartyTransport {
     let link = try link(peer)
     if let failure = await link.inbox.failure { throw failure }
     do {
-      try await link.sender.send(frame, step: "send")
+      try await link.sender.send(frame, step: .send)
     } catch {
       throw await link.inbox.failure ?? error
     }
   }
 
-  /// The next frame from `peer`. Throws ``TransportError/timeout(peer:step:seconds:)`` after
-  /// `timeout`, ``TransportError/closed(peer:step:)`` as soon as the link closes, and
+  /// The next frame from `peer`. Throws `TransportError.timeout(peer:step:seconds:)` after
+  /// `timeout`, `TransportError.closed(peer:step:)` as soon as the link closes, and
   /// ``NetworkError/frameRejected(peer:frame:)`` if a frame fails authentication.
-  public func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+  public func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
     let inbox = try link(peer).inbox
     guard
       let frame = try await withDeadline(
@@ -120,7 +120,7 @@ public final class NetworkTransport: PartyTransport {
   }
 
   /// Closes every link; pending and later receives fail with
-  /// ``TransportError/closed(peer:step:)``.
+  /// `TransportError.closed(peer:step:)`.
   public func close() async {
     for peer in links.keys.sorted() { await links[peer]?.close() }
   }

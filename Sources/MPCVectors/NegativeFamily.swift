@@ -178,7 +178,7 @@ struct NegativeFamily: VectorFamily {
           try LedgerFamily.apply(op, study: study, ledger: ledger)
           charged += 1
         }
-      } catch let error as ProtocolError {
+      } catch let error as LedgerError {
         guard case .budgetExhausted(let spent, let total, let cost) = error else { throw error }
         result = try errorValue(error).object()
         result["spent"] = .rational(spent)

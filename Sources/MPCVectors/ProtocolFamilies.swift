@@ -241,16 +241,17 @@ struct LedgerFamily: VectorFamily {
   var summary: String {
     "A study and a sequence of charges (query JSON, session id, manifest hash, time) and "
       + "releases → the genesis hash, each entry's canonical encoding, hash and JSON line, "
-      + "the head and the spent total."
+      + "the head and the spent total; or several parties' forked ledgers → each one after the "
+      + "same reconcile entry."
   }
-  var spec: String { "protocols/ledger.md §1, §2, §4" }
+  var spec: String { "protocols/ledger.md §1, §2, §4, §5" }
 
   static func ledger(_ input: VectorValue) throws -> (
     StudyManifest, BudgetLedger, MemoryLedgerStore
   ) {
     let study = try studyManifest(input["study"])
     let store = MemoryLedgerStore()
-    let ledger = try BudgetLedger(store: store, studyId: study.id, budget: study.budget)
+    let ledger = try BudgetLedger(store: store, study: study)
     return (study, ledger, store)
   }
 
@@ -297,6 +298,25 @@ struct LedgerFamily: VectorFamily {
         ])
       ),
       (
+        "fork [charge] / [charge, release] / [] reconciled: the charge stands for all",
+        .object([
+          "study": VectorManifests.study(),
+          "parties": .array([
+            .array([Self.charge(VectorManifests.sumQuery, session: 1, at: "2026-11-23T21:40:24Z")]),
+            .array([
+              Self.charge(VectorManifests.sumQuery, session: 1, at: "2026-11-23T21:40:25Z"),
+              .object([
+                "op": "release", "query_id": "q-sum",
+                "session_id": .hex([UInt8](repeating: 1, count: 16)),
+                "time": "2026-11-23T21:40:26Z",
+              ]),
+            ]),
+            .array([]),
+          ]),
+          "reconcile_time": "2026-11-23T22:00:00Z",
+        ])
+      ),
+      (
         "charge, charge, release under a ρ budget",
         .object([
           "study": VectorManifests.study(),
@@ -316,19 +336,55 @@ struct LedgerFamily: VectorFamily {
   }
 
   func compute(_ input: VectorValue) throws -> VectorValue {
-    let (study, ledger, store) = try Self.ledger(input)
-    let genesis = BudgetLedger.genesis(studyId: study.id, budget: study.budget)
-    for op in try input["operations"].array() { try Self.apply(op, study: study, ledger: ledger) }
-    let lines = String(decoding: store.contents, as: UTF8.self).split(separator: "\n")
-    let entries: [VectorValue] = zip(ledger.entries, lines).map { entry, line in
-      .object([
-        "canonical": .hex(entry.canonical.encoded), "hash": .hex(entry.hash),
-        "line": .string(String(line)),
-      ])
+    if case .object(let members) = input, let parties = members["parties"] {
+      return try Self.reconciled(input, parties: try parties.array())
     }
+    let (study, ledger, store) = try Self.ledger(input)
+    let genesis = BudgetLedger.genesis(study: study)
+    for op in try input["operations"].array() { try Self.apply(op, study: study, ledger: ledger) }
     return .object([
-      "genesis": .hex(genesis), "entries": .array(entries), "head": .hex(ledger.head),
+      "genesis": .hex(genesis), "study_hash": .hex(BudgetLedger.studyHash(study)),
+      "entries": Self.entries(ledger, store), "head": .hex(ledger.head),
       "spent": .rational(ledger.spent),
+    ])
+  }
+
+  static func entries(_ ledger: BudgetLedger, _ store: MemoryLedgerStore) -> VectorValue {
+    let lines = String(decoding: store.contents, as: UTF8.self).split(separator: "\n")
+    return .array(
+      zip(ledger.entries, lines).map { entry, line in
+        .object([
+          "canonical": .hex(entry.canonical.encoded), "hash": .hex(entry.hash),
+          "line": .string(String(line)),
+        ])
+      })
+  }
+
+  /// Several parties' ledgers, then the reconciliation of `protocols/ledger.md` §5 at each.
+  static func reconciled(_ input: VectorValue, parties: [VectorValue]) throws -> VectorValue {
+    let study = try studyManifest(input["study"])
+    var ledgers: [(BudgetLedger, MemoryLedgerStore)] = []
+    for operations in parties {
+      let store = MemoryLedgerStore()
+      let ledger = try BudgetLedger(store: store, study: study)
+      for op in try operations.array() { try apply(op, study: study, ledger: ledger) }
+      ledgers.append((ledger, store))
+    }
+    guard let plan = try LedgerReconciler.plan(ledgers.map(\.0)) else {
+      throw VectorError.invalidCase(problem: "the ledgers agree: nothing to reconcile")
+    }
+    guard let time = ISO8601DateFormatter().date(from: try input["reconcile_time"].string())
+    else { throw VectorError.invalidCase(problem: "reconcile_time must be ISO-8601") }
+    for (ledger, _) in ledgers { try ledger.reconcile(plan, time: time) }
+    return .object([
+      "genesis": .hex(BudgetLedger.genesis(study: study)),
+      "parties": .array(
+        ledgers.map { ledger, store in
+          .object([
+            "entries": entries(ledger, store), "head": .hex(ledger.head),
+            "spent": .rational(ledger.spent),
+          ])
+        }),
     ])
   }
 }

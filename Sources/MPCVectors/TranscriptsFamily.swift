@@ -148,7 +148,7 @@ struct TranscriptsFamily: VectorFamily {
     let runPlan = try RunPlan(study: study, query: query)
     let f = runPlan.field
     let m = runPlan.plan.dimension
-    let head = BudgetLedger.genesis(studyId: study.id, budget: study.budget)
+    let head = BudgetLedger.genesis(study: study)
     let manifestHash = ManifestHash.compute(study: study, query: query, ledgerHead: head)
     var hasher = try Blake2b(outputByteCount: 32)
     hasher.update(Array(QueryRunner.sessionDomain.utf8))
@@ -261,8 +261,7 @@ struct TranscriptsFamily: VectorFamily {
     let present = (0..<n).filter { !absent.contains($0) }
     var setups: [Int: PartySetup] = [:]
     for i in present {
-      let ledger = try BudgetLedger(
-        store: MemoryLedgerStore(), studyId: setup.study.id, budget: setup.study.budget)
+      let ledger = try BudgetLedger(store: MemoryLedgerStore(), study: setup.study)
       setups[i] = PartySetup(
         study: setup.study, query: setup.query, input: setup.inputs[i], ledger: ledger,
         timeout: timeout, chunkElements: setup.chunk)

@@ -78,6 +78,15 @@ package enum MPCProcess {
     process.executableURL = binaryURL
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
+    // Ledgers follow a per-site state directory (protocols/ledger.md §1); tests never touch
+    // the runner's ~/.mpc: unless a test says otherwise, state lives next to the study file.
+    if env["MPC_STATE_DIR"] == nil, environment["MPC_STATE_DIR"] == nil,
+      let i = arguments.firstIndex(of: "--study"), i + 1 < arguments.count
+    {
+      env["MPC_STATE_DIR"] =
+        URL(fileURLWithPath: arguments[i + 1]).deletingLastPathComponent()
+        .appendingPathComponent("state").path
+    }
     env.merge(environment) { _, new in new }
     process.environment = env
     if let currentDirectory { process.currentDirectoryURL = currentDirectory }

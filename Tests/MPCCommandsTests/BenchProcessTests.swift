@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import _MPCTestSupport
 
+@testable import MPCCommands
+
 /// `mpc bench` end to end with the real binary: three party processes, one small repetition.
 @Suite(.serialized) struct BenchProcessTests {
   @Test func smallBenchPassesItsCheck() async throws {
@@ -12,18 +14,15 @@ import _MPCTestSupport
       "--dir", dir.path,
     ])
     #expect(r.status == 0, "\(r.stderr)")
-    let object = try #require(
-      try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-    #expect(object["check_passed"] as? Bool == true)
-    let runs = try #require(object["runs"] as? [[String: Any]])
-    #expect(runs.count == 1)
-    let check = try #require(runs.first?["check"] as? [String: Any])
-    #expect(check["passed"] as? Bool == true, "\(check["detail"] ?? "")")
-    let parties = try #require(runs.first?["parties"] as? [[String: Any]])
-    #expect(parties.count == 3)
-    for party in parties {
+    let output = try OutputCoding.decode(BenchOutput.self, from: Data(r.stdout.utf8))
+    #expect(output.checkPassed)
+    #expect(output.runs.count == 1)
+    let run = try #require(output.runs.first)
+    #expect(run.check.passed, "\(run.check.detail)")
+    #expect(run.parties.count == 3)
+    for party in run.parties {
       // Two peers, each at least m elements of ⌈127/8⌉ = 16 bytes.
-      #expect((party["bytes_sent"] as? Int ?? 0) >= 2 * 1000 * 16)
+      #expect(party.bytesSent >= 2 * 1000 * 16)
     }
   }
 

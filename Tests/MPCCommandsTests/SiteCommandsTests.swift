@@ -30,7 +30,7 @@ import _MPCTestSupport
     let contents = try String(contentsOfFile: path, encoding: .utf8)
     #expect(contents.contains("private_key: ") && !contents.contains(key))
     let again = try await MPCProcess.run(["keygen", "--out", path])
-    #expect(again.status == 1)
+    #expect(again.status == 64)
     #expect(again.stderr.contains("already exists"))
     #expect(try String(contentsOfFile: path, encoding: .utf8) == contents)
     let text = try await MPCProcess.run([
@@ -53,8 +53,8 @@ import _MPCTestSupport
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: study)))
       as? [String: Any]
     #expect((object?["parties"] as? [Any])?.count == 3)
-    // Refuses to overwrite without --force.
-    #expect(try await MPCProcess.run(args).status == 1)
+    // Refuses to overwrite without --force (bad input: 64).
+    #expect(try await MPCProcess.run(args).status == 64)
     #expect(try await MPCProcess.run(args + ["--force"]).status == 0)
 
     let budget = try await MPCProcess.run(["budget", "--study", study, "--party", "1", "--json"])
@@ -88,7 +88,7 @@ import _MPCTestSupport
       args += extra
     }
     let r = try await MPCProcess.run(args)
-    #expect(r.status == 1)
+    #expect(r.status == 64)
     #expect(r.stderr.contains(field), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.json").path))
   }

@@ -87,7 +87,7 @@ import _MPCTestSupport
       try await run
       Issue.record("the run connected to a doctor")
     } catch let NetworkError.peerUnreachable(peer, _, step, _, last) {
-      #expect(peer == 0 && step == "waiting for")
+      #expect(peer == 0 && step == .awaitLinks)
       #expect(last?.contains("mpc doctor") == true, "\(last ?? "")")
     }
   }

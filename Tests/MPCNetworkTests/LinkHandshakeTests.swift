@@ -1,5 +1,6 @@
 import MPCCrypto
 import MPCNetwork
+import MPCProtocol
 import NIOCore
 import Testing
 import _MPCTestSupport
@@ -67,7 +68,7 @@ struct Parties {
     let impostor = try LinkHandshake.Responder(
       context: p.context(responderKey: p.mallory.publicKey), identity: p.mallory,
       message1: initiator.message1, using: &p.random)
-    #expect(throws: NetworkError.peerKeyMismatch(peer: 2, step: "message 2")) {
+    #expect(throws: NetworkError.peerKeyMismatch(peer: 2, step: .handshake(message: 2))) {
       try initiator.finish(message2: impostor.message2)
     }
   }
@@ -83,7 +84,7 @@ struct Parties {
     #expect(throws: NetworkError.self) { try impostor.finish(message2: responder.message2) }
     // … and a forged confirmation is refused by b.
     let forged = [UInt8]("MPCL".utf8) + [1, 3] + [UInt8](repeating: 0, count: 32)
-    #expect(throws: NetworkError.peerKeyMismatch(peer: 0, step: "message 3")) {
+    #expect(throws: NetworkError.peerKeyMismatch(peer: 0, step: .handshake(message: 3))) {
       try responder.finish(message3: forged)
     }
   }
@@ -102,7 +103,7 @@ struct Parties {
     m1[60] ^= 0x80  // the ephemeral key: the responder's tag then cannot match
     let r2 = try LinkHandshake.Responder(
       context: p.context(), identity: p.b, message1: m1, using: &p.random)
-    #expect(throws: NetworkError.peerKeyMismatch(peer: 2, step: "message 2")) {
+    #expect(throws: NetworkError.peerKeyMismatch(peer: 2, step: .handshake(message: 2))) {
       try initiator.finish(message2: r2.message2)
     }
   }
@@ -121,7 +122,7 @@ struct Parties {
     m1[4] = 9
     #expect(
       throws: NetworkError.malformedHandshake(
-        peer: 0, step: "message 1", reason: "link version 9, this mpc speaks 1")
+        peer: 0, step: .handshake(message: 1), reason: "link version 9, this mpc speaks 1")
     ) {
       try LinkHandshake.Responder(
         context: p.context(), identity: p.b, message1: m1, using: &p.random)

@@ -63,19 +63,19 @@ import _MPCTestSupport
     for k in 0..<5 { try await transports[0].send([UInt8(k)], to: 2) }
     for k in 0..<5 {
       #expect(
-        try await transports[2].receive(from: 0, timeout: .seconds(2), step: "f") == [UInt8(k)])
+        try await transports[2].receive(from: 0, timeout: .seconds(2), step: .hello) == [UInt8(k)])
     }
     let clock = ContinuousClock()
     let waited = await clock.measure {
-      await #expect(throws: TransportError.timeout(peer: 1, step: "quiet", seconds: 0.2)) {
-        _ = try await transports[2].receive(from: 1, timeout: .milliseconds(200), step: "quiet")
+      await #expect(throws: TransportError.timeout(peer: 1, step: .hello, seconds: 0.2)) {
+        _ = try await transports[2].receive(from: 1, timeout: .milliseconds(200), step: .hello)
       }
     }
     #expect(waited < .seconds(2))
     await transports[1].close()
     let closedAfter = await clock.measure {
-      await #expect(throws: TransportError.closed(peer: 1, step: "after close")) {
-        _ = try await transports[2].receive(from: 1, timeout: .seconds(20), step: "after close")
+      await #expect(throws: TransportError.closed(peer: 1, step: .hello)) {
+        _ = try await transports[2].receive(from: 1, timeout: .seconds(20), step: .hello)
       }
     }
     #expect(closedAfter < .seconds(5))

@@ -69,10 +69,8 @@ struct NetStudy {
     study = try StudyManifest.decode(
       try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]),
       file: "study.json")
-    let budget = study.budget
-    ledgers = try (0..<n).map { _ in
-      try BudgetLedger(store: MemoryLedgerStore(), studyId: "net-study", budget: budget)
-    }
+    let study = self.study
+    ledgers = try (0..<n).map { _ in try BudgetLedger(store: MemoryLedgerStore(), study: study) }
   }
 
   /// Party i's rows: age = 20 + 3i + r, ward cycles icu/er/gp/xx.
@@ -143,11 +141,11 @@ struct NetStudy {
   {
     var random = SeededRandom.make("memory-\(label)")
     let network = InMemoryNetwork(partyCount: n, using: &random)
-    let budget = study.budget
+    let study = self.study
     let setups = try (0..<n).map {
       try setup(
         query, party: $0, chunk: chunk,
-        ledger: try BudgetLedger(store: MemoryLedgerStore(), studyId: "net-study", budget: budget))
+        ledger: try BudgetLedger(store: MemoryLedgerStore(), study: study))
     }
     return try await withThrowingTaskGroup(of: (Int, QueryResult).self) { group in
       for i in 0..<n {

@@ -31,14 +31,14 @@ import _MPCTestSupport
     let address1 = "127.0.0.1:\(ports[1])"
     #expect(
       throws: NetworkError.link(
-        peer: 1, address: address1, step: "connecting to",
-        error: .peerKeyMismatch(peer: 1, step: "message 2"))
+        peer: 1, address: address1, step: .connect,
+        error: .peerKeyMismatch(peer: 1, step: .handshake(message: 2)))
     ) { try results[0].get() }
     let text0 = String(describing: try #require(results[0].failure))
     #expect(text0.contains("connecting to party 1 at \(address1)"))
     #expect(text0.contains("did not prove the public key pinned"))
     guard
-      case NetworkError.peerUnreachable(1, address1, "waiting for", 2, let last)? =
+      case NetworkError.peerUnreachable(1, address1, .awaitLinks, 2, let last)? =
         results[2].failure as? NetworkError
     else {
       Issue.record("party 2: \(String(describing: results[2].failure))")
@@ -88,7 +88,7 @@ import _MPCTestSupport
       Issue.record("unexpected: \(String(describing: caught))")
       return
     }
-    #expect(step == (party == 0 ? "connecting to" : "waiting for"))
+    #expect(step == (party == 0 ? RunStep.connect : .awaitLinks))
     if party == 0, let last { #expect(last.lowercased().contains("refused"), "\(last)") }
     #expect(String(describing: caught!).contains("party \(other) at \(address)"))
   }
@@ -174,11 +174,11 @@ struct DyingTransport: PartyTransport {
   func send(_ frame: [UInt8], to peer: Int) async throws {
     if case .maskedUpload(let chunk) = try MessageCodec().decode(frame), chunk.chunkIndex >= 1 {
       await inner.close()
-      throw TransportError.closed(peer: peer, step: "test crash")
+      throw TransportError.closed(peer: peer, step: .send)
     }
     try await inner.send(frame, to: peer)
   }
-  func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+  func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
     try await inner.receive(from: peer, timeout: timeout, step: step)
   }
   func pairSecret(with peer: Int) throws -> SecretBytes { try inner.pairSecret(with: peer) }

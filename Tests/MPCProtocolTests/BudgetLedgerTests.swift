@@ -19,13 +19,13 @@ import Testing
   static let hash = [UInt8](repeating: 0xab, count: 32)
 
   static func ledger(_ store: MemoryLedgerStore) throws -> BudgetLedger {
-    try BudgetLedger(store: store, studyId: "flu-2026", budget: budget)
+    try BudgetLedger(store: store, study: try Fixtures.study())
   }
 
   @Test func admissionAndExhaustion() throws {
     let store = MemoryLedgerStore(name: "mem")
     let ledger = try Self.ledger(store)
-    #expect(ledger.head == BudgetLedger.genesis(studyId: "flu-2026", budget: Self.budget))
+    #expect(ledger.head == BudgetLedger.genesis(study: try Fixtures.study()))
     #expect(ledger.spent == 0 && ledger.remaining == 1)
     try ledger.charge(
       plan: try Self.plan(epsilon: "1/2"), sessionId: Self.session(1), manifestHash: Self.hash)
@@ -34,36 +34,45 @@ import Testing
     #expect(ledger.spent == Rational(5, 6) && ledger.remaining == Rational(1, 6))
     try ledger.admit(.pure(epsilon: Rational(1, 6)))  // exactly the rest is admitted
     #expect(
-      throws: ProtocolError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 5))
+      throws: LedgerError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 5))
     ) {
       try ledger.admit(.pure(epsilon: Rational(1, 5)))
     }
     let before = store.contents
     #expect(
-      throws: ProtocolError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 4))
+      throws: LedgerError.budgetExhausted(spent: Rational(5, 6), total: 1, cost: Rational(1, 4))
     ) {
       try ledger.charge(
         plan: try Self.plan(epsilon: "1/4"), sessionId: Self.session(3), manifestHash: Self.hash)
     }
     #expect(store.contents == before, "a refused charge wrote nothing")
-    #expect(throws: ProtocolError.nonPositiveCost(cost: Rational(-1, 2))) {
+    #expect(throws: LedgerError.nonPositiveCost(cost: Rational(-1, 2))) {
       try ledger.admit(.pure(epsilon: Rational(-1, 2)))
     }
-    #expect(throws: ProtocolError.budgetUnitMismatch(ledger: "epsilon", cost: "rho")) {
+    #expect(throws: LedgerError.budgetUnitMismatch(ledger: "epsilon", cost: "rho")) {
       try ledger.admit(.zcdp(rho: Rational(1, 100)))
     }
   }
 
   @Test func genesisFollowsTheSpec() throws {
-    // protocols/ledger.md §2, built by hand: LE32(27) ‖ domain ‖ record{budget, study_id}.
-    var message: [UInt8] = [27, 0, 0, 0] + Array("swift-mpc/ledger-genesis/v1".utf8)
+    // protocols/ledger.md §2, built by hand: LE32(27) ‖ domain ‖ record{study_hash, study_id},
+    // study_hash = BLAKE2b-256(LE32(18) ‖ "swift-mpc/study/v1" ‖ canonical study).
+    let study = try Fixtures.study()
+    let studyHash = try Blake2b.hash(
+      [18, 0, 0, 0] + Array("swift-mpc/study/v1".utf8) + study.canonical.encoded)
+    var message: [UInt8] = [27, 0, 0, 0] + Array("swift-mpc/ledger-genesis/v2".utf8)
     message += [0x07, 2, 0, 0, 0]
-    message += [6, 0, 0, 0] + Array("budget".utf8) + [0x07, 1, 0, 0, 0]
-    message += [7, 0, 0, 0] + Array("epsilon".utf8) + [0x03, 3, 0, 0, 0] + Array("1/2".utf8)
+    message += [10, 0, 0, 0] + Array("study_hash".utf8) + [0x05, 32, 0, 0, 0] + studyHash
     message += [8, 0, 0, 0] + Array("study_id".utf8) + [0x04, 8, 0, 0, 0] + Array("flu-2026".utf8)
+    #expect(BudgetLedger.genesis(study: study) == (try Blake2b.hash(message)))
+    #expect(BudgetLedger.studyHash(study) == studyHash)
+    // Any change of the study (here one party's address) gives another genesis.
+    var object = Fixtures.studyObject()
+    var parties = object["parties"] as! [[String: Any]]
+    parties[0]["address"] = "elsewhere.example:9"
+    object["parties"] = parties
     #expect(
-      BudgetLedger.genesis(studyId: "flu-2026", budget: .pure(epsilon: Rational(1, 2)))
-        == (try Blake2b.hash(message)))
+      BudgetLedger.genesis(study: try Fixtures.study(object)) != BudgetLedger.genesis(study: study))
   }
 
   @Test func releaseRefundsOnce() throws {
@@ -71,7 +80,7 @@ import Testing
     let ledger = try Self.ledger(store)
     try ledger.charge(
       plan: try Self.plan(epsilon: "3/4"), sessionId: Self.session(1), manifestHash: Self.hash)
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: LedgerError.self) {
       try ledger.charge(
         plan: try Self.plan(epsilon: "1/2"), sessionId: Self.session(2), manifestHash: Self.hash)
     }
@@ -79,12 +88,12 @@ import Testing
     #expect(release.kind == .release && release.cost == .pure(epsilon: Rational(3, 4)))
     #expect(ledger.spent == 0)
     #expect(
-      throws: ProtocolError.chargeNotFound(queryId: "q-sum", sessionId: Hex.encode(Self.session(1)))
+      throws: LedgerError.chargeNotFound(queryId: "q-sum", sessionId: Hex.encode(Self.session(1)))
     ) {
       try ledger.release(queryId: "q-sum", sessionId: Self.session(1))
     }
     #expect(
-      throws: ProtocolError.duplicateCharge(
+      throws: LedgerError.duplicateCharge(
         queryId: "q-sum", sessionId: Hex.encode(Self.session(1)))
     ) {
       try ledger.charge(
@@ -107,7 +116,7 @@ import Testing
     let reopened = try Self.ledger(store)
     #expect(reopened.spent == Rational(1, 5) && reopened.remaining == Rational(4, 5))
     #expect(reopened.head == ledger.head && reopened.entries == ledger.entries)
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: LedgerError.self) {
       try reopened.release(queryId: "q2", sessionId: Self.session(2))
     }
   }
@@ -144,7 +153,7 @@ import Testing
     let tampered = MemoryLedgerStore(
       name: store.name, contents: Array((lines.joined(separator: "\n") + "\n").utf8))
     #expect(
-      throws: ProtocolError.ledgerCorrupt(
+      throws: LedgerError.corrupt(
         file: store.name, line: 2, problem: "entry hash does not match its contents")
     ) {
       try Self.ledger(tampered)
@@ -152,21 +161,22 @@ import Testing
     // Dropping a middle line breaks the chain at the next one.
     let dropped = MemoryLedgerStore(
       name: store.name, contents: Array(([lines[0], lines[2]].joined(separator: "\n") + "\n").utf8))
-    #expect(throws: ProtocolError.self) { try Self.ledger(dropped) }
+    #expect(throws: LedgerError.self) { try Self.ledger(dropped) }
     // A ledger read against a raised budget does not chain to its genesis.
     #expect(
-      throws: ProtocolError.ledgerCorrupt(
+      throws: LedgerError.corrupt(
         file: store.name, line: 1,
         problem:
-          "the first entry does not chain to this study's genesis (another study id or budget?)")
+          "the first entry does not chain to this study's genesis (another study or version?)")
     ) {
-      try BudgetLedger(store: store, studyId: "flu-2026", budget: .pure(epsilon: 2))
+      try BudgetLedger(
+        store: store, study: try Fixtures.study(Fixtures.studyObject(budget: ["epsilon": "2"])))
     }
     // Garbage in the middle is corruption, not a torn tail.
     let garbage = MemoryLedgerStore(
       name: store.name, contents: Array((lines[0] + "\n{oops\n" + lines[1] + "\n").utf8))
     #expect(
-      throws: ProtocolError.ledgerCorrupt(
+      throws: LedgerError.corrupt(
         file: store.name, line: 2, problem: "not a parseable entry")
     ) {
       try Self.ledger(garbage)
@@ -189,11 +199,12 @@ import Testing
       store.contents = good + Array("{\"seq\": 2, garbage\n".utf8)
     }
     let problem = kind == "cut" ? "no trailing newline" : "not a parseable entry"
-    #expect(throws: ProtocolError.ledgerTornTail(file: store.name, line: 2, problem: problem)) {
+    #expect(throws: LedgerError.tornTail(file: store.name, line: 2, problem: problem)) {
       try Self.ledger(store)
     }
     #expect(store.contents.count > good.count, "opening never drops the tail")
-    #expect(try BudgetLedger.repair(store: store) == 2)
+    let cut = try #require(try BudgetLedger.repair(store: store))
+    #expect(cut.line == 2 && cut.keptBytes == good.count && store.tornTails == [cut.bytes])
     #expect(store.contents == good && store.tornTails.count == 1)
     let reopened = try Self.ledger(store)
     #expect(reopened.spent == Rational(1, 2))
@@ -210,7 +221,7 @@ import Testing
       let ledger = try BudgetLedger.open(directory: directory, partyId: 2, study: study)
       try ledger.charge(
         plan: try Self.plan(epsilon: "1/3"), sessionId: Self.session(1), manifestHash: Self.hash)
-      #expect(throws: ProtocolError.ledgerBusy(file: path)) {
+      #expect(throws: LedgerError.busy(file: path)) {
         try BudgetLedger.open(directory: directory, partyId: 2, study: study)
       }
       let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -238,13 +249,17 @@ import Testing
     try handle.write(contentsOf: Data("{\"seq\":2,\"kind\":\"cha".utf8))
     try handle.close()
     #expect(
-      throws: ProtocolError.ledgerTornTail(file: path, line: 2, problem: "no trailing newline")
+      throws: LedgerError.tornTail(file: path, line: 2, problem: "no trailing newline")
     ) {
       try BudgetLedger.open(directory: directory, partyId: 0, study: study)
     }
-    #expect(try BudgetLedger.repair(directory: directory, partyId: 0) == 2)
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    let backup = path + ".backup"
+    #expect(try BudgetLedger.repair(directory: directory, partyId: 0, backup: backup)?.line == 2)
     let torn = try String(contentsOfFile: path + ".torn", encoding: .utf8)
     #expect(torn == "{\"seq\":2,\"kind\":\"cha")
+    #expect(
+      try Data(contentsOf: URL(fileURLWithPath: backup)) == before, "backup is the uncut file")
     let ledger = try BudgetLedger.open(directory: directory, partyId: 0, study: study)
     #expect(ledger.spent == Rational(1, 3) && ledger.entries.count == 1)
   }

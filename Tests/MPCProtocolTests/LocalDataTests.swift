@@ -78,7 +78,7 @@ import Testing
     do {
       _ = try Self.load("sum") { $0["column"] = "weight" }
       Issue.record("accepted an empty value")
-    } catch let error as ProtocolError {
+    } catch let error as InputError {
       #expect(
         error
           == .tooManyBadRows(
@@ -96,7 +96,7 @@ import Testing
     do {
       _ = try Self.load("sum", text) { $0["max_bad_rows"] = 2 }
       Issue.record("accepted 4 bad rows")
-    } catch let error as ProtocolError {
+    } catch let error as InputError {
       #expect(
         error
           == .tooManyBadRows(
@@ -118,7 +118,7 @@ import Testing
     do {
       _ = try Self.load("histogram-edges", "age\n5\n121\n")
       Issue.record("accepted a value outside the bins under refuse")
-    } catch let error as ProtocolError {
+    } catch let error as InputError {
       #expect(error == .valueOutsideBins(file: "site.csv", line: 3))
     }
     let other = try Self.load("histogram-edges", "age\n-1\n5\n121\n") { $0["outside"] = "other" }
@@ -129,7 +129,7 @@ import Testing
     do {
       _ = try Self.load("sum") { $0["column"] = "height" }
       Issue.record("found a missing column")
-    } catch let error as ProtocolError {
+    } catch let error as InputError {
       #expect(
         error
           == .missingColumn(
@@ -137,11 +137,11 @@ import Testing
       #expect(error.description.contains("'weight'"))
     }
     #expect(
-      throws: ProtocolError.invalidHeader(file: "site.csv", problem: "column 'age' appears 2 times")
+      throws: InputError.invalidHeader(file: "site.csv", problem: "column 'age' appears 2 times")
     ) {
       try Self.load("sum", "age,age\n1,2\n")
     }
-    #expect(throws: ProtocolError.invalidHeader(file: "site.csv", problem: "the file is empty")) {
+    #expect(throws: InputError.invalidHeader(file: "site.csv", problem: "the file is empty")) {
       try Self.load("sum", "")
     }
   }
@@ -150,7 +150,7 @@ import Testing
     let big = Int64.max / 2 + 1
     let text = "x\n\(big)\n\(big)\n"
     #expect(
-      throws: ProtocolError.localOverflow(file: "site.csv", what: "the local total of element 0")
+      throws: InputError.localOverflow(file: "site.csv", what: "the local total of element 0")
     ) {
       try Self.load("sum", text) {
         $0["column"] = "x"
@@ -170,12 +170,12 @@ import Testing
       query: try Self.vectorQuery(), bytes: Array("7\r\n-1\n 3 \n".utf8), file: "v.txt",
       format: .text)
     #expect(v.values == [5, -1, 3] && v.clippedCount == 1)
-    #expect(throws: ProtocolError.vectorLength(file: "v.txt", expected: 3, actual: 2)) {
+    #expect(throws: InputError.vectorLength(file: "v.txt", expected: 3, actual: 2)) {
       try LocalData.loadVector(
         query: try Self.vectorQuery(), bytes: Array("1\n2\n".utf8), file: "v.txt", format: .text)
     }
     #expect(
-      throws: ProtocolError.tooManyBadRows(
+      throws: InputError.tooManyBadRows(
         file: "v.txt", count: 1, limit: 0, first: [BadRow(line: 2, problem: "not a number")])
     ) {
       try LocalData.loadVector(
@@ -191,12 +191,12 @@ import Testing
     let v = try LocalData.loadVector(
       query: try Self.vectorQuery(), bytes: bytes, file: "v.bin", format: .int64LittleEndian)
     #expect(v.values == [3, -2, 10] && v.clippedCount == 2)
-    #expect(throws: ProtocolError.vectorLength(file: "v.bin", expected: 3, actual: 2)) {
+    #expect(throws: InputError.vectorLength(file: "v.bin", expected: 3, actual: 2)) {
       try LocalData.loadVector(
         query: try Self.vectorQuery(), bytes: Array(bytes[0..<16]), file: "v.bin",
         format: .int64LittleEndian)
     }
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: InputError.self) {
       try LocalData.loadVector(
         query: try Self.vectorQuery(), bytes: Array(bytes[0..<20]), file: "v.bin",
         format: .int64LittleEndian)
@@ -210,7 +210,7 @@ import Testing
     try Data(Self.csv.utf8).write(to: url)
     let query = try Fixtures.query(try #require(Fixtures.kinds["count"]))
     #expect(try LocalData.load(query: query, csv: url).values == [5])
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: InputError.self) {
       try LocalData.load(query: query, csv: url.appendingPathExtension("missing"))
     }
   }

@@ -105,7 +105,7 @@ import Testing
     do {
       _ = try Fixtures.study(o)
       Issue.record("\(edit) was accepted")
-    } catch let error as ProtocolError {
+    } catch let error as ManifestError {
       guard case .invalidManifest(let file, let got, let problem) = error else {
         Issue.record("unexpected \(error)")
         return
@@ -195,7 +195,7 @@ import Testing
     do {
       _ = try QueryManifest.decode(data, file: "query.json")
       Issue.record("accepted \(json)")
-    } catch let error as ProtocolError {
+    } catch let error as ManifestError {
       guard case .invalidManifest("query.json", let got, let problem) = error else {
         Issue.record("unexpected \(error)")
         return
@@ -207,7 +207,7 @@ import Testing
 
   @Test func programmaticInitValidates() throws {
     #expect(
-      throws: ProtocolError.invalidManifest(
+      throws: ManifestError.invalidManifest(
         file: "<query>", field: "bounds", problem: "bounds [L, U] need L < U, found [3, 1]")
     ) {
       try QueryManifest(
@@ -215,7 +215,7 @@ import Testing
         privacy: .zcdp(rho: 1))
     }
     let study = try Fixtures.study()
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: ManifestError.self) {
       try StudyManifest(
         id: study.id, parties: study.parties, colluders: 3, neighbour: .addRemove,
         budget: study.budget, ledger: "l")
@@ -227,7 +227,7 @@ import Testing
     do {
       _ = try StudyManifest.load(contentsOf: url)
       Issue.record("loaded a missing file")
-    } catch let error as ProtocolError {
+    } catch let error as ManifestError {
       guard case .unreadableFile(let file, _) = error else {
         Issue.record("unexpected \(error)")
         return
@@ -236,7 +236,7 @@ import Testing
     } catch {
       Issue.record("unexpected \(error)")
     }
-    #expect(throws: ProtocolError.self) { try StudyManifest.decode(Data("{".utf8), file: "x") }
+    #expect(throws: ManifestError.self) { try StudyManifest.decode(Data("{".utf8), file: "x") }
   }
 
   // MARK: - Canonical hash

@@ -65,10 +65,10 @@ import _MPCTestSupport
       let frame = try Self.codec.encode(Self.randomMessage(&rng))
       for cut in 0..<frame.count {
         let prefix = Array(frame[0..<cut])
-        #expect(throws: ProtocolError.self) { try Self.codec.decode(prefix) }
+        #expect(throws: WireError.self) { try Self.codec.decode(prefix) }
         do {
           _ = try Self.codec.decode(prefix)
-        } catch let error as ProtocolError {
+        } catch let error as WireError {
           guard case .truncated(let offset, _) = error else {
             Issue.record("cut at \(cut): \(error)")
             continue
@@ -104,15 +104,31 @@ import _MPCTestSupport
   }
 
   static func expectError(
-    _ bytes: [UInt8], _ check: (ProtocolError) -> Bool, codec: MessageCodec = codec
+    _ bytes: [UInt8], _ check: (WireError) -> Bool, codec: MessageCodec = codec
   ) {
     do {
       let message = try codec.decode(bytes)
       Issue.record("decoded \(message)")
-    } catch let error as ProtocolError {
+    } catch let error as WireError {
       #expect(check(error), "\(error)")
     } catch {
       Issue.record("untyped \(error)")
+    }
+  }
+
+  /// Found by `make fuzz` (codec target): `4/4` decoded as 1, so one value had two encodings.
+  @Test func nonCanonicalSpentIsMalformed() throws {
+    let good = try Self.codec.encode(
+      .ledgerHead(LedgerHead(hash: [UInt8](repeating: 0, count: 32), spent: Rational(1, 2))))
+    _ = try Self.codec.decode(good)
+    for text in ["4/4", "2/4", "02", "1/1", "-0", "+1", " 1"] {
+      var body = [UInt8](repeating: 0, count: 32)
+      body += withUnsafeBytes(of: UInt32(text.utf8.count).littleEndian, Array.init)
+      body += Array(text.utf8)
+      let frame =
+        [0x4D, 0x50, 0x01, 0x02] + withUnsafeBytes(of: UInt32(body.count).littleEndian, Array.init)
+        + body
+      Self.expectError(frame) { if case .malformed(40, _) = $0 { true } else { false } }
     }
   }
 
@@ -141,7 +157,7 @@ import _MPCTestSupport
     // Only the 8 header bytes exist; the declared 4 GiB body is refused before any allocation.
     let header: [UInt8] = [0x4D, 0x50, 0x01, 0x05, 0xff, 0xff, 0xff, 0xff]
     #expect(
-      throws: ProtocolError.oversized(
+      throws: WireError.oversized(
         offset: 4, what: "frame body", limit: 100, actual: Int(UInt32.max))
     ) {
       try small.decodeFrame(from: header[...])
@@ -151,7 +167,7 @@ import _MPCTestSupport
     Self.expectError(
       longId, { $0 == .oversized(offset: 10, what: "reason text", limit: 8, actual: 9) },
       codec: small)
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: WireError.self) {
       try small.encode(.abort(Reason(code: .timeout, text: "123456789")))
     }
     // An element count over the limit, and a width over the limit.
@@ -193,13 +209,13 @@ import _MPCTestSupport
     head[head.count - 2] = UInt8(ascii: "x")
     Self.expectError(head) { if case .malformed(40, _) = $0 { true } else { false } }
     // The encoder refuses what the decoder would.
-    #expect(throws: ProtocolError.self) {
+    #expect(throws: WireError.self) {
       try Self.codec.encode(
         .hello(Hello(studyId: "s", partyId: 0, sessionId: [1], manifestHash: [])))
     }
     var inconsistent = chunk
     inconsistent.elements.removeLast()
-    #expect(throws: ProtocolError.self) { try Self.codec.encode(.maskedUpload(inconsistent)) }
+    #expect(throws: WireError.self) { try Self.codec.encode(.maskedUpload(inconsistent)) }
   }
 
   /// The upload fast paths agree with the general codec: `encodeUpload` writes the same bytes
@@ -239,7 +255,7 @@ import _MPCTestSupport
       case (.success(let message), .success(nil)):
         #expect(message.typeByte != Message.maskedUploadType)
       case (.failure(let a), .failure(let b)):
-        #expect(a as? ProtocolError == b as? ProtocolError, "\(a) vs \(b)")
+        #expect(a as? WireError == b as? WireError, "\(a) vs \(b)")
       case (_, .success(nil)):
         // Not an upload by its type byte (or shorter than a header): the general path decides.
         #expect(frame.count < MessageCodec.headerSize || frame[3] != Message.maskedUploadType)
@@ -263,7 +279,7 @@ import _MPCTestSupport
       do {
         _ = try Self.codec.decode(frame)
         decoded += 1
-      } catch is ProtocolError {
+      } catch is WireError {
         refused += 1
       }
     }

@@ -66,7 +66,7 @@ import Testing
     do {
       _ = try Fixtures.query(gaussian).plan(for: pureStudy, file: "g.json")
       Issue.record("gaussian charged to a pure budget")
-    } catch let error as ProtocolError {
+    } catch let error as ManifestError {
       guard case .invalidManifest("g.json", "mechanism", let problem) = error else {
         Issue.record("unexpected \(error)")
         return

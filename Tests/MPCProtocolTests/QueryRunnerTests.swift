@@ -26,8 +26,7 @@ struct Study {
     object["neighbour"] = neighbour
     study = try Fixtures.study(object)
     ledgers = try (0..<n).map { _ in
-      try BudgetLedger(
-        store: MemoryLedgerStore(), studyId: "flu-2026", budget: try Fixtures.study(object).budget)
+      try BudgetLedger(store: MemoryLedgerStore(), study: try Fixtures.study(object))
     }
   }
 
@@ -315,7 +314,7 @@ struct Study {
       timeout: .milliseconds(200))
     var noise = SeededRandom.make("n")
     var session = SeededRandom.make("s")
-    await #expect(throws: TransportError.timeout(peer: 1, step: "hello", seconds: 0.2)) {
+    await #expect(throws: TransportError.timeout(peer: 1, step: .hello, seconds: 0.2)) {
       _ = try await QueryRunner.run(
         setup, transport: network.endpoint(0), noise: &noise, session: &session)
     }
@@ -342,7 +341,7 @@ struct RecordingTransport: PartyTransport {
     await recorder.sawFrame()
     try await inner.send(frame, to: peer)
   }
-  func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+  func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
     try await inner.receive(from: peer, timeout: timeout, step: step)
   }
   func pairSecret(with peer: Int) throws -> SecretBytes { try inner.pairSecret(with: peer) }
@@ -367,12 +366,12 @@ struct FaultyTransport: PartyTransport {
         try codec.encode(.refuse(Reason(code: .budgetExhausted, text: "test refusal"))), to: peer)
     case (.dieAfterFirstUpload(let network), .maskedUpload(let chunk)) where chunk.chunkIndex >= 1:
       await network.disconnect(partyID)
-      throw TransportError.closed(peer: peer, step: "test crash")
+      throw TransportError.closed(peer: peer, step: .send)
     default:
       try await inner.send(frame, to: peer)
     }
   }
-  func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+  func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
     try await inner.receive(from: peer, timeout: timeout, step: step)
   }
   func pairSecret(with peer: Int) throws -> SecretBytes { try inner.pairSecret(with: peer) }

@@ -31,8 +31,7 @@ import Testing
       for i in 0..<3 {
         let input = try LocalData.load(
           query: query, csv: Array(sites[i].utf8), file: "site\(i).csv")
-        let ledger = try BudgetLedger(
-          store: MemoryLedgerStore(), studyId: study.id, budget: study.budget)
+        let ledger = try BudgetLedger(store: MemoryLedgerStore(), study: study)
         let setup = PartySetup(study: study, query: query, input: input, ledger: ledger)
         group.addTask {
           var noise = SystemRandom()

@@ -33,8 +33,8 @@ struct DemoCommand: ParsableCommand {
   )
   var dir: String?
 
-  @Option(name: .long, help: "Run only this query: histogram, count, sum or mean.")
-  var query: [String] = []
+  @Option(name: .long, help: "Run only this query: histogram, count, sum or mean (repeatable).")
+  var query: [DemoQuery] = []
 
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
@@ -42,10 +42,6 @@ struct DemoCommand: ParsableCommand {
   func validate() throws {
     guard (2...DemoData.sites.count).contains(parties) else {
       throw ValidationError("--parties must be between 2 and \(DemoData.sites.count)")
-    }
-    for q in query where DemoQueries.all[q] == nil {
-      throw ValidationError(
-        "--query \(q): choose from \(DemoQueries.order.joined(separator: ", "))")
     }
   }
 
@@ -85,34 +81,25 @@ struct DemoCommand: ParsableCommand {
     }
     let ports = try FreePorts.pick(parties)
     let studyURL = base.appendingPathComponent("study.json")
-    let studyObject: [String: Any] = [
-      "id": "demo-hospitals", "colluders": 1, "field": "auto", "neighbour": "add-remove",
-      "max_sites_per_person": 1, "budget": ["rho": "1"], "delta": "1e-6", "ledger": "ledger",
-      "parties": (0..<parties).map {
-        [
-          "id": $0, "name": DemoData.siteNames[$0], "address": "127.0.0.1:\(ports[$0])",
-          "public_key": publicKeys[$0],
-        ] as [String: Any]
+    let studyFile = StudyFile(
+      id: "demo-hospitals",
+      parties: (0..<parties).map {
+        StudyFile.Party(
+          id: $0, name: DemoData.siteNames[$0], address: "127.0.0.1:\(ports[$0])",
+          publicKey: publicKeys[$0])
       },
-    ]
-    let studyData = try JSONSerialization.data(
-      withJSONObject: studyObject, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-    try studyData.write(to: studyURL)
+      budget: ["rho": "1"])
+    try studyFile.encoded().write(to: studyURL)
     let study = try StudyManifest.load(contentsOf: studyURL)
     say(
       "study: t = \(study.colluders) colluder(s), k = \(study.honestCount) honest, budget \(study.budget), δ = 1e-6"
     )
     say("")
 
-    let names = query.isEmpty ? DemoQueries.order : query
-    var jsonResults: [[String: Any]] = []
-    for name in names {
-      let queryObject = DemoQueries.all[name]!
-      let queryURL = base.appendingPathComponent("query-\(name).json")
-      try JSONSerialization.data(
-        withJSONObject: queryObject, options: [.prettyPrinted, .sortedKeys]
-      )
-      .write(to: queryURL)
+    var results: [DemoOutput.Query] = []
+    for name in query.isEmpty ? DemoQuery.allCases : query {
+      let queryURL = base.appendingPathComponent("query-\(name.rawValue).json")
+      try Data(name.json.utf8).write(to: queryURL)
       let manifest = try QueryManifest.load(contentsOf: queryURL)
       // The truth, which only the demo can compute: it holds every site's data.
       var truth = [BigInt](repeating: 0, count: manifest.dimension)
@@ -123,116 +110,154 @@ struct DemoCommand: ParsableCommand {
       }
       let outputs = try PartyProcesses.run(
         parties: parties, study: studyURL, query: queryURL, dir: base, timeoutSeconds: 60)
-      guard let first = outputs.first else { continue }
-      let object = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any] ?? [:]
-      // Every site must have opened the same values.
-      for (i, other) in outputs.enumerated().dropFirst() {
-        let o = try JSONSerialization.jsonObject(with: Data(other.utf8)) as? [String: Any] ?? [:]
-        guard (o["components"] as? NSArray) == (object["components"] as? NSArray) else {
-          throw CommandFailure(description: "site \(i) opened a different result than site 0")
+      let decoded = try outputs.enumerated().map { i, data in
+        do {
+          return try OutputCoding.decode(RunOutput.self, from: data)
+        } catch {
+          throw CommandFailure(description: "site \(i) printed no run result: \(error)")
         }
       }
+      guard let first = decoded.first else { continue }
+      // Every site must have opened the same values.
+      for (i, other) in decoded.enumerated().dropFirst() where other.components != first.components
+      {
+        throw CommandFailure(description: "site \(i) opened a different result than site 0")
+      }
+      let result = DemoOutput.Query(
+        name: name.rawValue, result: first, trueValues: truth.map(JSONInteger.init))
       if json {
-        var withTruth = object
-        withTruth["true_values"] = truth.map(\.description)
-        jsonResults.append(withTruth)
+        results.append(result)
       } else {
-        print(DemoQueries.render(name: name, result: object, truth: truth, manifest: manifest))
+        print(name.render(result))
         print("")
       }
     }
     // The ledger of site 0 (all sites hold the same chain).
-    let ledger = try BudgetLedger.open(
-      directory: study.ledgerDirectory(relativeTo: studyURL), partyId: 0, study: study)
+    let ledger = try LedgerLocation(stateDirectory: base.appendingPathComponent("state"))
+      .open(study: study, partyId: 0, create: false).ledger
     let eps = try? study.budget.with(amount: ledger.spent).epsilon(delta: 1e-6)
     if json {
-      print(
-        try Console.json(object: [
-          "directory": base.path, "parties": parties, "queries": jsonResults,
-          "budget": [
-            "unit": study.budget.unit, "total": study.budget.amount.description,
-            "spent": ledger.spent.description, "remaining": ledger.remaining.description,
-            "epsilon_spent": eps ?? 0, "delta": 1e-6,
-          ],
-        ]))
+      let output = DemoOutput(
+        schema: DemoOutput.schema, directory: base.path, parties: parties, queries: results,
+        budget: DemoOutput.Budget(
+          unit: study.budget.unit, total: study.budget.amount.description,
+          spent: ledger.spent.description, remaining: ledger.remaining.description,
+          epsilonSpent: eps, delta: 1e-6))
+      print(try OutputCoding.encode(output), terminator: "")
     } else {
       print(
         "budget (every site's ledger): spent ρ = \(ledger.spent) of \(study.budget.amount), "
           + "remaining \(ledger.remaining)"
           + (eps.map { String(format: "; as (ε, δ): ε ≤ %.3f at δ = 1e-6", $0) } ?? ""))
-      print("files: keys, study.json, site*.csv, query-*.json and ledger/ are in \(base.path)")
       print(
-        "rerun one site by hand: mpc run --study \(studyURL.path) --party 0 --key \(base.path)/site0.key --data \(base.path)/site0.csv --query \(base.path)/query-count.json  (on all sites at once)"
+        "files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)"
+      )
+      print(
+        "rerun one site by hand: mpc run --study \(studyURL.path) --party 0 --key \(base.path)/site0.key --data \(base.path)/site0.csv --query \(base.path)/query-count.json --state-dir \(base.path)/state  (on all sites at once)"
       )
     }
   }
 }
 
-/// The demo's four queries.
-enum DemoQueries {
-  static let order = ["histogram", "count", "sum", "mean"]
-  static var all: [String: [String: Any]] {
-    [
-      "histogram": [
-        "id": "diagnoses", "kind": "histogram", "column": "diagnosis",
-        "categories": ["J09", "I21", "E11", "C50", "F32", "S72"], "outside": "other",
-        "mechanism": "gaussian", "rho": "1/10",
-      ],
-      "count": [
-        "id": "women", "kind": "count", "where": ["column": "sex", "equals": "F"],
-        "mechanism": "gaussian", "rho": "1/20",
-      ],
-      "sum": [
-        "id": "bed-days", "kind": "sum", "column": "length_of_stay", "bounds": [0, 30],
-        "mechanism": "gaussian", "rho": "1/10",
-      ],
-      "mean": [
-        "id": "mean-age", "kind": "mean", "column": "age", "bounds": [0, 100],
-        "mechanism": "gaussian", "rho": "1/10",
-      ],
-    ]
+/// `mpc demo --json`: each query's `mpc.run/1` result (site 0's; every site opened the same)
+/// with the true values, and the budget.
+struct DemoOutput: CommandOutput {
+  static let schema = "mpc.demo/1"
+
+  /// One query: its result and the truth only the demo can know.
+  struct Query: Codable {
+    var name: String
+    var result: RunOutput
+    var trueValues: [JSONInteger]
+
+    enum CodingKeys: String, CodingKey {
+      case name, result
+      case trueValues = "true_values"
+    }
   }
 
-  static let titles = [
-    "histogram": "Patients per diagnosis (histogram, ρ = 1/10)",
-    "count": "Women treated (count where sex = F, ρ = 1/20)",
-    "sum": "Bed-days, stays clipped to [0, 30] (sum, ρ = 1/10)",
-    "mean": "Mean age, clipped to [0, 100] (mean, ρ = 1/10 split half/half)",
-  ]
+  /// The budget after every query (exact rationals; ε as a number).
+  struct Budget: Codable, Hashable {
+    var unit: String
+    var total: String
+    var spent: String
+    var remaining: String
+    var epsilonSpent: Double?
+    var delta: Double
 
-  static func render(name: String, result: [String: Any], truth: [BigInt], manifest: QueryManifest)
-    -> String
-  {
-    var lines = [titles[name] ?? name]
+    enum CodingKeys: String, CodingKey {
+      case unit, total, spent, remaining, delta
+      case epsilonSpent = "epsilon_spent"
+    }
+  }
+
+  var schema: String
+  var directory: String
+  var parties: Int
+  var queries: [Query]
+  var budget: Budget
+}
+
+/// The demo's four queries.
+enum DemoQuery: String, ExpressibleByArgument, CaseIterable, Sendable {
+  case histogram
+  case count
+  case sum
+  case mean
+
+  /// The query file.
+  var json: String {
+    switch self {
+    case .histogram:
+      #"{"id": "diagnoses", "kind": "histogram", "column": "diagnosis", "categories": ["J09", "I21", "E11", "C50", "F32", "S72"], "outside": "other", "mechanism": "gaussian", "rho": "1/10"}"#
+    case .count:
+      #"{"id": "women", "kind": "count", "where": {"column": "sex", "equals": "F"}, "mechanism": "gaussian", "rho": "1/20"}"#
+    case .sum:
+      #"{"id": "bed-days", "kind": "sum", "column": "length_of_stay", "bounds": [0, 30], "mechanism": "gaussian", "rho": "1/10"}"#
+    case .mean:
+      #"{"id": "mean-age", "kind": "mean", "column": "age", "bounds": [0, 100], "mechanism": "gaussian", "rho": "1/10"}"#
+    }
+  }
+
+  var title: String {
+    switch self {
+    case .histogram: "Patients per diagnosis (histogram, ρ = 1/10)"
+    case .count: "Women treated (count where sex = F, ρ = 1/20)"
+    case .sum: "Bed-days, stays clipped to [0, 30] (sum, ρ = 1/10)"
+    case .mean: "Mean age, clipped to [0, 100] (mean, ρ = 1/10 split half/half)"
+    }
+  }
+
+  func render(_ query: DemoOutput.Query) -> String {
+    let result = query.result
+    let truth = query.trueValues.map(\.value)
+    var lines = [title]
     lines.append(
       "  " + "".padding(toLength: 12, withPad: " ", startingAt: 0)
         + "    DP value        true    95% interval")
     var index = 0
-    for component in result["components"] as? [[String: Any]] ?? [] {
-      for v in component["values"] as? [[String: Any]] ?? [] {
-        let label = (v["label"] as? String ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)
-        let value = v["value"] as? String ?? "?"
+    for component in result.components {
+      for v in component.values {
+        let label = v.label.padding(toLength: 12, withPad: " ", startingAt: 0)
         let t = index < truth.count ? truth[index].description : "?"
         lines.append(
-          "  \(label)  \(pad(value, 10))  \(pad(t, 10))    [\(v["lower"] as? String ?? "?"), \(v["upper"] as? String ?? "?")]"
+          "  \(label)  \(Self.pad(v.value.description, 10))  \(Self.pad(t, 10))    [\(v.lower), \(v.upper)]"
         )
         index += 1
       }
     }
-    if let mean = result["mean"] as? [String: Any], truth.count == 2, truth[1] > 0 {
+    if let mean = result.mean, truth.count == 2, truth[1] > 0 {
       let trueMean = Double(truth[0]) / Double(truth[1])
-      let dp = (mean["value"] as? Double).map { String(format: "%.2f", $0) } ?? "none"
-      let lo = (mean["lower"] as? Double).map { String(format: "%.2f", $0) } ?? "?"
-      let hi = (mean["upper"] as? Double).map { String(format: "%.2f", $0) } ?? "?"
+      let dp = mean.value.map { String(format: "%.2f", $0) } ?? "none"
+      let lo = mean.lower.map { String(format: "%.2f", $0) } ?? "?"
+      let hi = mean.upper.map { String(format: "%.2f", $0) } ?? "?"
       lines.append(
-        "  \("mean".padding(toLength: 12, withPad: " ", startingAt: 0))  \(pad(dp, 10))  \(pad(String(format: "%.2f", trueMean), 10))    [\(lo), \(hi)]"
+        "  \("mean".padding(toLength: 12, withPad: " ", startingAt: 0))  \(Self.pad(dp, 10))  \(Self.pad(String(format: "%.2f", trueMean), 10))    [\(lo), \(hi)]"
       )
     }
-    if let budget = result["budget"] as? [String: Any] {
-      lines.append(
-        "  charged ρ = \((result["cost"] as? [String: Any])?["amount"] as? String ?? "?"); remaining \(budget["remaining"] as? String ?? "?") of \(budget["total"] as? String ?? "?")"
-      )
-    }
+    lines.append(
+      "  charged ρ = \(result.cost.amount); remaining \(result.budget.remaining) of \(result.budget.total)"
+    )
     return lines.joined(separator: "\n")
   }
 
@@ -327,7 +352,7 @@ enum PartyProcesses {
 
   /// Runs the demo's query as every site; throws naming each site that failed.
   static func run(parties: Int, study: URL, query: URL, dir: URL, timeoutSeconds: Int) throws
-    -> [String]
+    -> [Data]
   {
     let outcomes = try runAll(
       (0..<parties).map { i in
@@ -336,6 +361,7 @@ enum PartyProcesses {
           "--key", dir.appendingPathComponent("site\(i).key").path,
           "--data", dir.appendingPathComponent("site\(i).csv").path,
           "--query", query.path, "--json", "--timeout", "\(timeoutSeconds)",
+          "--state-dir", dir.appendingPathComponent("state").path,
         ]
       })
     let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map {
@@ -344,6 +370,6 @@ enum PartyProcesses {
     guard failures.isEmpty else {
       throw CommandFailure(description: failures.joined(separator: "\n"))
     }
-    return outcomes.map { String(decoding: $0.stdout, as: UTF8.self) }
+    return outcomes.map(\.stdout)
   }
 }

@@ -4,7 +4,7 @@ public import MPCCrypto
 /// A sampler of integer noise: one draw, or a whole vector filled in place.
 ///
 /// Draws from a generator consume its bytes in the exact order of `protocols/noise.md`, so
-/// a seeded ``ChaCha20PRG`` replays the same noise bit for bit. Filling a vector gives the
+/// a seeded `ChaCha20PRG` replays the same noise bit for bit. Filling a vector gives the
 /// same values and consumes the same bytes as repeated ``sample(using:)``.
 public protocol NoiseSampler: Sendable {
   /// One draw.
@@ -25,7 +25,7 @@ extension NoiseSampler {
   }
 
   /// Fills `buffer` with draws in index order: the package's samplers through their kernel
-  /// (``NoiseFillKernel``), any other conformance by repeated ``sample(using:)``.
+  /// (`NoiseFillKernel`), any other conformance by repeated ``sample(using:)``.
   package func fill(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
@@ -38,7 +38,7 @@ extension NoiseSampler {
 }
 
 /// The bulk path of the package's samplers: fill a buffer without allocating per element.
-/// Package API; the public way in is ``NoiseSampler/fill(_:using:)``.
+/// Package API; the public way in is `fill(_ values: inout [Int64], using:)`.
 package protocol NoiseFillKernel: NoiseSampler {
   /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
   func fillKernel(
@@ -57,7 +57,7 @@ extension NoiseFillKernel {
   /// package uses. A call through `some RandomSource` from another module runs unspecialised
   /// generic code (a witness call per byte request); opening the concrete type here, the one
   /// place that does it, lets the compiler specialise `sample` per (sampler, generator).
-  /// ``ChaCha20PRG`` is a class, so the cast shares the caller's stream; ``SystemRandom`` is
+  /// `ChaCha20PRG` is a class, so the cast shares the caller's stream; `SystemRandom` is
   /// stateless.
   @inline(__always)
   func fillBySampling(

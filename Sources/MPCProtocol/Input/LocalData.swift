@@ -5,7 +5,7 @@ import MPCBigInt
 /// (mean: [clipped sum, count]; histogram: bins then `other`), plus what loading saw.
 ///
 /// Bounds: every CSV value is clipped to [L, U] before it is added; each element is the exact
-/// total and loading fails (``ProtocolError/localOverflow(file:what:)``) rather than wrap if it
+/// total and loading fails (``InputError/localOverflow(file:what:)``) rather than wrap if it
 /// leaves the Int64 range. A `vector-sum` element is clipped into its coordinate's [L, U].
 public struct LocalVector: Sendable, Hashable {
   /// x_i.
@@ -55,19 +55,19 @@ public enum LocalData {
   {
     var parser = CSVParser(bytes: bytes)
     guard let header = parser.next() else {
-      throw ProtocolError.invalidHeader(file: file, problem: "the file is empty")
+      throw InputError.invalidHeader(file: file, problem: "the file is empty")
     }
     if let problem = header.problem {
-      throw ProtocolError.invalidHeader(file: file, problem: problem)
+      throw InputError.invalidHeader(file: file, problem: problem)
     }
     let names = header.fields
     func column(_ name: String) throws -> Int {
       let matches = names.indices.filter { names[$0] == name }
       guard let first = matches.first else {
-        throw ProtocolError.missingColumn(file: file, column: name, available: names)
+        throw InputError.missingColumn(file: file, column: name, available: names)
       }
       guard matches.count == 1 else {
-        throw ProtocolError.invalidHeader(
+        throw InputError.invalidHeader(
           file: file, problem: "column '\(name)' appears \(matches.count) times")
       }
       return first
@@ -79,7 +79,7 @@ public enum LocalData {
     case .sum(let name, _), .mean(let name, _, _), .histogram(let name, _, _):
       index = try column(name)
     case .vectorSum:
-      throw ProtocolError.invalidManifest(
+      throw ManifestError.invalidManifest(
         file: file, field: "kind", problem: "vector-sum input is not CSV; use loadVector")
     }
     parser.wanted = index.map { [$0] } ?? []
@@ -106,7 +106,7 @@ public enum LocalData {
       }
     }
     guard badCount <= query.maxBadRows else {
-      throw ProtocolError.tooManyBadRows(
+      throw InputError.tooManyBadRows(
         file: file, count: badCount, limit: query.maxBadRows, first: bad)
     }
     return LocalVector(
@@ -121,7 +121,7 @@ public enum LocalData {
     query: QueryManifest, bytes: [UInt8], file: String, format: VectorFormat
   ) throws -> LocalVector {
     guard case .vectorSum(let m, let bounds) = query.kind else {
-      throw ProtocolError.invalidManifest(
+      throw ManifestError.invalidManifest(
         file: file, field: "kind", problem: "loadVector needs a vector-sum query")
     }
     var values: [Int64] = []
@@ -136,11 +136,11 @@ public enum LocalData {
     switch format {
     case .int64LittleEndian:
       guard bytes.count % 8 == 0 else {
-        throw ProtocolError.unreadableFile(
+        throw InputError.unreadableFile(
           file: file, problem: "\(bytes.count) bytes is not a whole number of int64 values")
       }
       guard bytes.count / 8 == m else {
-        throw ProtocolError.vectorLength(file: file, expected: m, actual: bytes.count / 8)
+        throw InputError.vectorLength(file: file, expected: m, actual: bytes.count / 8)
       }
       bytes.withUnsafeBytes { raw in
         for i in 0..<m {
@@ -151,7 +151,7 @@ public enum LocalData {
       var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
       if lines.last?.isEmpty == true { lines.removeLast() }
       guard lines.count == m else {
-        throw ProtocolError.vectorLength(file: file, expected: m, actual: lines.count)
+        throw InputError.vectorLength(file: file, expected: m, actual: lines.count)
       }
       var bad: [BadRow] = []
       var badCount = 0
@@ -169,7 +169,7 @@ public enum LocalData {
         }
       }
       guard badCount == 0 else {
-        throw ProtocolError.tooManyBadRows(file: file, count: badCount, limit: 0, first: bad)
+        throw InputError.tooManyBadRows(file: file, count: badCount, limit: 0, first: bad)
       }
     }
     return LocalVector(
@@ -181,7 +181,7 @@ public enum LocalData {
     do {
       return [UInt8](try Data(contentsOf: url, options: .alwaysMapped))
     } catch {
-      throw ProtocolError.unreadableFile(file: url.path, problem: error.localizedDescription)
+      throw InputError.unreadableFile(file: url.path, problem: error.localizedDescription)
     }
   }
 }
@@ -237,7 +237,7 @@ private struct Accumulator {
       } else if outside == .other {
         try bump(values.count - 1, by: 1)
       } else {
-        throw ProtocolError.valueOutsideBins(file: file, line: line)
+        throw InputError.valueOutsideBins(file: file, line: line)
       }
     case .vectorSum:
       break
@@ -249,7 +249,7 @@ private struct Accumulator {
   private mutating func bump(_ index: Int, by amount: Int64) throws {
     let (sum, overflow) = values[index].addingReportingOverflow(amount)
     guard !overflow else {
-      throw ProtocolError.localOverflow(file: file, what: "the local total of element \(index)")
+      throw InputError.localOverflow(file: file, what: "the local total of element \(index)")
     }
     values[index] = sum
   }

@@ -28,14 +28,24 @@ public final class BudgetLedger: @unchecked Sendable {
   }
 
   /// The domain of the genesis hash.
-  public static let genesisDomain = "swift-mpc/ledger-genesis/v1"
+  public static let genesisDomain = "swift-mpc/ledger-genesis/v2"
 
-  /// The head of an empty ledger: binds the study id and the total budget, so a ledger is never
-  /// read against another study or a changed budget.
-  public static func genesis(studyId: String, budget: PrivacyCost) -> [UInt8] {
-    CanonicalValue.record(["study_id": .string(studyId), "budget": budget.canonical])
+  /// The study hash: BLAKE2b-256 over `swift-mpc/study/v1` and the study's canonical value
+  /// (the same hash the channel preface carries, `protocols/channel.md`).
+  public static func studyHash(_ study: StudyManifest) -> [UInt8] {
+    study.canonical.hash(domain: "swift-mpc/study/v1")
+  }
+
+  /// The head of an empty ledger: binds the study id and the full study hash (parties, keys,
+  /// field, neighbour relation, budget, δ), so a ledger is never read against another study
+  /// or a changed one.
+  public static func genesis(study: StudyManifest) -> [UInt8] {
+    CanonicalValue.record(["study_id": .string(study.id), "study_hash": .bytes(studyHash(study))])
       .hash(domain: genesisDomain)
   }
+
+  /// The genesis hash of this ledger.
+  public let genesisHash: [UInt8]
 
   /// `ledger-party-<id>.jsonl`.
   public static func fileName(partyId: Int) -> String { "ledger-party-\(partyId).jsonl" }
@@ -45,19 +55,25 @@ public final class BudgetLedger: @unchecked Sendable {
     -> BudgetLedger
   {
     let store = try FileLedgerStore(path: try prepare(directory, partyId: partyId))
-    return try BudgetLedger(store: store, studyId: study.id, budget: study.budget)
+    return try BudgetLedger(store: store, study: study)
   }
 
-  /// Reads `store` and verifies every entry; throws
-  /// ``ProtocolError/ledgerTornTail(file:line:problem:)`` for a torn last line and
-  /// ``ProtocolError/ledgerCorrupt(file:line:problem:)`` for anything else wrong.
-  public init(store: any LedgerStore, studyId: String, budget: PrivacyCost) throws {
+  /// Reads `store` and verifies every entry against `study`'s genesis; throws
+  /// ``LedgerError/tornTail(file:line:problem:)`` for a torn last line and
+  /// ``LedgerError/corrupt(file:line:problem:)`` for anything else wrong.
+  public convenience init(store: any LedgerStore, study: StudyManifest) throws {
+    try self.init(
+      store: store, studyId: study.id, budget: study.budget, genesis: Self.genesis(study: study))
+  }
+
+  init(store: any LedgerStore, studyId: String, budget: PrivacyCost, genesis: [UInt8]) throws {
     self.store = store
     self.studyId = studyId
     self.budget = budget
+    genesisHash = genesis
     cachedEntries = []
     cachedSpent = Rational(0)
-    cachedHead = Self.genesis(studyId: studyId, budget: budget)
+    cachedHead = genesisHash
     openCharges = [:]
     charged = []
     let bytes = try store.readAll()
@@ -66,21 +82,21 @@ public final class BudgetLedger: @unchecked Sendable {
       let number = index + 1
       let isLast = index == lines.count - 1
       if isLast, !line.terminated {
-        throw ProtocolError.ledgerTornTail(
+        throw LedgerError.tornTail(
           file: store.name, line: number, problem: "no trailing newline")
       }
       guard
         let entry = try? JSONDecoder().decode(LedgerEntry.self, from: Data(bytes[line.range]))
       else {
         if isLast {
-          throw ProtocolError.ledgerTornTail(
+          throw LedgerError.tornTail(
             file: store.name, line: number, problem: "not a parseable entry")
         }
-        throw ProtocolError.ledgerCorrupt(
+        throw LedgerError.corrupt(
           file: store.name, line: number, problem: "not a parseable entry")
       }
       if let problem = check(entry) {
-        throw ProtocolError.ledgerCorrupt(file: store.name, line: number, problem: problem)
+        throw LedgerError.corrupt(file: store.name, line: number, problem: problem)
       }
       apply(entry)
     }
@@ -100,6 +116,15 @@ public final class BudgetLedger: @unchecked Sendable {
   /// Every entry in order.
   public var entries: [LedgerEntry] { lock.withLock { cachedEntries } }
 
+  /// True when (`queryId`, `sessionId`) was charged and is not released or settled by a
+  /// reconciliation.
+  public func isOpen(queryId: String, sessionId: [UInt8]) -> Bool {
+    lock.withLock { openCharges[ChargeKey(queryId: queryId, sessionId: sessionId)] != nil }
+  }
+
+  /// The file (or store) name.
+  public var name: String { store.name }
+
   /// Checks admission: `spent + cost ≤ total`, with `cost` in the ledger's unit.
   public func admit(_ cost: PrivacyCost) throws {
     try lock.withLock { try admitLocked(cost) }
@@ -117,11 +142,11 @@ public final class BudgetLedger: @unchecked Sendable {
     return try lock.withLock {
       let key = ChargeKey(queryId: plan.queryId, sessionId: sessionId)
       guard !charged.contains(key) else {
-        throw ProtocolError.duplicateCharge(queryId: plan.queryId, sessionId: Hex.encode(sessionId))
+        throw LedgerError.duplicateCharge(queryId: plan.queryId, sessionId: Hex.encode(sessionId))
       }
       try admitLocked(plan.cost)
       let entry = LedgerEntry(
-        sequence: UInt64(cachedEntries.count + 1), kind: .charge, queryId: plan.queryId,
+        sequence: lastSequence + 1, kind: .charge, queryId: plan.queryId,
         sessionId: sessionId, manifestHash: manifestHash, mechanism: plan.mechanism,
         honestCount: plan.honestCount,
         components: plan.components.map {
@@ -143,11 +168,11 @@ public final class BudgetLedger: @unchecked Sendable {
   {
     try lock.withLock {
       guard let charge = openCharges[ChargeKey(queryId: queryId, sessionId: sessionId)] else {
-        throw ProtocolError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
+        throw LedgerError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
       }
       try checkUsable()
       let entry = LedgerEntry(
-        sequence: UInt64(cachedEntries.count + 1), kind: .release, queryId: queryId,
+        sequence: lastSequence + 1, kind: .release, queryId: queryId,
         sessionId: sessionId, manifestHash: charge.manifestHash, mechanism: charge.mechanism,
         honestCount: charge.honestCount, components: charge.components, cost: charge.cost,
         time: Self.timestamp(time), previousHash: cachedHead)
@@ -156,25 +181,107 @@ public final class BudgetLedger: @unchecked Sendable {
     }
   }
 
+  /// Durably appends the `reconcile` entry of `reconciliation` (the same at every party;
+  /// ``LedgerReconciler/plan(_:)``). Throws ``LedgerError/corrupt(file:line:problem:)``
+  /// (nothing written) when it does not fit this ledger: another head, or a total that would
+  /// lower what this party's own records say was spent.
+  @discardableResult
+  public func reconcile(_ reconciliation: Reconciliation, time: Date = Date()) throws
+    -> LedgerEntry
+  {
+    try lock.withLock {
+      let entry = LedgerEntry(
+        reconciliation: reconciliation, time: Self.timestamp(time), previousHash: cachedHead)
+      if let problem = check(entry) {
+        throw LedgerError.corrupt(
+          file: store.name, line: cachedEntries.count + 1, problem: "reconcile refused: \(problem)")
+      }
+      try appendLocked(entry)
+      return entry
+    }
+  }
+
+  /// The ledger's lines as stored (what a peer needs to reconcile with this party, §5).
+  public func contents() throws -> [UInt8] { try store.readAll() }
+
+  /// The automatic step of `protocols/ledger.md` §5 for a runner whose ledger-head check
+  /// failed: reads the peers' ledgers (`contents()` of each, received over the channel),
+  /// plans, and appends the reconcile entry here unless this party already has it. Returns the
+  /// entry appended (nil if none was needed); throws ``ReconcileRefusal`` when the fork needs
+  /// the operators (`mpc budget reconcile`).
+  @discardableResult
+  public func reconcile(
+    withPeers peerContents: [[UInt8]], study: StudyManifest, time: Date = Date()
+  )
+    throws -> LedgerEntry?
+  {
+    let peers = try peerContents.enumerated().map { i, bytes in
+      try BudgetLedger(
+        store: MemoryLedgerStore(name: "peer ledger \(i)", contents: bytes), study: study)
+    }
+    guard let plan = try LedgerReconciler.plan([self] + peers) else { return nil }
+    if entries.last?.reconciliation == plan { return nil }
+    return try reconcile(plan, time: time)
+  }
+
+  /// The same ledger without its last entry, in memory (for planning a reconciliation that
+  /// some parties already applied).
+  func withoutLastEntry() throws -> BudgetLedger {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var bytes: [UInt8] = []
+    for entry in entries.dropLast() {
+      bytes += Array(try encoder.encode(entry)) + [UInt8(ascii: "\n")]
+    }
+    return try BudgetLedger(
+      store: MemoryLedgerStore(name: name, contents: bytes), studyId: studyId, budget: budget,
+      genesis: genesisHash)
+  }
+
   // MARK: - Repair
 
+  /// What ``repair(store:)`` cut.
+  public struct TornTailRepair: Sendable, Equatable {
+    /// The line number of the torn line.
+    public var line: Int
+    /// Its bytes (moved to the torn-tail side store, `<file>.torn` for files).
+    public var bytes: [UInt8]
+    /// The ledger's size after the cut.
+    public var keptBytes: Int
+  }
+
   /// Moves a torn last line of `store` to its torn-tail side store (`<file>.torn`), only when
-  /// asked. Returns the line number moved, or nil when the last line is intact.
+  /// asked. Returns what was cut, or nil when the last line is intact.
   @discardableResult
-  public static func repair(store: any LedgerStore) throws -> Int? {
+  public static func repair(store: any LedgerStore) throws -> TornTailRepair? {
     let bytes = try store.readAll()
     let lines = Self.lines(bytes)
     guard let last = lines.last else { return nil }
     let parses = (try? JSONDecoder().decode(LedgerEntry.self, from: Data(bytes[last.range]))) != nil
     if last.terminated, parses { return nil }
+    let cut = Array(bytes[last.range.lowerBound...])
     try store.moveTail(from: last.range.lowerBound)
-    return lines.count
+    return TornTailRepair(line: lines.count, bytes: cut, keptBytes: last.range.lowerBound)
   }
 
-  /// ``repair(store:)`` on party `partyId`'s ledger file in `directory`.
+  /// ``repair(store:)`` on party `partyId`'s ledger file in `directory`; before cutting, the
+  /// whole file is copied to `backup` (fsynced) when given.
   @discardableResult
-  public static func repair(directory: URL, partyId: Int) throws -> Int? {
-    try repair(store: FileLedgerStore(path: try prepare(directory, partyId: partyId)))
+  public static func repair(directory: URL, partyId: Int, backup: String? = nil) throws
+    -> TornTailRepair?
+  {
+    let store = try FileLedgerStore(path: try prepare(directory, partyId: partyId))
+    if let backup {
+      let bytes = try store.readAll()
+      let lines = Self.lines(bytes)
+      if let last = lines.last,
+        !last.terminated
+          || (try? JSONDecoder().decode(LedgerEntry.self, from: Data(bytes[last.range]))) == nil
+      {
+        try FileLedgerStore.writeNew(path: backup, bytes: bytes)
+      }
+    }
+    return try repair(store: store)
   }
 
   // MARK: - Internals
@@ -182,20 +289,20 @@ public final class BudgetLedger: @unchecked Sendable {
   private func admitLocked(_ cost: PrivacyCost) throws {
     try checkUsable()
     guard cost.unit == budget.unit else {
-      throw ProtocolError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
+      throw LedgerError.budgetUnitMismatch(ledger: budget.unit, cost: cost.unit)
     }
     guard cost.amount.signum > 0 else {
-      throw ProtocolError.nonPositiveCost(cost: cost.amount)
+      throw LedgerError.nonPositiveCost(cost: cost.amount)
     }
     guard cachedSpent + cost.amount <= budget.amount else {
-      throw ProtocolError.budgetExhausted(
+      throw LedgerError.budgetExhausted(
         spent: cachedSpent, total: budget.amount, cost: cost.amount)
     }
   }
 
   private func checkUsable() throws {
     if failed {
-      throw ProtocolError.ledgerIO(
+      throw LedgerError.io(
         file: store.name, operation: "append (earlier failure)", errno: 0)
     }
   }
@@ -217,14 +324,17 @@ public final class BudgetLedger: @unchecked Sendable {
   }
 
   /// Why `entry` cannot follow the current state, or nil.
+  private var lastSequence: UInt64 { cachedEntries.last?.sequence ?? 0 }
+
   private func check(_ entry: LedgerEntry) -> String? {
-    let expected = UInt64(cachedEntries.count + 1)
+    if let reconciliation = entry.reconciliation { return check(reconciliation, entry) }
+    let expected = lastSequence + 1
     guard entry.sequence == expected else {
       return "sequence number \(entry.sequence), expected \(expected)"
     }
     guard entry.previousHash == cachedHead else {
       return cachedEntries.isEmpty
-        ? "the first entry does not chain to this study's genesis (another study id or budget?)"
+        ? "the first entry does not chain to this study's genesis (another study or version?)"
         : "previous-entry hash does not match the entry before it"
     }
     guard entry.hash == entry.computedHash else { return "entry hash does not match its contents" }
@@ -238,6 +348,42 @@ public final class BudgetLedger: @unchecked Sendable {
     case .release:
       guard let charge = openCharges[key] else { return "release without an open charge" }
       guard charge.cost == entry.cost else { return "release amount differs from the charge" }
+    case .reconcile:
+      return "a reconcile entry without its content"
+    }
+    return nil
+  }
+
+  /// `protocols/ledger.md` §5: a reconcile entry joins this ledger's head, settles sessions
+  /// consistently with this party's records and never lowers what they say was spent.
+  private func check(_ r: Reconciliation, _ entry: LedgerEntry) -> String? {
+    guard entry.previousHash == cachedHead else {
+      return "previous-entry hash does not match the entry before it"
+    }
+    guard r.heads.contains(.init(head: cachedHead, sequence: lastSequence)) else {
+      return "it does not join this ledger's head \(Hex.encode(cachedHead.prefix(8)))"
+    }
+    guard r.sequence == 1 + (r.heads.map(\.sequence).max() ?? 0), r.sequence > lastSequence
+    else { return "sequence number \(r.sequence) is not 1 + the largest joined seq" }
+    guard entry.hash == entry.computedHash else { return "entry hash does not match its contents" }
+    guard r.spent.unit == budget.unit else {
+      return "a \(r.spent.unit) total in a \(budget.unit) ledger"
+    }
+    var expected = cachedSpent
+    for s in r.sessions {
+      let key = ChargeKey(queryId: s.queryId, sessionId: s.sessionId)
+      if let open = openCharges[key] {
+        guard s.stands else {
+          return "it drops the standing charge of \(s.queryId) session "
+            + Hex.encode(s.sessionId.prefix(8))
+        }
+        guard open.cost == s.cost else { return "it changes the cost of \(s.queryId)" }
+      } else if s.stands {
+        expected = expected + s.cost.amount
+      }
+    }
+    guard r.spent.amount == expected else {
+      return "spent \(r.spent.amount) does not follow from this ledger (\(expected))"
     }
     return nil
   }
@@ -252,6 +398,14 @@ public final class BudgetLedger: @unchecked Sendable {
     case .release:
       cachedSpent = cachedSpent - entry.cost.amount
       openCharges[key] = nil
+    case .reconcile:
+      // Settled sessions are closed: never released, never charged again.
+      for s in entry.reconciliation?.sessions ?? [] {
+        let settled = ChargeKey(queryId: s.queryId, sessionId: s.sessionId)
+        openCharges[settled] = nil
+        charged.insert(settled)
+      }
+      cachedSpent = entry.cost.amount
     }
     cachedEntries.append(entry)
     cachedHead = entry.hash
@@ -280,7 +434,7 @@ public final class BudgetLedger: @unchecked Sendable {
         try FileManager.default.createDirectory(
           atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
       } catch {
-        throw ProtocolError.ledgerIO(file: path, operation: "create directory", errno: 0)
+        throw LedgerError.io(file: path, operation: "create directory", errno: 0)
       }
       try FileLedgerStore.syncDirectory(of: path)
     }

@@ -51,7 +51,13 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     case charge
     /// Refund of a charge whose query aborted before any masked value left the party.
     case release
+    /// The agreed outcome of sessions on which the parties' ledgers forked
+    /// (`protocols/ledger.md` §5); identical at every party.
+    case reconcile
   }
+
+  /// A reconcile entry's content (nil for charges and releases).
+  public var reconciliation: Reconciliation?
 
   /// 1, 2, 3, … in file order.
   public var sequence: UInt64
@@ -83,7 +89,8 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
 
   /// The canonical value hashed into ``hash``: every field except `time` and `hash`.
   public var canonical: CanonicalValue {
-    .record([
+    if let reconciliation { return reconciliation.canonical(sequence: sequence) }
+    return .record([
       "seq": .int(sequence), "kind": .string(kind.rawValue), "query_id": .string(queryId),
       "session_id": .bytes(sessionId), "manifest_hash": .bytes(manifestHash),
       "mechanism": .string(mechanism.rawValue), "k": .int(honestCount),
@@ -93,7 +100,9 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
   }
 
   /// The hash this entry should carry.
-  public var computedHash: [UInt8] { canonical.hash(domain: Self.hashDomain) }
+  public var computedHash: [UInt8] {
+    canonical.hash(domain: reconciliation == nil ? Self.hashDomain : Reconciliation.hashDomain)
+  }
 
   private enum CodingKeys: String, CodingKey {
     case sequence = "seq"
@@ -108,6 +117,9 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     case time
     case previousHash = "prev"
     case hash
+    case heads
+    case sessions
+    case spent
   }
 
   init(
@@ -130,6 +142,17 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     hash = computedHash
   }
 
+  /// A reconcile entry: `sequence` is ``Reconciliation/sequence``, `previousHash` this party's
+  /// head (not hashed). The charge fields are empty.
+  init(reconciliation: Reconciliation, time: String, previousHash: [UInt8]) {
+    self.init(
+      sequence: reconciliation.sequence, kind: .reconcile, queryId: "", sessionId: [],
+      manifestHash: [], mechanism: .laplace, honestCount: 0, components: [],
+      cost: reconciliation.spent, time: time, previousHash: previousHash)
+    self.reconciliation = reconciliation
+    hash = computedHash
+  }
+
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
     func hex(_ key: CodingKeys, _ count: Int) throws -> [UInt8] {
@@ -142,6 +165,19 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     }
     sequence = try c.decode(UInt64.self, forKey: .sequence)
     kind = try c.decode(Kind.self, forKey: .kind)
+    if kind == .reconcile {
+      let spentCost = try c.decode(PrivacyCost.self, forKey: .spent)
+      let r = Reconciliation(
+        sequence: sequence, heads: try c.decode([Reconciliation.Head].self, forKey: .heads),
+        sessions: try c.decode([Reconciliation.Session].self, forKey: .sessions),
+        spent: spentCost)
+      (queryId, sessionId, manifestHash, mechanism, honestCount) = ("", [], [], .laplace, 0)
+      (components, cost, reconciliation) = ([], spentCost, r)
+      time = try c.decode(String.self, forKey: .time)
+      previousHash = try hex(.previousHash, 32)
+      hash = try hex(.hash, 32)
+      return
+    }
     queryId = try c.decode(String.self, forKey: .queryId)
     sessionId = try hex(.sessionId, 16)
     manifestHash = try hex(.manifestHash, 32)
@@ -158,6 +194,15 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     var c = encoder.container(keyedBy: CodingKeys.self)
     try c.encode(sequence, forKey: .sequence)
     try c.encode(kind, forKey: .kind)
+    if let reconciliation {
+      try c.encode(reconciliation.heads, forKey: .heads)
+      try c.encode(reconciliation.sessions, forKey: .sessions)
+      try c.encode(reconciliation.spent, forKey: .spent)
+      try c.encode(time, forKey: .time)
+      try c.encode(Hex.encode(previousHash), forKey: .previousHash)
+      try c.encode(Hex.encode(hash), forKey: .hash)
+      return
+    }
     try c.encode(queryId, forKey: .queryId)
     try c.encode(Hex.encode(sessionId), forKey: .sessionId)
     try c.encode(Hex.encode(manifestHash), forKey: .manifestHash)

@@ -57,19 +57,19 @@ public final class FileLedgerStore: LedgerStore {
   private let fd: Int32
 
   /// Opens (creating with mode 0600 if needed) and locks `path`; throws
-  /// ``ProtocolError/ledgerBusy(file:)`` when another process holds the lock.
+  /// ``LedgerError/busy(file:)`` when another process holds the lock.
   public init(path: String) throws {
     name = path
     let existed = access(path, F_OK) == 0
     let descriptor = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
     guard descriptor >= 0 else {
-      throw ProtocolError.ledgerIO(file: path, operation: "open", errno: errno)
+      throw LedgerError.io(file: path, operation: "open", errno: errno)
     }
     guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
       let code = errno
       close(descriptor)
-      if code == EWOULDBLOCK { throw ProtocolError.ledgerBusy(file: path) }
-      throw ProtocolError.ledgerIO(file: path, operation: "flock", errno: code)
+      if code == EWOULDBLOCK { throw LedgerError.busy(file: path) }
+      throw LedgerError.io(file: path, operation: "flock", errno: code)
     }
     fd = descriptor
     if !existed {
@@ -91,7 +91,7 @@ public final class FileLedgerStore: LedgerStore {
       let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
       if n < 0 {
         if errno == EINTR { continue }
-        throw ProtocolError.ledgerIO(file: name, operation: "read", errno: errno)
+        throw LedgerError.io(file: name, operation: "read", errno: errno)
       }
       if n == 0 { return out }
       out += chunk[0..<n]
@@ -111,16 +111,27 @@ public final class FileLedgerStore: LedgerStore {
     let tornPath = name + ".torn"
     let side = open(tornPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
     guard side >= 0 else {
-      throw ProtocolError.ledgerIO(file: tornPath, operation: "open", errno: errno)
+      throw LedgerError.io(file: tornPath, operation: "open", errno: errno)
     }
     defer { close(side) }
     try Self.writeAll(side, Array(all[offset...]), tornPath)
     try Self.sync(side, tornPath)
     guard ftruncate(fd, off_t(offset)) == 0 else {
-      throw ProtocolError.ledgerIO(file: name, operation: "ftruncate", errno: errno)
+      throw LedgerError.io(file: name, operation: "ftruncate", errno: errno)
     }
     try Self.sync(fd, name)
     try Self.syncDirectory(of: name)
+  }
+
+  /// Creates `path` (mode 0600, refusing an existing file) with `bytes`, fsynced with its
+  /// directory.
+  static func writeNew(path: String, bytes: [UInt8]) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw LedgerError.io(file: path, operation: "create", errno: errno) }
+    defer { close(fd) }
+    try writeAll(fd, bytes, path)
+    try sync(fd, path)
+    try syncDirectory(of: path)
   }
 
   private static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ name: String) throws {
@@ -129,7 +140,7 @@ public final class FileLedgerStore: LedgerStore {
       let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
       if n < 0 {
         if errno == EINTR { continue }
-        throw ProtocolError.ledgerIO(file: name, operation: "write", errno: errno)
+        throw LedgerError.io(file: name, operation: "write", errno: errno)
       }
       done += n
     }
@@ -137,7 +148,7 @@ public final class FileLedgerStore: LedgerStore {
 
   private static func sync(_ fd: Int32, _ name: String) throws {
     guard fsync(fd) == 0 else {
-      throw ProtocolError.ledgerIO(file: name, operation: "fsync", errno: errno)
+      throw LedgerError.io(file: name, operation: "fsync", errno: errno)
     }
   }
 
@@ -147,11 +158,11 @@ public final class FileLedgerStore: LedgerStore {
     let directory = slash.map { String(path[..<$0]) } ?? "."
     let dir = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard dir >= 0 else {
-      throw ProtocolError.ledgerIO(file: directory, operation: "open directory", errno: errno)
+      throw LedgerError.io(file: directory, operation: "open directory", errno: errno)
     }
     defer { close(dir) }
     guard fsync(dir) == 0 else {
-      throw ProtocolError.ledgerIO(file: directory, operation: "fsync directory", errno: errno)
+      throw LedgerError.io(file: directory, operation: "fsync directory", errno: errno)
     }
   }
 }

@@ -137,12 +137,12 @@ extension UnkeyedDecodingContainer {
 
 enum ManifestLoader {
   /// Decodes `T` from `data`, turning every decoding and validation failure into
-  /// ``ProtocolError/invalidManifest(file:field:problem:)`` naming `file` and the field path.
+  /// ``ManifestError/invalidManifest(file:field:problem:)`` naming `file` and the field path.
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
     do {
       return try JSONDecoder().decode(T.self, from: data)
     } catch let issue as ManifestIssue {
-      throw ProtocolError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
+      throw ManifestError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
     } catch let error as DecodingError {
       throw located(error, file: file)
     }
@@ -154,12 +154,12 @@ enum ManifestLoader {
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw ProtocolError.unreadableFile(file: url.path, problem: error.localizedDescription)
+      throw ManifestError.unreadableFile(file: url.path, problem: error.localizedDescription)
     }
     return try decode(type, from: data, file: url.path)
   }
 
-  static func located(_ error: DecodingError, file: String) -> ProtocolError {
+  static func located(_ error: DecodingError, file: String) -> ManifestError {
     switch error {
     case .keyNotFound(let key, let context):
       return .invalidManifest(

@@ -129,7 +129,7 @@ public struct QueryManifest: Sendable, Hashable, Codable {
   /// How many unparseable rows are tolerated (default 0).
   public internal(set) var maxBadRows: Int
 
-  /// A validated query; throws ``ProtocolError/invalidManifest(file:field:problem:)``.
+  /// A validated query; throws ``ManifestError/invalidManifest(file:field:problem:)``.
   public init(
     id: String, kind: QueryKind, mechanism: Mechanism = .gaussian, privacy: PrivacyCost,
     maxBadRows: Int = 0, file: String = "<query>"
@@ -140,7 +140,7 @@ public struct QueryManifest: Sendable, Hashable, Codable {
     self.privacy = privacy
     self.maxBadRows = maxBadRows
     if let issue = validationIssue() {
-      throw ProtocolError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
+      throw ManifestError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
     }
   }
 

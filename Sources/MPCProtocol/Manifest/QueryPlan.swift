@@ -89,7 +89,7 @@ extension QueryManifest {
   /// The plan of this query in `study`: checks that the mechanism and the privacy parameter fit
   /// the study budget's unit and converts the cost into it. Errors name `file` and the field.
   public func plan(for study: StudyManifest, file: String = "<query>") throws -> QueryPlan {
-    func fail(_ field: String, _ problem: String) -> ProtocolError {
+    func fail(_ field: String, _ problem: String) -> ManifestError {
       .invalidManifest(file: file, field: field, problem: problem)
     }
     if mechanism == .gaussian, case .pure = study.budget {

@@ -89,7 +89,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   /// k = n − t: the parties whose noise alone must meet the privacy target.
   public var honestCount: Int { parties.count - colluders }
 
-  /// A validated study; throws ``ProtocolError/invalidManifest(file:field:problem:)``
+  /// A validated study; throws ``ManifestError/invalidManifest(file:field:problem:)``
   /// naming `file` (a label for errors) and the field.
   public init(
     id: String, parties: [PartyInfo], colluders: Int, field: FieldChoice = .auto,
@@ -106,7 +106,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     self.delta = delta
     self.ledger = ledger
     if let issue = validationIssue() {
-      throw ProtocolError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
+      throw ManifestError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
     }
   }
 

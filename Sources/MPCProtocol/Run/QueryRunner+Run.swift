@@ -25,8 +25,7 @@ public enum QueryRunner {
     let study = setup.study
     let query = setup.query
     guard n == study.partyCount else {
-      throw ProtocolError.peerMismatch(
-        peer: me, step: "set-up",
+      throw RunError.invalidSetUp(
         problem: "the transport has \(n) parties, the study \(study.partyCount)")
     }
     let runPlan: RunPlan
@@ -36,8 +35,7 @@ public enum QueryRunner {
           == RunPlan.Derivation(
             study: study, query: query, force: setup.force, timing: setup.timing)
       else {
-        throw ProtocolError.peerMismatch(
-          peer: me, step: "set-up", problem: "the given run plan is not this setup's")
+        throw RunError.invalidSetUp(problem: "the given run plan is not this setup's")
       }
       runPlan = given
     } else {
@@ -46,11 +44,11 @@ public enum QueryRunner {
     let clock = ContinuousClock()
     var statistics = RunStatistics()
     guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
-      throw ProtocolError.localOverflow(
+      throw InputError.localOverflow(
         file: "local input", what: "\(setup.input.rows) rows, above the supported 2^32 per party")
     }
     guard setup.input.values.count == runPlan.plan.dimension else {
-      throw ProtocolError.vectorLength(
+      throw InputError.vectorLength(
         file: "local input", expected: runPlan.plan.dimension, actual: setup.input.values.count)
     }
 
@@ -66,11 +64,11 @@ public enum QueryRunner {
         statistics.countSent(frame.count, to: p)
       }
     }
-    func receive(_ peer: Int, _ step: String) async throws -> Message {
+    func receive(_ peer: Int, _ step: RunStep) async throws -> Message {
       let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
       let message = try codec.decode(frame)
       if case .abort(let reason) = message {
-        throw ProtocolError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+        throw RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
       }
       return message
     }
@@ -90,34 +88,34 @@ public enum QueryRunner {
             manifestHash: manifestHash)))
       try await broadcast(.ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)))
       for p in peers {
-        guard case .hello(let hello) = try await receive(p, "hello") else {
-          throw ProtocolError.peerMismatch(peer: p, step: "hello", problem: "expected hello")
+        guard case .hello(let hello) = try await receive(p, .hello) else {
+          throw RunError.peerMismatch(peer: p, step: .hello, problem: "expected hello")
         }
         guard hello.protocolVersion == MessageCodec.protocolVersion else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "hello",
+          throw RunError.peerMismatch(
+            peer: p, step: .hello,
             problem:
               "speaks protocol v\(hello.protocolVersion), this party v\(MessageCodec.protocolVersion)"
           )
         }
         guard hello.studyId == study.id, hello.partyId == UInt32(p) else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "hello",
+          throw RunError.peerMismatch(
+            peer: p, step: .hello,
             problem: "is party \(hello.partyId) of study \"\(hello.studyId)\"")
         }
-        guard case .ledgerHead(let head) = try await receive(p, "ledger head") else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "ledger head", problem: "expected a ledger head")
+        guard case .ledgerHead(let head) = try await receive(p, .ledgerHead) else {
+          throw RunError.peerMismatch(
+            peer: p, step: .ledgerHead, problem: "expected a ledger head")
         }
         guard head.hash == ledgerHead else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "ledger head",
+          throw RunError.peerMismatch(
+            peer: p, step: .ledgerHead,
             problem: "its budget ledger differs (spent \(head.spent), here \(setup.ledger.spent)); "
               + "compare `mpc budget` at both sites")
         }
         guard hello.manifestHash == manifestHash else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "hello",
+          throw RunError.peerMismatch(
+            peer: p, step: .hello,
             problem: "its study or query differs from this party's (manifest hash "
               + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
           )
@@ -125,7 +123,7 @@ public enum QueryRunner {
         contributions[p] = hello.sessionId
       }
     } catch {
-      await broadcastAbort(code(for: error), String(describing: error))
+      await broadcastAbort(ReasonCode(for: error), String(describing: error))
       throw error
     }
     var sessionHasher = try Blake2b(outputByteCount: 32)
@@ -155,18 +153,18 @@ public enum QueryRunner {
       charged = true
       try await broadcast(.admit)
       for p in peers {
-        switch try await receive(p, "admission") {
+        switch try await receive(p, .admission) {
         case .admit: continue
         case .refuse(let reason):
-          throw ProtocolError.peerAborted(peer: p, reason: "refused: \(reason.text)")
+          throw RunError.peerAborted(peer: p, reason: "refused: \(reason.text)")
         default:
-          throw ProtocolError.peerMismatch(peer: p, step: "admission", problem: "expected admit")
+          throw RunError.peerMismatch(peer: p, step: .admission, problem: "expected admit")
         }
       }
     } catch {
       // No party uploads before every admit arrived: nothing masked has left anywhere.
       if charged { _ = try? setup.ledger.release(queryId: query.id, sessionId: sessionID) }
-      await broadcastAbort(code(for: error), String(describing: error))
+      await broadcastAbort(ReasonCode(for: error), String(describing: error))
       throw error
     }
     statistics.add(clock.now - phaseStart, to: .admission)
@@ -179,7 +177,7 @@ public enum QueryRunner {
         peers: peers, noise: &noise, statistics: &statistics)
     } catch {
       let explained = await explainClosedLink(error, transport: transport, codec: codec)
-      await broadcastAbort(code(for: explained), String(describing: explained))
+      await broadcastAbort(ReasonCode(for: explained), String(describing: explained))
       throw explained
     }
     phaseStart = clock.now
@@ -198,10 +196,10 @@ public enum QueryRunner {
   ) async -> any Error {
     guard case TransportError.closed(let peer, _) = error else { return error }
     while let frame = try? await transport.receive(
-      from: peer, timeout: .seconds(1), step: "the reason the link closed")
+      from: peer, timeout: .seconds(1), step: .abortReason)
     {
       if case .abort(let reason)? = try? codec.decode(frame) {
-        return ProtocolError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+        return RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
       }
     }
     return error
@@ -285,17 +283,4 @@ public enum QueryRunner {
     }
   }
 
-  static func code(for error: any Error) -> ReasonCode {
-    switch error {
-    case ProtocolError.budgetExhausted: return .budgetExhausted
-    case ProtocolError.peerAborted: return .peerAborted
-    case ProtocolError.peerMismatch(_, let step, _) where step == "hello": return .manifestMismatch
-    case ProtocolError.peerMismatch(_, let step, _) where step == "ledger head":
-      return .ledgerMismatch
-    case ProtocolError.peerMismatch: return .malformedMessage
-    case is TransportError: return .timeout
-    case is CancellationError: return .cancelled
-    default: return .internalError
-    }
-  }
 }

@@ -46,54 +46,6 @@ enum OpenedValues: Sendable {
   }
 }
 
-/// A bounded hand-over of chunks between the stages of the upload: `put` waits while
-/// `capacity` chunks are waiting, so no stage runs more than a window ahead of the next one.
-/// `fail` wakes every waiter with the error (the other stages then stop).
-actor ChunkHandoff<Element: Sendable> {
-  let capacity: Int
-  private var items: [Element] = []
-  private var failure: (any Error)?
-  private var takers: [CheckedContinuation<Element, any Error>] = []
-  private var putters: [CheckedContinuation<Void, any Error>] = []
-
-  init(capacity: Int) {
-    precondition(capacity >= 1)
-    self.capacity = capacity
-  }
-
-  func put(_ item: Element) async throws {
-    while items.count >= capacity && failure == nil {
-      try await withCheckedThrowingContinuation { putters.append($0) }
-    }
-    if let failure { throw failure }
-    if !takers.isEmpty {
-      takers.removeFirst().resume(returning: item)
-    } else {
-      items.append(item)
-    }
-  }
-
-  func take() async throws -> Element {
-    if let failure { throw failure }
-    if !items.isEmpty {
-      let item = items.removeFirst()
-      if !putters.isEmpty { putters.removeFirst().resume() }
-      return item
-    }
-    return try await withCheckedThrowingContinuation { takers.append($0) }
-  }
-
-  func fail(_ error: any Error) {
-    guard failure == nil else { return }
-    failure = error
-    items = []
-    for t in takers { t.resume(throwing: error) }
-    for p in putters { p.resume(throwing: error) }
-    takers = []
-    putters = []
-  }
-}
-
 extension QueryRunner {
   /// Chunks a stage may run ahead of the next one (memory: about 3 windows of chunks).
   static let pipelineWindow = 1
@@ -121,8 +73,8 @@ extension QueryRunner {
     let chunk = max(1, setup.chunkElements)
     let layout = ChunkLayout(
       queryID: setup.query.id, length: m, chunk: chunk, field: field, timeout: setup.timeout)
-    let toSender = ChunkHandoff<FieldVector>(capacity: pipelineWindow)
-    let toOpener = ChunkHandoff<FieldVector>(capacity: pipelineWindow)
+    let toSender = Mailbox<FieldVector>(capacity: pipelineWindow)
+    let toOpener = Mailbox<FieldVector>(capacity: pipelineWindow)
 
     return try await withThrowingTaskGroup(of: StageResult.self) { group in
       group.addTask {
@@ -132,8 +84,8 @@ extension QueryRunner {
               layout: layout, transport: transport, peers: peers, from: toSender,
               to: toOpener))
         } catch {
-          await toSender.fail(error)
-          await toOpener.fail(error)
+          toSender.fail(error)
+          toOpener.fail(error)
           throw error
         }
       }
@@ -143,8 +95,8 @@ extension QueryRunner {
             try await openChunks(layout: layout, transport: transport, peers: peers, from: toOpener)
           )
         } catch {
-          await toSender.fail(error)
-          await toOpener.fail(error)
+          toSender.fail(error)
+          toOpener.fail(error)
           throw error
         }
       }
@@ -185,8 +137,8 @@ extension QueryRunner {
           try await toSender.put(y)
         }
       } catch {
-        await toSender.fail(error)
-        await toOpener.fail(error)
+        toSender.fail(error)
+        toOpener.fail(error)
         group.cancelAll()
         throw error
       }
@@ -238,7 +190,7 @@ extension QueryRunner {
   /// Stage 2: encodes each chunk once, sends it to every peer in order, passes it on.
   static func sendChunks(
     layout: ChunkLayout, transport: some PartyTransport, peers: [Int],
-    from input: ChunkHandoff<FieldVector>, to output: ChunkHandoff<FieldVector>
+    from input: Mailbox<FieldVector>, to output: Mailbox<FieldVector>
   ) async throws -> SentChunks {
     let clock = ContinuousClock()
     let codec = MessageCodec()
@@ -262,7 +214,7 @@ extension QueryRunner {
   /// Stage 3: adds every peer's chunk c to this party's chunk c and keeps the signed values.
   static func openChunks(
     layout: ChunkLayout, transport: some PartyTransport, peers: [Int],
-    from input: ChunkHandoff<FieldVector>
+    from input: Mailbox<FieldVector>
   ) async throws -> OpenedChunks {
     let clock = ContinuousClock()
     let codec = MessageCodec()
@@ -272,23 +224,23 @@ extension QueryRunner {
       let start = clock.now
       let expected = layout.range(c).count
       for p in peers {
-        let step = "masked upload chunk \(c)"
+        let step = RunStep.upload(chunk: c)
         let frame = try await transport.receive(from: p, timeout: layout.timeout, step: step)
         guard let upload = try codec.decodeUpload(frame) else {
           // Not an upload: an abort (or a protocol error) from the peer.
           if case .abort(let reason) = try codec.decode(frame) {
-            throw ProtocolError.peerAborted(peer: p, reason: "\(reason.code): \(reason.text)")
+            throw RunError.peerAborted(peer: p, reason: "\(reason.code): \(reason.text)")
           }
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "upload", problem: "expected an upload chunk")
+          throw RunError.peerMismatch(
+            peer: p, step: .upload(chunk: nil), problem: "expected an upload chunk")
         }
         guard upload.queryId == layout.queryID, upload.chunkIndex == UInt32(c),
           upload.chunkCount == UInt32(layout.chunkCount),
           upload.elementCount == UInt32(expected),
           Int(upload.elementWidth) == layout.field.elementByteCount
         else {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "upload",
+          throw RunError.peerMismatch(
+            peer: p, step: .upload(chunk: nil),
             problem: "chunk \(upload.chunkIndex)/\(upload.chunkCount) of \(upload.elementCount) "
               + "elements does not match chunk \(c)/\(layout.chunkCount) of \(expected)")
         }
@@ -297,8 +249,8 @@ extension QueryRunner {
             try total.addEncoded(UnsafeRawBufferPointer(rebasing: $0[upload.elementRange]))
           }
         } catch {
-          throw ProtocolError.peerMismatch(
-            peer: p, step: "upload chunk \(c)", problem: String(describing: error))
+          throw RunError.peerMismatch(
+            peer: p, step: .upload(chunk: c), problem: String(describing: error))
         }
       }
       result.values.append(total)

@@ -1,4 +1,5 @@
 public import MPCCrypto
+import Synchronization
 
 /// n parties in one process: per-link FIFO mailboxes, pair secrets from a random source.
 /// For tests and for embedding developers who simulate a study (README).
@@ -13,7 +14,7 @@ public final class InMemoryNetwork: Sendable {
   /// A network of `partyCount` parties; pair secrets and link ids drawn from `random`.
   public init(partyCount: Int, using random: inout some RandomSource) {
     self.partyCount = partyCount
-    hub = Hub()
+    hub = Hub(partyCount: partyCount)
     var s = [[SecretBytes?]](
       repeating: [SecretBytes?](repeating: nil, count: partyCount), count: partyCount)
     var ids = [[[UInt8]]](repeating: [[UInt8]](repeating: [], count: partyCount), count: partyCount)
@@ -39,7 +40,7 @@ public final class InMemoryNetwork: Sendable {
 
   /// Closes every link of `party` (simulates a crash): its peers' receives fail at once.
   public func disconnect(_ party: Int) async {
-    await hub.disconnect(party)
+    hub.disconnect(party)
   }
 
   /// One party's view of the network.
@@ -52,10 +53,10 @@ public final class InMemoryNetwork: Sendable {
       guard (0..<partyCount).contains(peer), peer != partyID else {
         throw TransportError.unknownPeer(peer: peer)
       }
-      try await network.hub.put(frame, from: partyID, to: peer)
+      try network.hub.put(frame, from: partyID, to: peer)
     }
 
-    public func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8] {
+    public func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
       guard (0..<partyCount).contains(peer), peer != partyID else {
         throw TransportError.unknownPeer(peer: peer)
       }
@@ -93,61 +94,37 @@ public final class InMemoryNetwork: Sendable {
   }
 }
 
-/// The mailboxes: FIFO per (from, to), with at most one waiting receiver per link.
-private actor Hub {
-  struct Link: Hashable {
-    var from: Int
-    var to: Int
+/// The links: one unbounded ``Mailbox`` per (from, to), so frames from one sender to one peer
+/// arrive in order, and the set of disconnected parties.
+private final class Hub: Sendable {
+  let boxes: [[Mailbox<[UInt8]>]]
+  let down = Mutex<Set<Int>>([])
+
+  init(partyCount: Int) {
+    boxes = (0..<partyCount).map { _ in
+      (0..<partyCount).map { _ in Mailbox<[UInt8]>(capacity: .max) }
+    }
   }
-  var queues: [Link: [[UInt8]]] = [:]
-  var waiters: [Link: CheckedContinuation<[UInt8], any Error>] = [:]
-  var waiterSteps: [Link: String] = [:]
-  var down: Set<Int> = []
 
   func put(_ frame: [UInt8], from: Int, to: Int) throws {
-    let link = Link(from: from, to: to)
-    guard !down.contains(from) else { throw TransportError.closed(peer: to, step: "send") }
-    if down.contains(to) { return }  // a dead peer's mailbox swallows frames, like a closed socket
-    if let waiter = waiters.removeValue(forKey: link) {
-      waiterSteps[link] = nil
-      waiter.resume(returning: frame)
-    } else {
-      queues[link, default: []].append(frame)
+    let (senderDown, receiverDown) = down.withLock { ($0.contains(from), $0.contains(to)) }
+    guard !senderDown else { throw TransportError.closed(peer: to, step: .send) }
+    if receiverDown { return }  // a dead peer's mailbox swallows frames, like a closed socket
+    // An unbounded mailbox refuses only once closed, which happens only to a dead sender's.
+    _ = boxes[from][to].offer(frame)
+  }
+
+  func take(from: Int, to: Int, step: RunStep) async throws -> [UInt8] {
+    do {
+      return try await boxes[from][to].take()
+    } catch is MailboxClosed {
+      throw TransportError.closed(peer: from, step: step)
     }
   }
 
-  func take(from: Int, to: Int, step: String) async throws -> [UInt8] {
-    let link = Link(from: from, to: to)
-    if var q = queues[link], !q.isEmpty {
-      let frame = q.removeFirst()
-      queues[link] = q
-      return frame
-    }
-    if down.contains(from) { throw TransportError.closed(peer: from, step: step) }
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        waiters[link] = continuation
-        waiterSteps[link] = step
-      }
-    } onCancel: {
-      Task { await self.cancel(link) }
-    }
-  }
-
-  func cancel(_ link: Link) {
-    if let waiter = waiters.removeValue(forKey: link) {
-      waiterSteps[link] = nil
-      waiter.resume(throwing: CancellationError())
-    }
-  }
-
+  /// Frames `party` sent before are still delivered; then its peers' receives fail as closed.
   func disconnect(_ party: Int) {
-    down.insert(party)
-    for (link, waiter) in waiters where link.from == party {
-      waiters[link] = nil
-      waiter.resume(
-        throwing: TransportError.closed(peer: party, step: waiterSteps[link] ?? "a message"))
-      waiterSteps[link] = nil
-    }
+    down.withLock { _ = $0.insert(party) }
+    for box in boxes[party] { box.close() }
   }
 }

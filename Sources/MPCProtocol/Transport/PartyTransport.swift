@@ -12,7 +12,7 @@ public protocol PartyTransport: Sendable {
   func send(_ frame: [UInt8], to peer: Int) async throws
   /// The next frame from `peer`; throws ``TransportError/timeout(peer:step:seconds:)`` if none
   /// arrives within `timeout`.
-  func receive(from peer: Int, timeout: Duration, step: String) async throws -> [UInt8]
+  func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8]
   /// The 32-byte secret this party shares with `peer` for this session (for pairwise masks),
   /// established by the authenticated key exchange of the link.
   func pairSecret(with peer: Int) throws -> SecretBytes
@@ -23,9 +23,9 @@ public protocol PartyTransport: Sendable {
 /// Transport failures: every case names the peer and the protocol step.
 public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
   /// Nothing arrived from `peer` within the deadline.
-  case timeout(peer: Int, step: String, seconds: Double)
+  case timeout(peer: Int, step: RunStep, seconds: Double)
   /// The link to `peer` is closed (the peer exited or the connection broke).
-  case closed(peer: Int, step: String)
+  case closed(peer: Int, step: RunStep)
   /// `peer` is not a valid peer id for this party.
   case unknownPeer(peer: Int)
 

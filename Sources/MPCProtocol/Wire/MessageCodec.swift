@@ -68,13 +68,13 @@ public struct MessageCodec: Sendable {
         queryId: c.queryId, chunkIndex: c.chunkIndex, chunkCount: c.chunkCount,
         elementWidth: c.elementWidth, elementCount: c.elementCount, limits: limits)
       guard c.elements.count == Int(c.elementWidth) * Int(c.elementCount) else {
-        throw ProtocolError.malformed(
+        throw WireError.malformed(
           offset: 0, expected: "element bytes = width × count")
       }
       body.bytes += c.elements
     }
     guard body.bytes.count <= limits.maxBodyBytes else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: body.bytes.count)
     }
     var frame = Self.magic + [UInt8(Self.protocolVersion), message.typeByte]
@@ -99,7 +99,7 @@ public struct MessageCodec: Sendable {
       elementCount: UInt32(elements.count), limits: limits)
     let bodyLength = body.bytes.count + elements.encodedByteCount
     guard bodyLength <= limits.maxBodyBytes else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: bodyLength)
     }
     var header = Writer()
@@ -121,23 +121,23 @@ public struct MessageCodec: Sendable {
   public func decodeUpload(_ frame: [UInt8]) throws -> MaskedUploadHeader? {
     guard frame.count >= Self.headerSize, frame[3] == Message.maskedUploadType else { return nil }
     for (i, expected) in Self.magic.enumerated() where frame[i] != expected {
-      throw ProtocolError.malformed(offset: i, expected: "the magic bytes 'MP'")
+      throw WireError.malformed(offset: i, expected: "the magic bytes 'MP'")
     }
     guard frame[2] == UInt8(Self.protocolVersion) else {
-      throw ProtocolError.malformed(
+      throw WireError.malformed(
         offset: 2, expected: "frame version \(Self.protocolVersion), found \(frame[2])")
     }
     let length = Int(Reader.le32(frame, at: 4))
     guard length <= limits.maxBodyBytes else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: length)
     }
     guard frame.count - Self.headerSize == length else {
       if frame.count - Self.headerSize < length {
-        throw ProtocolError.truncated(
+        throw WireError.truncated(
           offset: frame.count, expected: "a \(length)-byte body after the header")
       }
-      throw ProtocolError.malformed(
+      throw WireError.malformed(
         offset: Self.headerSize + length, expected: "the end of the frame")
     }
     var reader = Reader(bytes: frame[Self.headerSize...], offset: Self.headerSize, limits: limits)
@@ -146,19 +146,19 @@ public struct MessageCodec: Sendable {
 
   // MARK: - Decoding
 
-  /// Decodes exactly one frame; a short input is ``ProtocolError/truncated(offset:expected:)``,
-  /// extra bytes are ``ProtocolError/malformed(offset:expected:)``.
+  /// Decodes exactly one frame; a short input is ``WireError/truncated(offset:expected:)``,
+  /// extra bytes are ``WireError/malformed(offset:expected:)``.
   public func decode(_ frame: [UInt8]) throws -> Message {
     guard let (message, consumed) = try decodeFrame(from: frame[...]) else {
       if frame.count < Self.headerSize {
-        throw ProtocolError.truncated(offset: frame.count, expected: "an 8-byte frame header")
+        throw WireError.truncated(offset: frame.count, expected: "an 8-byte frame header")
       }
       let length = Int(Reader.le32(frame, at: 4))
-      throw ProtocolError.truncated(
+      throw WireError.truncated(
         offset: frame.count, expected: "a \(length)-byte body after the header")
     }
     guard consumed == frame.count else {
-      throw ProtocolError.malformed(offset: consumed, expected: "the end of the frame")
+      throw WireError.malformed(offset: consumed, expected: "the end of the frame")
     }
     return message
   }
@@ -171,20 +171,20 @@ public struct MessageCodec: Sendable {
     // Check each header byte as soon as it is there.
     for (i, expected) in Self.magic.enumerated() where i < available {
       guard bytes[base + i] == expected else {
-        throw ProtocolError.malformed(offset: i, expected: "the magic bytes 'MP'")
+        throw WireError.malformed(offset: i, expected: "the magic bytes 'MP'")
       }
     }
     if available > 2, bytes[base + 2] != UInt8(Self.protocolVersion) {
-      throw ProtocolError.malformed(
+      throw WireError.malformed(
         offset: 2, expected: "frame version \(Self.protocolVersion), found \(bytes[base + 2])")
     }
     if available > 3, !(0x01...0x06).contains(bytes[base + 3]) {
-      throw ProtocolError.malformed(offset: 3, expected: "a message type 1…6")
+      throw WireError.malformed(offset: 3, expected: "a message type 1…6")
     }
     guard available >= Self.headerSize else { return nil }
     let length = Int(Reader.le32(Array(bytes[base..<base + 8]), at: 4))
     guard length <= limits.maxBodyBytes else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: 4, what: "frame body", limit: limits.maxBodyBytes, actual: length)
     }
     guard available - Self.headerSize >= length else { return nil }
@@ -204,8 +204,9 @@ public struct MessageCodec: Sendable {
       let hash = try reader.fixed(32, "ledger head hash")
       let at = reader.position
       let text = try reader.string("spent")
-      guard let spent = try? Rational(parsing: text) else {
-        throw ProtocolError.malformed(offset: at, expected: "spent as a rational such as 3/4")
+      // Canonical text only (`n` or `n/d` in lowest terms, d > 1): one value, one encoding.
+      guard let spent = try? Rational(parsing: text), spent.description == text else {
+        throw WireError.malformed(offset: at, expected: "spent as a rational such as 3/4")
       }
       message = .ledgerHead(LedgerHead(hash: hash, spent: spent))
     case 0x03:
@@ -219,7 +220,7 @@ public struct MessageCodec: Sendable {
       message = .maskedUpload(try reader.chunk())
     }
     guard reader.remaining == 0 else {
-      throw ProtocolError.malformed(offset: reader.position, expected: "the end of the body")
+      throw WireError.malformed(offset: reader.position, expected: "the end of the body")
     }
     return (message, Self.headerSize + length)
   }
@@ -239,7 +240,7 @@ private struct Writer {
   mutating func string(_ s: String, _ what: String, _ limits: CodecLimits) throws {
     let utf8 = Array(s.utf8)
     guard utf8.count <= limits.maxStringBytes else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: bytes.count, what: what, limit: limits.maxStringBytes, actual: utf8.count)
     }
     u32(UInt32(utf8.count))
@@ -253,18 +254,18 @@ private struct Writer {
   ) throws {
     try string(queryId, "query id", limits)
     guard chunkCount >= 1, chunkIndex < chunkCount else {
-      throw ProtocolError.malformed(offset: 0, expected: "chunk index < chunk count")
+      throw WireError.malformed(offset: 0, expected: "chunk index < chunk count")
     }
     u32(chunkIndex)
     u32(chunkCount)
     guard elementWidth >= 1, Int(elementWidth) <= limits.maxElementWidth else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: 0, what: "element width", limit: limits.maxElementWidth,
         actual: Int(elementWidth))
     }
     u16(elementWidth)
     guard Int(elementCount) <= limits.maxElementsPerChunk else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: 0, what: "element count", limit: limits.maxElementsPerChunk,
         actual: Int(elementCount))
     }
@@ -273,7 +274,7 @@ private struct Writer {
 
   mutating func fixed(_ b: [UInt8], _ count: Int, _ what: String) throws {
     guard b.count == count else {
-      throw ProtocolError.malformed(offset: bytes.count, expected: "a \(count)-byte \(what)")
+      throw WireError.malformed(offset: bytes.count, expected: "a \(count)-byte \(what)")
     }
     bytes += b
   }
@@ -303,7 +304,7 @@ private struct Reader {
 
   private func need(_ count: Int, _ what: String) throws {
     guard remaining >= count else {
-      throw ProtocolError.malformed(
+      throw WireError.malformed(
         offset: position, expected: "\(what) (\(count) bytes) within the frame body")
     }
   }
@@ -331,12 +332,12 @@ private struct Reader {
     let at = position
     let length = Int(try u32("\(what) length"))
     guard length <= limits.maxStringBytes else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: at, what: what, limit: limits.maxStringBytes, actual: length)
     }
     let raw = try fixed(length, what)
     guard let text = String(validating: raw, as: UTF8.self) else {
-      throw ProtocolError.malformed(offset: at + 4, expected: "\(what) as valid UTF-8")
+      throw WireError.malformed(offset: at + 4, expected: "\(what) as valid UTF-8")
     }
     return text
   }
@@ -349,26 +350,26 @@ private struct Reader {
     let chunkIndex = try u32("chunk index")
     let chunkCount = try u32("chunk count")
     guard chunkCount >= 1, chunkIndex < chunkCount else {
-      throw ProtocolError.malformed(
+      throw WireError.malformed(
         offset: indexAt, expected: "chunk index < chunk count and chunk count ≥ 1")
     }
     let widthAt = position
     let width = try u16("element width")
     guard width >= 1, Int(width) <= limits.maxElementWidth else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: widthAt, what: "element width", limit: limits.maxElementWidth,
         actual: Int(width))
     }
     let countAt = position
     let count = try u32("element count")
     guard Int(count) <= limits.maxElementsPerChunk else {
-      throw ProtocolError.oversized(
+      throw WireError.oversized(
         offset: countAt, what: "element count", limit: limits.maxElementsPerChunk,
         actual: Int(count))
     }
     let byteCount = Int(width) * Int(count)
     guard byteCount == remaining else {
-      throw ProtocolError.malformed(
+      throw WireError.malformed(
         offset: position,
         expected: "\(byteCount) element bytes (width × count), found \(remaining)")
     }

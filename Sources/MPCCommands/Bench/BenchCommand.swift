@@ -31,7 +31,7 @@ struct BenchCommand: ParsableCommand {
   var field = "m127"
 
   @Option(name: .long, help: "gaussian or laplace.")
-  var mechanism = "gaussian"
+  var mechanism: MechanismArgument = .gaussian
 
   @Option(
     name: .long,
@@ -42,7 +42,7 @@ struct BenchCommand: ParsableCommand {
   var repetitions = 3
 
   @Option(name: .long, help: "Input file format: text or int64 (little-endian binary).")
-  var input = "int64"
+  var input: VectorFormatArgument = .int64
 
   @Option(name: .long, help: "Working directory (default: a new temporary one).")
   var dir: String?
@@ -60,36 +60,31 @@ struct BenchCommand: ParsableCommand {
     guard length >= 1 else { throw ValidationError("--length must be at least 1") }
     guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
     guard timeout >= 1 else { throw ValidationError("--timeout must be positive") }
-    guard ["gaussian", "laplace"].contains(mechanism) else {
-      throw ValidationError("--mechanism must be gaussian or laplace")
-    }
-    guard ["text", "int64"].contains(input) else {
-      throw ValidationError("--input must be text or int64")
-    }
     if let rho { _ = try Rational(parsing: rho) }
   }
 
   func run() throws {
-    let runs: [BenchRun]
+    let runs: [BenchOutput.Run]
     do {
       let setup = try BenchSetup.create(self)
-      var collected: [BenchRun] = []
+      var collected: [BenchOutput.Run] = []
       for r in 0..<repetitions {
         let run = try setup.runOnce(repetition: r)
         if !json { print(BenchReport.line(run)) }
         collected.append(run)
       }
       runs = collected
+      let output = BenchOutput(setup: setup, runs: runs)
       if json {
-        print(try Console.json(object: BenchReport.jsonObject(setup: setup, runs: runs)))
+        print(try OutputCoding.encode(output), terminator: "")
       } else {
-        print(BenchReport.summary(setup: setup, runs: runs))
+        print(BenchReport.summary(output))
       }
     } catch let error as ExitCode {
       throw error
     } catch {
       throw CommandFailure.report(error)
     }
-    if runs.contains(where: { !$0.checkPassed }) { throw ExitCode(1) }
+    if runs.contains(where: { !$0.check.passed }) { throw ExitStatus.failure.code }
   }
 }

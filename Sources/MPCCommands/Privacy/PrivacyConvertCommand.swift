@@ -35,17 +35,23 @@ struct PrivacyConvertCommand: ParsableCommand {
       return try Accounting.epsilon(rho: rho.value, delta: Double(delta.value))
     }
     if self.json {
-      struct Output: Encodable {
-        let rho: String
-        let delta: String
-        let epsilon: Double
-      }
       writer.write(
-        try MPCCommands.json(
-          Output(rho: rho.value.description, delta: delta.value.description, epsilon: epsilon)))
+        try OutputCoding.encode(
+          ConvertOutput(
+            rho: rho.value.description, delta: delta.value.description, epsilon: epsilon)))
     } else {
       writer.write(
         "ρ = \(rho.value) zCDP → (ε = \(formatted(epsilon)), δ = \(delta.value))-DP\n")
     }
   }
+}
+
+/// `mpc privacy convert --json`: ρ and δ exact, ε rounded up.
+struct ConvertOutput: CommandOutput {
+  static let schema = "mpc.privacy.convert/1"
+
+  var schema: String = Self.schema
+  var rho: String
+  var delta: String
+  var epsilon: Double
 }

@@ -48,38 +48,36 @@ struct BenchSetup {
     // coordinate for every m ≥ 10^4 (l2² = 100²·m). A fixed ρ would push σ² past the table
     // sampler's range for large m; σ ≈ 10 would need ρ = 50·m, where the table sampler's δ
     // charge (1 + e^ε)·samples·2^−100 is astronomically large and slow to bound exactly.
-    let isGaussian = options.mechanism == "gaussian"
+    let isGaussian = options.mechanism == .gaussian
     let parameter =
       try options.rho.map { try Rational(parsing: $0) } ?? Rational(max(1, m / 10_000))
     let budget = parameter * Rational(options.repetitions + 1)
     let ports = try FreePorts.pick(n)
-    let studyObject: [String: Any] = [
-      "id": "bench-\(stamp)", "colluders": 1, "field": options.field, "neighbour": "add-remove",
-      "max_sites_per_person": 1, "budget": [isGaussian ? "rho" : "epsilon": budget.description],
-      "delta": "1e-6", "ledger": "ledger-\(stamp)",
-      "parties": (0..<n).map {
-        [
-          "id": $0, "name": "bench site \($0)", "address": "127.0.0.1:\(ports[$0])",
-          "public_key": publicKeys[$0],
-        ] as [String: Any]
+    let studyFile = StudyFile(
+      id: "bench-\(stamp)",
+      parties: (0..<n).map {
+        StudyFile.Party(
+          id: $0, name: "bench site \($0)", address: "127.0.0.1:\(ports[$0])",
+          publicKey: publicKeys[$0])
       },
-    ]
+      field: options.field, budget: [isGaussian ? "rho" : "epsilon": budget.description],
+      ledger: "ledger-\(stamp)")
     let studyURL = base.appendingPathComponent("study-\(stamp).json")
-    try JSONSerialization.data(
-      withJSONObject: studyObject, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    ).write(to: studyURL)
+    try studyFile.encoded().write(to: studyURL)
     return BenchSetup(
       options: options, base: base, studyURL: studyURL,
       study: try StudyManifest.load(contentsOf: studyURL), parameter: parameter.description,
       tag: stamp)
   }
 
-  static func inputURL(_ base: URL, _ i: Int, _ format: String) -> URL {
-    base.appendingPathComponent("site\(i).\(format == "int64" ? "bin" : "txt")")
+  static func inputURL(_ base: URL, _ i: Int, _ format: VectorFormatArgument) -> URL {
+    base.appendingPathComponent("site\(i).\(format.fileExtension)")
   }
 
-  static func writeInput(party i: Int, length m: Int, format: String, to url: URL) throws {
-    if format == "int64" {
+  static func writeInput(
+    party i: Int, length m: Int, format: VectorFormatArgument, to url: URL
+  ) throws {
+    if format == .int64 {
       var bytes = [UInt8](repeating: 0, count: 8 * m)
       bytes.withUnsafeMutableBytes { raw in
         for j in 0..<m {
@@ -109,40 +107,34 @@ struct BenchSetup {
 
   /// Repetition r's query (a new id each time: every run is a new charge).
   func queryURL(repetition r: Int) throws -> URL {
-    let isGaussian = options.mechanism == "gaussian"
-    let object: [String: Any] = [
-      "id": "bench-r\(r)", "kind": "vector-sum", "length": options.length, "bounds": [0, 100],
-      "mechanism": options.mechanism, isGaussian ? "rho" : "epsilon": parameter,
-    ]
+    let query = VectorSumQueryFile(
+      id: "bench-r\(r)", length: options.length, mechanism: options.mechanism.rawValue,
+      rho: options.mechanism == .gaussian ? parameter : nil,
+      epsilon: options.mechanism == .laplace ? parameter : nil)
     let url = base.appendingPathComponent("query-\(tag)-r\(r).json")
-    try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-      .write(to: url)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(query).write(to: url)
     return url
   }
 }
 
+/// The bench's query file: a vector-sum of `length` coordinates in [0, 100].
+struct VectorSumQueryFile: Encodable {
+  var id: String
+  var kind = "vector-sum"
+  var length: Int
+  var bounds = [0, 100]
+  var mechanism: String
+  /// ρ (gaussian) or ε (laplace) as an exact rational.
+  var rho: String?
+  var epsilon: String?
+}
+
 // MARK: - One repetition
 
-/// One party's measurements in one repetition.
-struct BenchPartyStatistics {
-  var phases: [String: Double]
-  var bytesSent: Int
-  var maxRSSKiB: Int
-  /// User + system CPU time of the party process.
-  var cpuSeconds: Double
-}
-
-/// One repetition: wall time, every party's statistics and the check.
-struct BenchRun {
-  var repetition: Int
-  var wallSeconds: Double
-  var parties: [BenchPartyStatistics]
-  var checkPassed: Bool
-  var checkDetail: String
-}
-
 extension BenchSetup {
-  func runOnce(repetition r: Int) throws -> BenchRun {
+  func runOnce(repetition r: Int) throws -> BenchOutput.Run {
     let n = options.parties
     let queryURL = try queryURL(repetition: r)
     var seeds: [String] = []
@@ -155,10 +147,12 @@ extension BenchSetup {
         [
           "run", "--study", studyURL.path, "--party", "\(i)",
           "--key", base.appendingPathComponent("site\(i).key").path,
-          "--data", Self.inputURL(base, i, options.input).path, "--vector-format", options.input,
+          "--data", Self.inputURL(base, i, options.input).path, "--vector-format",
+          options.input.rawValue,
           "--query", queryURL.path, "--json", "--timeout", "\(options.timeout)",
           "--connect-timeout", "\(options.timeout)", "--seed-noise", seeds[i],
           "--values-out", valuesURLs[i].path,
+          "--state-dir", base.appendingPathComponent("state").path,
         ]
       })
     let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map { i, o in
@@ -171,27 +165,30 @@ extension BenchSetup {
     guard failures.isEmpty else {
       throw CommandFailure(description: failures.joined(separator: "\n"))
     }
-    var parties: [BenchPartyStatistics] = []
+    var parties: [BenchOutput.Party] = []
     for (i, data) in outputs.enumerated() {
-      guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-        let stats = object["statistics"] as? [String: Any]
-      else {
+      let output: RunOutput
+      do {
+        output = try OutputCoding.decode(RunOutput.self, from: data)
+      } catch {
+        throw CommandFailure(description: "party \(i) printed no run result: \(error)")
+      }
+      guard let stats = output.statistics else {
         throw CommandFailure(description: "party \(i) printed no statistics")
       }
       parties.append(
-        BenchPartyStatistics(
-          phases: stats["phases_seconds"] as? [String: Double] ?? [:],
-          bytesSent: stats["bytes_sent_total"] as? Int ?? 0,
-          maxRSSKiB: stats["max_rss_kib"] as? Int ?? 0,
-          cpuSeconds: stats["cpu_seconds"] as? Double ?? 0))
+        BenchOutput.Party(
+          party: i, phasesSeconds: stats.phasesSeconds, bytesSent: stats.bytesSentTotal,
+          maxRSSMiB: Double(stats.maxRSSKiB) / 1024, cpuSeconds: stats.cpuSeconds))
     }
     let query = try QueryManifest.load(contentsOf: queryURL)
     let check = try BenchCheck.verify(
       setup: self, query: query, seeds: seeds, valuesFiles: valuesURLs)
     for url in valuesURLs { try? FileManager.default.removeItem(at: url) }
     let c = wall.components
-    return BenchRun(
+    return BenchOutput.Run(
       repetition: r, wallSeconds: Double(c.seconds) + Double(c.attoseconds) * 1e-18,
-      parties: parties, checkPassed: check.passed, checkDetail: check.detail)
+      phasesSecondsMedian: BenchReport.phaseMedians(parties), parties: parties,
+      check: BenchOutput.Check(passed: check.passed, detail: check.detail))
   }
 }

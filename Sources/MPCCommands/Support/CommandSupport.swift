@@ -5,9 +5,11 @@ import Foundation
   import Glibc
 #endif
 
-/// A runtime failure the user must see: printed to standard error, exit status 1.
+/// A failure the user must see: printed to standard error as one message, then the process
+/// exits with `status` (``ExitStatus/failure`` unless the input was at fault).
 struct CommandFailure: Error, CustomStringConvertible {
   var description: String
+  var status: ExitStatus = .failure
 }
 
 /// Shared output and error handling of the commands.
@@ -20,16 +22,10 @@ enum Console {
   /// Whether standard error is a terminal (progress lines are shown only then).
   static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-  /// Pretty, key-sorted JSON of an encodable value.
-  static func json(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-  }
-
   /// Pretty, key-sorted JSON of a JSON object built from dictionaries and arrays.
-  /// A number JSON cannot hold (±∞, NaN, e.g. a δ bound of e^1000 as a Double) is written as a
-  /// string ("inf"), so a result is never lost to its formatting.
+  /// Only `mpc budget` (owned with the ledger) still builds its JSON this way; every other
+  /// command writes a ``CommandOutput`` through ``OutputCoding``.
+  /// A number JSON cannot hold (±∞, NaN) is written as a string ("inf").
   static func json(object: Any) throws -> String {
     let data = try JSONSerialization.data(
       withJSONObject: jsonSafe(object),
@@ -45,28 +41,24 @@ enum Console {
     default: return value
     }
   }
-
-  /// Runs `body`, turning any library error into a one-line message and exit status 1.
-  static func runtime<T>(_ what: String, _ body: () throws -> T) throws -> T {
-    do {
-      return try body()
-    } catch let error as CommandFailure {
-      throw error
-    } catch let error as ExitCode {
-      throw error
-    } catch let error as ValidationError {
-      throw error
-    } catch {
-      throw CommandFailure(description: "\(what): \(error)")
-    }
-  }
 }
 
 extension CommandFailure {
-  /// Prints the failure and exits with status 1 (used by every command's `run`).
+  /// Prints `error` as one `error:` line and returns the exit code to throw: the failure's own
+  /// status, ``ExitStatus/usage`` for a validation error, else ``ExitStatus/failure``.
   static func report(_ error: any Error) -> ExitCode {
     Console.error("error: \(error)")
-    return ExitCode(1)
+    switch error {
+    case let failure as CommandFailure: return failure.status.code
+    case is ValidationError: return ExitStatus.usage.code
+    default: return ExitStatus.failure.code
+    }
+  }
+
+  /// Prints `error` and returns the usage exit code (bad input, nothing sent or charged).
+  static func usage(_ error: any Error) -> ExitCode {
+    Console.error("error: \(error)")
+    return ExitStatus.usage.code
   }
 }
 
@@ -80,7 +72,8 @@ enum SafeFile {
     guard fd >= 0 else {
       let code = errno
       if code == EEXIST {
-        throw CommandFailure(description: "\(url.path) already exists; refusing to overwrite it")
+        throw CommandFailure(
+          description: "\(url.path) already exists; refusing to overwrite it", status: .usage)
       }
       throw CommandFailure(
         description: "cannot create \(url.path): \(String(cString: strerror(code)))")

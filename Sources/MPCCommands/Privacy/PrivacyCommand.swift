@@ -110,10 +110,3 @@ func roundedUp(_ value: Rational) -> Double {
   let d = Double(value)
   return Rational(exactly: d) >= value ? d : d.nextUp
 }
-
-/// A JSON rendering with sorted keys.
-func json(_ value: some Encodable) throws -> String {
-  let encoder = JSONEncoder()
-  encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-  return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-}

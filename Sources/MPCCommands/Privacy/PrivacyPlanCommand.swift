@@ -69,7 +69,7 @@ struct PrivacyPlanCommand: ParsableCommand {
 
   func execute(writer: OutputWriter) throws {
     let plan = try usageErrors { try makePlan() }
-    writer.write(self.json ? try PlanJSON(plan).rendered() : Self.human(plan))
+    writer.write(self.json ? try OutputCoding.encode(PlanOutput(plan)) : Self.human(plan))
   }
 
   func makePlan() throws -> NoisePlan {
@@ -130,13 +130,15 @@ enum MechanismArgument: String, ExpressibleByArgument, CaseIterable, Sendable {
   var mechanism: NoiseMechanism { self == .gaussian ? .gaussian : .laplace }
 }
 
-/// The JSON form of a plan (keys are stable; exact rationals as strings).
-struct PlanJSON: Encodable {
-  struct PerParty: Encodable {
-    let distribution: String
-    let sigmaSquared: String?
-    let scale: String?
-    let shares: Int?
+/// `mpc privacy plan --json` (exact rationals as strings, bounds as numbers).
+struct PlanOutput: CommandOutput {
+  static let schema = "mpc.privacy.plan/1"
+
+  struct PerParty: Codable {
+    var distribution: String
+    var sigmaSquared: String?
+    var scale: String?
+    var shares: Int?
 
     enum CodingKeys: String, CodingKey {
       case distribution
@@ -146,24 +148,25 @@ struct PlanJSON: Encodable {
     }
   }
 
-  let mechanism: String
-  let parties: Int
-  let colluders: Int
-  let k: Int
-  let dimension: Int
-  let perParty: PerParty
-  let rho: Double
-  let rhoExact: String
-  let epsilon: Double
-  let epsilonExact: String?
-  let delta: Double
-  let tau: Double?
-  let deltaTable: Double?
-  let ci95HalfWidth: Int64
-  let beta: Double
+  var schema: String
+  var mechanism: String
+  var parties: Int
+  var colluders: Int
+  var k: Int
+  var dimension: Int
+  var perParty: PerParty
+  var rho: Double
+  var rhoExact: String
+  var epsilon: Double
+  var epsilonExact: String?
+  var delta: Double
+  var tau: Double?
+  var deltaTable: Double?
+  var ci95HalfWidth: Int64
+  var beta: Double
 
   enum CodingKeys: String, CodingKey {
-    case mechanism, parties, colluders, k, dimension, rho, epsilon, delta, tau, beta
+    case schema, mechanism, parties, colluders, k, dimension, rho, epsilon, delta, tau, beta
     case perParty = "per_party"
     case rhoExact = "rho_exact"
     case epsilonExact = "epsilon_exact"
@@ -172,6 +175,7 @@ struct PlanJSON: Encodable {
   }
 
   init(_ plan: NoisePlan) {
+    schema = Self.schema
     mechanism = plan.mechanism.rawValue
     parties = plan.parties
     colluders = plan.colluders
@@ -199,5 +203,4 @@ struct PlanJSON: Encodable {
     beta = plan.beta
   }
 
-  func rendered() throws -> String { try json(self) }
 }

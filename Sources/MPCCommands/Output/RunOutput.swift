@@ -1,0 +1,193 @@
+import Foundation
+import MPCBigInt
+import MPCCrypto
+import MPCPrivacy
+import MPCProtocol
+
+/// `mpc run --json` (and each query of `mpc demo --json`): one released result.
+struct RunOutput: CommandOutput {
+  static let schema = "mpc.run/1"
+
+  /// A charge or a budget in the study's unit; amounts are exact rationals ("1/20").
+  struct Amount: Codable, Hashable {
+    var unit: String
+    var amount: String
+  }
+
+  /// The study's budget after the charge (exact rationals).
+  struct Budget: Codable, Hashable {
+    var unit: String
+    var total: String
+    var spent: String
+    var remaining: String
+  }
+
+  /// One released coordinate: integers as JSON integers.
+  struct Value: Codable, Hashable {
+    var label: String
+    /// The released value (clamped at 0 where the kind says so).
+    var value: JSONInteger
+    /// The opened value before post-processing.
+    var raw: JSONInteger
+    var lower: JSONInteger
+    var upper: JSONInteger
+  }
+
+  /// The sensitivities the noise was calibrated to (exact rationals; Δ2 as its square).
+  struct Sensitivity: Codable, Hashable {
+    var l1: String
+    var l2Squared: String
+
+    enum CodingKeys: String, CodingKey {
+      case l1
+      case l2Squared = "l2_squared"
+    }
+  }
+
+  /// One component (the sum or the count of a mean; the only one of other kinds).
+  struct Component: Codable, Hashable {
+    var name: String
+    var sensitivity: Sensitivity
+    /// The number k of honest parties whose noise alone meets the target.
+    var k: Int
+    var perParty: String
+    /// ρ of this component (exact).
+    var rho: String
+    var epsilon: Double
+    var intervalHalfWidth: Int64
+    var beta: Double
+    /// δ added by the Gaussian table sampler (statistical distance), to add to δ.
+    var deltaTable: Double
+    /// The post-processing applied to the opened values ("clamp_at_zero" or "none").
+    var postProcessing: String
+    /// The values; empty when they went to `values_file`.
+    var values: [Value]
+    /// Where the raw values went instead (testing option `--values-out`).
+    var valuesFile: String?
+
+    enum CodingKeys: String, CodingKey {
+      case name, sensitivity, k, rho, epsilon, beta, values
+      case perParty = "per_party"
+      case intervalHalfWidth = "interval_half_width"
+      case deltaTable = "delta_table"
+      case postProcessing = "post_processing"
+      case valuesFile = "values_file"
+    }
+  }
+
+  /// The released mean: estimates as numbers, the exact quotient as a rational string.
+  struct Mean: Codable, Hashable {
+    var value: Double?
+    var lower: Double?
+    var upper: Double?
+    var exact: String?
+  }
+
+  /// The zCDP charge read as (ε, δ).
+  struct EpsilonAtDelta: Codable, Hashable {
+    var epsilon: Double
+    var delta: Double
+  }
+
+  /// Time, traffic and memory of this party's run.
+  struct Statistics: Codable, Hashable {
+    var phasesSeconds: [String: Double]
+    /// Bytes sent per peer id (JSON object keys are the ids as text).
+    var bytesSent: [String: Int]
+    var bytesSentTotal: Int
+    var maxRSSKiB: Int
+    var cpuSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+      case phasesSeconds = "phases_seconds"
+      case bytesSent = "bytes_sent"
+      case bytesSentTotal = "bytes_sent_total"
+      case maxRSSKiB = "max_rss_kib"
+      case cpuSeconds = "cpu_seconds"
+    }
+  }
+
+  var schema: String
+  var study: String
+  var party: Int
+  var queryID: String
+  var kind: String
+  var sessionID: String
+  var field: String
+  var mechanism: String
+  var parties: Int
+  var cost: Amount
+  var budget: Budget
+  var components: [Component]
+  var epsilonAtDelta: EpsilonAtDelta?
+  var mean: Mean?
+  var statistics: Statistics?
+  /// Rows of this site's data that could not be read and were skipped (allowed by the query's
+  /// `max_bad_rows`); never silently dropped.
+  var badRows: Int
+  /// When this site printed the result (ISO 8601, UTC).
+  var time: String
+
+  enum CodingKeys: String, CodingKey {
+    case schema, study, party, kind, field, mechanism, parties, cost, budget, components, mean
+    case statistics, time
+    case queryID = "query_id"
+    case sessionID = "session_id"
+    case epsilonAtDelta = "epsilon_at_delta"
+    case badRows = "bad_rows"
+  }
+}
+
+extension RunOutput {
+  /// The document of `result`; with `valuesFile` set, the per-coordinate values are left out
+  /// (they went to that file): no allocation per coordinate for long vectors.
+  init(
+    _ r: QueryResult, query: QueryManifest, study: StudyManifest, party: Int, badRows: Int,
+    valuesFile: String? = nil, statistics: Statistics? = nil, now: Date = Date()
+  ) {
+    schema = Self.schema
+    self.study = study.id
+    self.party = party
+    queryID = r.queryID
+    kind = query.kind.name
+    sessionID = Hex.encode(r.sessionID)
+    field = r.field
+    mechanism = r.mechanism.rawValue
+    parties = study.partyCount
+    cost = Amount(unit: r.cost.unit, amount: r.cost.amount.description)
+    budget = Budget(
+      unit: study.budget.unit, total: study.budget.amount.description,
+      spent: r.spent.description, remaining: r.remaining.description)
+    components = r.components.map { c in
+      Component(
+        name: c.name,
+        sensitivity: Sensitivity(
+          l1: c.sensitivity.l1.description, l2Squared: c.sensitivity.l2Squared.description),
+        k: c.noise.k, perParty: ResultFormatter.shareDescription(c.noise.perParty),
+        rho: c.noise.rho.description, epsilon: c.noise.epsilon,
+        intervalHalfWidth: c.noise.intervalHalfWidth, beta: c.noise.beta,
+        deltaTable: Double(c.noise.tableDelta),
+        postProcessing: c.clampAtZero ? "clamp_at_zero" : "none",
+        values: valuesFile != nil
+          ? []
+          : c.values.map {
+            Value(
+              label: $0.label, value: JSONInteger($0.value), raw: JSONInteger($0.raw),
+              lower: JSONInteger($0.lower), upper: JSONInteger($0.upper))
+          },
+        valuesFile: valuesFile)
+    }
+    let delta = study.delta.map(Double.init) ?? 1e-6
+    if case .zcdp = r.cost, let eps = try? r.cost.epsilon(delta: delta) {
+      epsilonAtDelta = EpsilonAtDelta(epsilon: eps, delta: delta)
+    }
+    mean = r.mean.map {
+      Mean(
+        value: $0.value.map(Double.init), lower: $0.lower.map(Double.init),
+        upper: $0.upper.map(Double.init), exact: $0.value?.description)
+    }
+    self.statistics = statistics
+    self.badRows = badRows
+    time = ISO8601DateFormatter().string(from: now)
+  }
+}
