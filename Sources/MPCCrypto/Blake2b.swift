@@ -56,6 +56,16 @@ public struct Blake2b: ~Copyable {
     return out
   }
 
+  /// The digest written straight into ``SecretBytes`` storage (no plain heap copy), for
+  /// digests that are keys; consumes the hasher.
+  public consuming func finalizeSecret() -> SecretBytes {
+    let n = outputByteCount
+    let st = state
+    return SecretBytes(count: n) { out in
+      _ = mpc_generichash_final(st, out.baseAddress!.assumingMemoryBound(to: UInt8.self), n)
+    }
+  }
+
   /// One-shot digest of `data`.
   public static func hash(_ data: [UInt8], key: SecretBytes? = nil, outputByteCount: Int = 32)
     throws -> [UInt8]

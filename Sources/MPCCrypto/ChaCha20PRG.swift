@@ -6,9 +6,10 @@ internal import CSodium
 /// A reference type on purpose: copying a variable shares one stream instead of duplicating
 /// it, so two consumers can never draw the same bytes by accident. For tests, known-answer
 /// vectors and mask expansion only; production noise uses ``SystemRandom``.
-public final class ChaCha20PRG: RandomSource, @unchecked Sendable {
-  // Invariant: mutable state is touched only through `inout` access by one owner at a time;
-  // it is Sendable so a generator can move to another task, never be shared concurrently.
+///
+/// Not `Sendable`: every draw mutates the stream position, so a generator belongs to one
+/// task. To hand one to another task, transfer it (`sending`) rather than share it.
+public final class ChaCha20PRG: RandomSource {
   private let key: SecretBytes
   private let nonce: [UInt8]
   private var nextBlock: UInt64 = 0

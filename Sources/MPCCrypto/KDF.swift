@@ -25,9 +25,9 @@ public enum KDF {
   public static func derive(from ikm: SecretBytes, label: String, parts: [[UInt8]]) throws
     -> SecretBytes
   {
-    let digest = try Blake2b.hash(
-      message(label: label, parts: parts), key: ikm, outputByteCount: 32)
-    let out = SecretBytes(copying: digest)
-    return out
+    var hasher = try Blake2b(outputByteCount: 32, key: ikm)
+    hasher.update(message(label: label, parts: parts))
+    // Straight into zeroizing storage: the derived key never sits in a plain array.
+    return hasher.finalizeSecret()
   }
 }

@@ -14,13 +14,9 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible {
     Sodium.ensureInitialized()
     bytes = .allocate(byteCount: count, alignment: 16)
     bytes.initializeMemory(as: UInt8.self, repeating: 0)
-    do {
-      try initializer(bytes)
-    } catch {
-      sodium_memzero(bytes.baseAddress, bytes.count)
-      bytes.deallocate()
-      throw error
-    }
+    // Every stored property is set, so if `initializer` throws, the instance is released and
+    // `deinit` wipes and frees the storage (freeing it here too was a double free).
+    try initializer(bytes)
   }
 
   /// A copy of `source`; the caller should wipe its own copy.
@@ -34,6 +30,45 @@ public final class SecretBytes: @unchecked Sendable, CustomStringConvertible {
   /// `count` bytes from `random`.
   public convenience init(randomCount count: Int, using random: inout some RandomSource) {
     self.init(count: count) { random.fill($0) }
+  }
+
+  /// The bytes of `digits` (2·n hexadecimal digits, either case) decoded straight into
+  /// zeroizing storage; throws ``CryptoError/invalidHex(offset:)`` at the first bad digit.
+  public convenience init(hexDigits digits: UnsafeRawBufferPointer) throws {
+    guard digits.count % 2 == 0 else { throw CryptoError.invalidHex(offset: digits.count) }
+    func nibble(_ i: Int) throws -> UInt8 {
+      let c = digits[i]
+      switch c {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+      default: throw CryptoError.invalidHex(offset: i)
+      }
+    }
+    try self.init(count: digits.count / 2) { out in
+      for i in 0..<out.count { out[i] = try nibble(2 * i) << 4 | nibble(2 * i + 1) }
+    }
+  }
+
+  /// Appends the lower-case hex of the bytes to `text` without an intermediate copy; `text`
+  /// must have the capacity already (no reallocation leaves a stale copy) and the caller
+  /// wipes it with ``wipe(_:)``.
+  public func appendHex(to text: inout [UInt8]) {
+    precondition(text.capacity - text.count >= 2 * count, "reserve the capacity first")
+    let digits: StaticString = "0123456789abcdef"
+    digits.withUTF8Buffer { d in
+      for b in UnsafeRawBufferPointer(bytes) {
+        text.append(d[Int(b >> 4)])
+        text.append(d[Int(b & 0x0f)])
+      }
+    }
+  }
+
+  /// Overwrites `buffer` with zeros in a way the optimiser cannot remove (`sodium_memzero`):
+  /// for read buffers and scratch that held secret bytes.
+  public static func wipe(_ buffer: UnsafeMutableRawBufferPointer) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    sodium_memzero(base, buffer.count)
   }
 
   deinit {

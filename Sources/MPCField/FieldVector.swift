@@ -99,7 +99,8 @@ public struct FieldVector: Sendable {
     uniformCount count: Int, in field: any PrimeField, using random: inout some RandomSource
   ) {
     self.init(zeros: count, in: field)
-    limbs.withUnsafeMutableBufferPointer { field.fillUniform($0, using: &random) }
+    let kernels = field.kernels
+    limbs.withUnsafeMutableBufferPointer { kernels.fillUniform($0, using: &random) }
   }
 
   /// Element `index` as an integer in [0, p).
@@ -117,7 +118,7 @@ public struct FieldVector: Sendable {
   public var signedValues: [BigInt] { (0..<count).map(signedValue(at:)) }
 
   /// Mutable access to the raw limbs, for in-place kernels (keep every element reduced).
-  public mutating func withUnsafeMutableLimbs<R>(
+  package mutating func withUnsafeMutableLimbs<R>(
     _ body: (UnsafeMutableBufferPointer<UInt64>) throws -> R
   ) rethrows -> R {
     try limbs.withUnsafeMutableBufferPointer { try body($0) }
@@ -139,7 +140,7 @@ extension FieldVector {
   /// self ← self + other, element-wise mod p.
   public mutating func add(_ other: FieldVector) throws {
     try check(other)
-    let f = field
+    let f = field.kernels
     other.limbs.withUnsafeBufferPointer { b in limbs.withUnsafeMutableBufferPointer { f.add($0, b) }
     }
   }
@@ -147,7 +148,7 @@ extension FieldVector {
   /// self ← self − other, element-wise mod p.
   public mutating func subtract(_ other: FieldVector) throws {
     try check(other)
-    let f = field
+    let f = field.kernels
     other.limbs.withUnsafeBufferPointer { b in
       limbs.withUnsafeMutableBufferPointer { f.subtract($0, b) }
     }
@@ -155,13 +156,13 @@ extension FieldVector {
 
   /// self ← −self.
   public mutating func negate() {
-    let f = field
+    let f = field.kernels
     limbs.withUnsafeMutableBufferPointer { f.negate($0) }
   }
 
   /// self ← self + s for every element (s is reduced mod p first).
   public mutating func addScalar(_ s: BigInt) {
-    let f = field
+    let f = field.kernels
     // Cannot throw: a reduced element fits in limbCount limbs.
     let scalar = try! f.element(s).limbs(count: f.limbCount)
     scalar.withUnsafeBufferPointer { sb in
@@ -266,19 +267,9 @@ extension FieldVector {
       }
       if k < 0 { throw FieldError.elementOutOfRange(index: i) }
     }
-    // Pass 2: add, straight from the bytes when they are limb-aligned.
-    let f = field
-    if Int(bitPattern: bytes.baseAddress) % MemoryLayout<UInt64>.alignment == 0 {
-      let other = UnsafeBufferPointer(
-        start: bytes.baseAddress?.assumingMemoryBound(to: UInt64.self), count: limbs.count)
-      limbs.withUnsafeMutableBufferPointer { f.add($0, other) }
-    } else {
-      let aligned = [UInt64](unsafeUninitializedCapacity: limbs.count) { buffer, initialized in
-        UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes)
-        initialized = buffer.count
-      }
-      aligned.withUnsafeBufferPointer { b in limbs.withUnsafeMutableBufferPointer { f.add($0, b) } }
-    }
+    // Pass 2: add, loading each limb unaligned (frame bytes are never bound as UInt64).
+    let f = field.kernels
+    limbs.withUnsafeMutableBufferPointer { f.add($0, unalignedLimbs: bytes) }
   }
 
   /// Decodes fixed-width little-endian elements from an array.

@@ -1,9 +1,9 @@
 public import MPCBigInt
-public import MPCCrypto
+package import MPCCrypto
 
 /// Z_p for any prime (typically ≥ 2^64): L = ⌈bitlen(p)/64⌉ limbs per element, carry chains
 /// on machine words, a dedicated two-limb path (the 89-, 107-, 127- and 128-bit fields).
-public struct LargePrimeField: PrimeField, Hashable {
+public struct LargePrimeField: PrimeField, PrimeFieldKernels, Hashable {
   /// p as `limbCount` little-endian limbs.
   public let limbs: [UInt64]
   public let modulus: BigInt
@@ -21,12 +21,22 @@ public struct LargePrimeField: PrimeField, Hashable {
     limbs = try modulus.limbs(count: limbCount)
   }
 
+  /// The kernels for a modulus another ``PrimeField`` conformance has already validated.
+  init(validatedModulus modulus: BigInt) {
+    self.modulus = modulus
+    bitWidth = modulus.bitWidth
+    limbCount = (bitWidth + 63) / 64
+    elementByteCount = (bitWidth + 7) / 8
+    // Cannot throw: p fits in its own limb count.
+    limbs = try! modulus.limbs(count: limbCount)
+  }
+
   // MARK: - Add
 
-  public func add(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
+  package func add(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
     precondition(a.count == b.count && a.count % limbCount == 0, "length mismatch")
     if limbCount == 2 {
-      add2(a, b, stride: 2)
+      add2(a, stride: 2) { b[$0] }
     } else {
       limbs.withUnsafeBufferPointer { p in
         var i = 0
@@ -38,10 +48,11 @@ public struct LargePrimeField: PrimeField, Hashable {
     }
   }
 
-  public func addScalar(_ a: UnsafeMutableBufferPointer<UInt64>, _ s: UnsafeBufferPointer<UInt64>) {
+  package func addScalar(_ a: UnsafeMutableBufferPointer<UInt64>, _ s: UnsafeBufferPointer<UInt64>)
+  {
     precondition(s.count == limbCount && a.count % limbCount == 0, "length mismatch")
     if limbCount == 2 {
-      add2(a, s, stride: 0)
+      add2(a, stride: 0) { s[$0] }
     } else {
       limbs.withUnsafeBufferPointer { p in
         var i = 0
@@ -53,21 +64,45 @@ public struct LargePrimeField: PrimeField, Hashable {
     }
   }
 
-  /// Two-limb add; `stride` 2 walks `b` with `a`, 0 adds the same scalar everywhere.
+  package func add(
+    _ a: UnsafeMutableBufferPointer<UInt64>, unalignedLimbs b: UnsafeRawBufferPointer
+  ) {
+    precondition(b.count == 8 * a.count && a.count % limbCount == 0, "length mismatch")
+    @inline(__always) func limb(_ j: Int) -> UInt64 {
+      UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * j, as: UInt64.self))
+    }
+    if limbCount == 2 {
+      add2(a, stride: 2, limb)
+      return
+    }
+    // One element at a time through an aligned copy of its limbs.
+    let element = UnsafeMutablePointer<UInt64>.allocate(capacity: limbCount)
+    defer { element.deallocate() }
+    limbs.withUnsafeBufferPointer { p in
+      var i = 0
+      while i < a.count {
+        for k in 0..<limbCount { element[k] = limb(i + k) }
+        addElement(a.baseAddress! + i, element, p.baseAddress!)
+        i += limbCount
+      }
+    }
+  }
+
+  /// Two-limb add of `b(j)`; `stride` 2 walks `b` with `a`, 0 adds the same scalar everywhere.
   /// Branch-free: s = a + b and d = s − p are both computed and d is kept when the sum
   /// carried out of 128 bits or did not borrow (s ≥ p). Random operands make that choice a
   /// coin flip, which a branch would mispredict half the time.
   @inline(__always)
   private func add2(
-    _ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>, stride: Int
+    _ a: UnsafeMutableBufferPointer<UInt64>, stride: Int, _ b: (Int) -> UInt64
   ) {
     let p0 = limbs[0]
     let p1 = limbs[1]
     var i = 0
     var j = 0
     while i < a.count {
-      let (s0, c0) = a[i].addingReportingOverflow(b[j])
-      let (t1, c1a) = a[i + 1].addingReportingOverflow(b[j + 1])
+      let (s0, c0) = a[i].addingReportingOverflow(b(j))
+      let (t1, c1a) = a[i + 1].addingReportingOverflow(b(j + 1))
       let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
       let (d0, b0) = s0.subtractingReportingOverflow(p0)
       let (e1, b1a) = s1.subtractingReportingOverflow(p1)
@@ -162,7 +197,7 @@ public struct LargePrimeField: PrimeField, Hashable {
 
   // MARK: - Subtract, negate
 
-  public func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
+  package func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
     precondition(a.count == b.count && a.count % limbCount == 0, "length mismatch")
     if limbCount == 2 {
       subtract2(a, b)
@@ -181,7 +216,7 @@ public struct LargePrimeField: PrimeField, Hashable {
     }
   }
 
-  public func negate(_ a: UnsafeMutableBufferPointer<UInt64>) {
+  package func negate(_ a: UnsafeMutableBufferPointer<UInt64>) {
     precondition(a.count % limbCount == 0, "length mismatch")
     limbs.withUnsafeBufferPointer { p in
       var i = 0
@@ -199,7 +234,7 @@ public struct LargePrimeField: PrimeField, Hashable {
 
   // MARK: - Sampling
 
-  public func fillUniform(
+  package func fillUniform(
     _ a: UnsafeMutableBufferPointer<UInt64>, using random: inout some RandomSource
   ) {
     precondition(a.count % limbCount == 0, "length mismatch")

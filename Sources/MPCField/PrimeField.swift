@@ -1,5 +1,5 @@
 public import MPCBigInt
-public import MPCCrypto
+package import MPCCrypto
 
 /// A prime field Z_p with vector operations on contiguous little-endian 64-bit limbs
 /// (DESIGN §3). Element i of a vector occupies limbs `[i·L, (i+1)·L)` with L = ``limbCount``,
@@ -8,6 +8,9 @@ public import MPCCrypto
 /// Two implementations: ``SmallPrimeField`` (p < 2^64, machine words) and
 /// ``LargePrimeField`` (any width, multi-limb carry chains). ``makePrimeField(modulus:)``
 /// picks the right one; named fields come from ``NamedField``.
+///
+/// The public surface is values (``FieldVector``, `BigInt`); the pointer kernels behind it are
+/// package-internal (`PrimeFieldKernels`).
 public protocol PrimeField: Sendable, CustomStringConvertible {
   /// The prime p.
   var modulus: BigInt { get }
@@ -18,8 +21,18 @@ public protocol PrimeField: Sendable, CustomStringConvertible {
   /// Bytes per encoded element: ⌈bitlen(p)/8⌉ (DESIGN §3).
   var elementByteCount: Int { get }
 
+}
+
+// MARK: - Kernels (package-internal)
+
+/// The in-place vector kernels of a field on raw limbs (`count · limbCount` limbs, every
+/// element reduced). Package API: library users reach them only through ``FieldVector``.
+package protocol PrimeFieldKernels: PrimeField {
   /// a[i] ← a[i] + b[i] mod p for every element; both hold `count·limbCount` limbs.
   func add(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>)
+  /// a[i] ← a[i] + b[i] mod p with `b` read from raw bytes at any alignment (little-endian
+  /// limbs, `a.count · 8` bytes, every element already checked < p).
+  func add(_ a: UnsafeMutableBufferPointer<UInt64>, unalignedLimbs b: UnsafeRawBufferPointer)
   /// a[i] ← a[i] − b[i] mod p.
   func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>)
   /// a[i] ← −a[i] mod p.
@@ -28,6 +41,16 @@ public protocol PrimeField: Sendable, CustomStringConvertible {
   func addScalar(_ a: UnsafeMutableBufferPointer<UInt64>, _ s: UnsafeBufferPointer<UInt64>)
   /// Fills `a` with elements uniform in [0, p) from `random` (``PrimeField/sampleRule``).
   func fillUniform(_ a: UnsafeMutableBufferPointer<UInt64>, using random: inout some RandomSource)
+}
+
+extension PrimeField {
+  /// The kernels of this field: the field itself for the package's two implementations; for a
+  /// conformance outside the package, the generic multi-limb kernels of the same modulus (a
+  /// prime field is determined by its modulus, so the results are the same).
+  package var kernels: any PrimeFieldKernels {
+    if let own = self as? any PrimeFieldKernels { return own }
+    return LargePrimeField(validatedModulus: modulus)
+  }
 }
 
 // MARK: - Shared behaviour

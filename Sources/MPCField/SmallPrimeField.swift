@@ -1,8 +1,8 @@
 public import MPCBigInt
-public import MPCCrypto
+package import MPCCrypto
 
 /// Z_p for a prime p < 2^64: one machine word per element, branch-light add/subtract.
-public struct SmallPrimeField: PrimeField, Hashable {
+public struct SmallPrimeField: PrimeField, PrimeFieldKernels, Hashable {
   /// p as a machine word.
   public let p: UInt64
   public let modulus: BigInt
@@ -28,12 +28,22 @@ public struct SmallPrimeField: PrimeField, Hashable {
     return (carry || s >= p) ? s &- p : s
   }
 
-  public func add(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
+  package func add(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
     precondition(a.count == b.count, "length mismatch")
     for i in 0..<a.count { a[i] = addWord(a[i], b[i]) }
   }
 
-  public func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
+  package func add(
+    _ a: UnsafeMutableBufferPointer<UInt64>, unalignedLimbs b: UnsafeRawBufferPointer
+  ) {
+    precondition(b.count == 8 * a.count, "length mismatch")
+    for i in 0..<a.count {
+      let limb = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))
+      a[i] = addWord(a[i], limb)
+    }
+  }
+
+  package func subtract(_ a: UnsafeMutableBufferPointer<UInt64>, _ b: UnsafeBufferPointer<UInt64>) {
     precondition(a.count == b.count, "length mismatch")
     for i in 0..<a.count {
       let (d, borrow) = a[i].subtractingReportingOverflow(b[i])
@@ -41,17 +51,18 @@ public struct SmallPrimeField: PrimeField, Hashable {
     }
   }
 
-  public func negate(_ a: UnsafeMutableBufferPointer<UInt64>) {
+  package func negate(_ a: UnsafeMutableBufferPointer<UInt64>) {
     for i in 0..<a.count { a[i] = a[i] == 0 ? 0 : p &- a[i] }
   }
 
-  public func addScalar(_ a: UnsafeMutableBufferPointer<UInt64>, _ s: UnsafeBufferPointer<UInt64>) {
+  package func addScalar(_ a: UnsafeMutableBufferPointer<UInt64>, _ s: UnsafeBufferPointer<UInt64>)
+  {
     precondition(s.count == 1, "scalar must be one limb")
     let c = s[0]
     for i in 0..<a.count { a[i] = addWord(a[i], c) }
   }
 
-  public func fillUniform(
+  package func fillUniform(
     _ a: UnsafeMutableBufferPointer<UInt64>, using random: inout some RandomSource
   ) {
     for i in 0..<a.count {

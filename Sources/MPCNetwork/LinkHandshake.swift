@@ -179,7 +179,7 @@ public enum LinkHandshake {
       for secret in dh { secret.withUnsafeBytes { h.update($0) } }
       h.update(context.initiatorStatic)
       h.update(context.responderStatic)
-      prk = SecretBytes(copying: h.finalize())
+      prk = h.finalizeSecret()
       transcriptHash = try Blake2b.hash(transcript)
       ids = [le32(context.initiator), le32(context.responder)]
     }

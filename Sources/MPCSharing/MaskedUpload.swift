@@ -55,7 +55,7 @@ public struct MaskedUploadStream {
     }
     let limbsNeeded = n * field.limbCount
     if scratch.count < limbsNeeded { scratch = [UInt64](repeating: 0, count: limbsNeeded) }
-    let f = field
+    let f = field.kernels
     let me = party
     chunk.withUnsafeMutableLimbs { y in
       scratch.withUnsafeMutableBufferPointer { all in

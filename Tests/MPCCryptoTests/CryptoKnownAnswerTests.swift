@@ -187,3 +187,40 @@ import _MPCTestSupport
     #expect(throws: CryptoError.invalidHex(offset: 3)) { try Hex.decode("abc") }
   }
 }
+
+/// Secrets go from their source straight into zeroizing storage: the same bytes as the plain
+/// paths, with no plain copy in between.
+@Suite struct SecretStorageTests {
+  @Test func finalizeSecretEqualsFinalize() throws {
+    let key = SecretBytes(copying: [UInt8](repeating: 3, count: 32))
+    var a = try Blake2b(outputByteCount: 32, key: key)
+    var b = try Blake2b(outputByteCount: 32, key: key)
+    a.update([1, 2, 3])
+    b.update([1, 2, 3])
+    let secret = a.finalizeSecret().exposedBytes()
+    let plain = b.finalize()
+    #expect(secret == plain)
+  }
+
+  @Test func hexDigitsDecodeIntoSecretBytes() throws {
+    let text = Array("00ffA07b".utf8)
+    let secret = try text.withUnsafeBytes { try SecretBytes(hexDigits: $0) }
+    #expect(secret.exposedBytes() == [0, 255, 160, 123])
+    #expect(throws: CryptoError.invalidHex(offset: 2)) {
+      try Array("00g0".utf8).withUnsafeBytes { try SecretBytes(hexDigits: $0) }
+    }
+    #expect(throws: CryptoError.invalidHex(offset: 3)) {
+      try Array("abc".utf8).withUnsafeBytes { try SecretBytes(hexDigits: $0) }
+    }
+  }
+
+  @Test func appendHexAndWipe() {
+    let secret = SecretBytes(copying: [0, 255, 160, 123])
+    var text = Array("k: ".utf8)
+    text.reserveCapacity(text.count + 8)
+    secret.appendHex(to: &text)
+    #expect(String(decoding: text, as: UTF8.self) == "k: 00ffa07b")
+    text.withUnsafeMutableBytes { SecretBytes.wipe($0) }
+    #expect(text == [UInt8](repeating: 0, count: 11))
+  }
+}

@@ -184,6 +184,47 @@ func randomElements(_ p: BigInt, count: Int, label: String) -> [BigInt] {
     #expect(target.limbs == original.limbs)
   }
 
+  /// Decoding reads the bytes at any alignment inside a frame (never binds them as UInt64).
+  @Test(arguments: testPrimes)
+  func decodingFromAnyOffsetMatchesAligned(p: BigInt) throws {
+    let field = try makePrimeField(modulus: p)
+    let values = edgeElements(p) + randomElements(p, count: 17, label: "dec-off-\(p)")
+    let encoded = FieldVector(values, in: field).encoded()
+    for shift in 1..<8 {
+      let framed = [UInt8](repeating: 0xA5, count: shift) + encoded
+      let decoded = try framed.withUnsafeBytes {
+        try FieldVector(decoding: UnsafeRawBufferPointer(rebasing: $0[shift...]), in: field)
+      }
+      #expect(decoded.limbs == FieldVector(values, in: field).limbs, "shift \(shift)")
+    }
+  }
+
+  /// A `PrimeField` conformance outside the package has no kernels of its own: vectors over
+  /// it compute exactly what the package's field of the same modulus computes.
+  @Test(arguments: testPrimes)
+  func foreignConformanceUsesKernelsOfItsModulus(p: BigInt) throws {
+    let own = try makePrimeField(modulus: p)
+    let foreign = ForeignField(modulus: p)
+    let a = edgeElements(p) + randomElements(p, count: 20, label: "foreign-a-\(p)")
+    let b = randomElements(p, count: a.count, label: "foreign-b-\(p)")
+    func ops(_ f: any PrimeField) throws -> [[UInt64]] {
+      var sum = FieldVector(a, in: f)
+      try sum.add(FieldVector(b, in: f))
+      var difference = FieldVector(a, in: f)
+      try difference.subtract(FieldVector(b, in: f))
+      var negated = FieldVector(a, in: f)
+      negated.negate()
+      var shifted = FieldVector(a, in: f)
+      shifted.addScalar(p - 2)
+      var encodedSum = FieldVector(a, in: f)
+      try FieldVector(b, in: f).encoded().withUnsafeBytes { try encodedSum.addEncoded($0) }
+      var random = try ChaCha20PRG(seed: SecretBytes(copying: [UInt8](repeating: 7, count: 32)))
+      let uniform = FieldVector(uniformCount: 30, in: f, using: &random)
+      return [sum, difference, negated, shifted, encodedSum, uniform].map(\.limbs)
+    }
+    #expect(try ops(foreign) == ops(own))
+  }
+
   @Test(arguments: testPrimes)
   func decodingRejectsOutOfRangeAndPartialElements(p: BigInt) throws {
     let field = try makePrimeField(modulus: p)
@@ -261,4 +302,12 @@ func randomElements(_ p: BigInt, count: Int, label: String) -> [BigInt] {
         .named(.m89), .auto, .prime(101),
       ])
   }
+}
+
+/// A field declared outside the package: only the public requirements.
+struct ForeignField: PrimeField {
+  let modulus: BigInt
+  var bitWidth: Int { modulus.bitWidth }
+  var limbCount: Int { (bitWidth + 63) / 64 }
+  var elementByteCount: Int { (bitWidth + 7) / 8 }
 }

@@ -144,6 +144,33 @@ import Testing
     }
     #expect(throws: PrivacyError.self) { try Sensitivity(l1: 1, l2: -1) }
   }
+
+  /// The laplace calibration refuses a scale above 2^20 before any plan exists (so before any
+  /// charge), naming the scale and the cap; at the cap it calibrates, its interval from the
+  /// bounded path.
+  @Test func laplaceScaleCap() throws {
+    let refused = #expect(throws: PrivacyError.self) {
+      try NoiseCalibration.plan(request(.laplace, .epsilon(1), l1: 1_000_000_000, n: 3, t: 1))
+    }
+    let message = refused.map(String.init(describing:)) ?? ""
+    #expect(message.contains("laplace scale Δ1/ε"), "\(message)")
+    #expect(message.contains("1048576"), "\(message)")
+    #expect(message.contains("gaussian"), "\(message)")
+    let plan = try NoiseCalibration.plan(request(.laplace, .epsilon(1), l1: 1_000_000, n: 3, t: 1))
+    #expect(plan.perParty == .polya(scale: Rational(1_000_000), shares: 2))
+    let report = try NoiseInterval.polyaTotalReport(
+      scale: Rational(1_000_000), shares: 2, parties: 3)
+    #expect(!report.exact && plan.intervalHalfWidth == report.halfWidth)
+    let atCap = try NoiseCalibration.plan(
+      request(.laplace, .epsilon(1), l1: NoiseCalibration.maxLaplaceScale, n: 3, t: 1))
+    #expect(atCap.perParty == .polya(scale: NoiseCalibration.maxLaplaceScale, shares: 2))
+    #expect(throws: PrivacyError.self) {
+      try NoiseCalibration.plan(
+        request(
+          .laplace, .epsilon(1), l1: NoiseCalibration.maxLaplaceScale + Rational(1, 1000), n: 3,
+          t: 1))
+    }
+  }
 }
 
 @Suite struct IntervalTests {
@@ -167,6 +194,36 @@ import Testing
   @Test func polyaTotals() throws {
     #expect(try NoiseInterval.polyaTotal(scale: 1, shares: 2, parties: 3) == 3)
     #expect(try NoiseInterval.polyaTotal(scale: 10, shares: 2, parties: 3) == 36)
+  }
+
+  /// The Chernoff half-width is a valid (never narrower) and close bound: checked against the
+  /// exact pmf computation where both run.
+  @Test(arguments: [(1, 2, 3), (30, 2, 3), (1000, 2, 3), (200, 3, 5), (500, 1, 4)])
+  func polyaChernoffBoundsTheExactWidth(_ scale: Int, _ k: Int, _ n: Int) throws {
+    let exact = try NoiseInterval.polyaTotalReport(scale: Rational(scale), shares: k, parties: n)
+    #expect(exact.exact && exact.pmfEntries > 0 && exact.boundEvaluations == 0)
+    let (bound, _) = NoiseInterval.chernoffHalfWidth(
+      r: Double(n) / Double(k), a: 1 / Double(scale), beta: NoiseInterval.defaultBeta)
+    #expect(bound >= exact.halfWidth)
+    #expect(Double(bound) <= 2 * Double(exact.halfWidth) + 3)
+  }
+
+  /// A sum bounded by 10^9 at ε = 1 (scale 10^9, n = 3, one colluder): the interval takes the
+  /// Chernoff path with no pmf in memory and a few thousand evaluations, and scales like the
+  /// exactly computed width at scale 10^3 (the total divided by its scale converges in law).
+  @Test func polyaIntervalAtScale1e9IsBoundedWork() throws {
+    let big = try NoiseInterval.polyaTotalReport(
+      scale: Rational(1_000_000_000), shares: 2, parties: 3)
+    #expect(!big.exact)
+    #expect(big.pmfEntries == 0)
+    #expect(big.boundEvaluations > 0 && big.boundEvaluations <= 10_000)
+    let small = try NoiseInterval.polyaTotalReport(scale: Rational(1000), shares: 2, parties: 3)
+    let ratio = Double(big.halfWidth) / 1e9 / (Double(small.halfWidth) / 1e3)
+    #expect(ratio >= 0.99 && ratio <= 2, "ratio \(ratio)")
+    // Above the exact limit the pmf is never built, at any scale up to the sampler limit.
+    let widest = try NoiseInterval.polyaTotalReport(
+      scale: Rational(BigInt(1) << 40), shares: 7, parties: 20)
+    #expect(!widest.exact && widest.pmfEntries == 0 && widest.boundEvaluations <= 10_000)
   }
 
   /// research-numbers.md variances (GDL(r, q): 2rq/(1 − q)²).

@@ -47,7 +47,7 @@ func prgExpansionBenchmark(_ named: NamedField) {
     var v = FieldVector(zeros: elementCount, in: field)
     benchmark.startMeasurement()
     for _ in benchmark.scaledIterations {
-      v.withUnsafeMutableLimbs { field.fillUniform($0, using: &random) }
+      v.withUnsafeMutableLimbs { field.kernels.fillUniform($0, using: &random) }
     }
     benchmark.stopMeasurement()
     blackHole(v)

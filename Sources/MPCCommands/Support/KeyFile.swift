@@ -13,34 +13,65 @@ enum KeyFile {
   static func create(_ url: URL) throws -> X25519.KeyPair {
     var random = SystemRandom()
     let pair = X25519.KeyPair.generate(using: &random)
-    var text = Array((header + "\nprivate_key: ").utf8)
-    text += Array(Hex.encode(pair.privateKey.exposedBytes()).utf8) + [10]
-    defer { text.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+    // The hex digits go straight from the key's storage into one buffer that is wiped.
+    let prefix = Array((header + "\nprivate_key: ").utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(prefix.count + 2 * pair.privateKey.count + 1)
+    defer { text.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+    text += prefix
+    pair.privateKey.appendHex(to: &text)
+    text.append(10)
     try SafeFile.create(url, bytes: text, mode: 0o600)
     return pair
   }
 
   /// Reads a key file; errors name the file and line.
   static func load(_ url: URL) throws -> X25519.KeyPair {
-    let data: Data
+    var data: Data
     do {
       data = try Data(contentsOf: url)
     } catch {
       throw CommandFailure(
         description: "cannot read key file \(url.path): \(error.localizedDescription)")
     }
-    let lines = String(decoding: data, as: UTF8.self).split(
-      separator: "\n", omittingEmptySubsequences: false)
-    for (index, line) in lines.enumerated() where line.hasPrefix("private_key:") {
-      let hex = line.dropFirst("private_key:".count).trimmingCharacters(in: .whitespaces)
-      guard let bytes = try? Hex.decode(hex), bytes.count == 32 else {
-        throw CommandFailure(
-          description: "\(url.path):\(index + 1): private_key must be 64 hexadecimal digits")
+    // The file holds the private key: scan its bytes in place (no String copies), decode the
+    // hex straight into zeroizing storage, and wipe the read buffer on every path.
+    defer { data.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+    let key = "private_key:".utf8
+    let result: Result<SecretBytes, CommandFailure>? = data.withUnsafeBytes { bytes in
+      var lineStart = 0
+      var lineNumber = 1
+      while lineStart <= bytes.count {
+        var lineEnd = lineStart
+        while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
+        let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+        if line.starts(with: key) {
+          var lo = key.count
+          var hi = line.count
+          func isSpace(_ b: UInt8) -> Bool { b == 32 || b == 9 || b == 13 }
+          while lo < hi && isSpace(line[lo]) { lo += 1 }
+          while hi > lo && isSpace(line[hi - 1]) { hi -= 1 }
+          let digits = UnsafeRawBufferPointer(rebasing: line[lo..<hi])
+          guard digits.count == 64, let secret = try? SecretBytes(hexDigits: digits) else {
+            return .failure(
+              CommandFailure(
+                description: "\(url.path):\(lineNumber): private_key must be 64 hexadecimal digits")
+            )
+          }
+          return .success(secret)
+        }
+        lineStart = lineEnd + 1
+        lineNumber += 1
       }
-      return try X25519.KeyPair(privateKey: SecretBytes(copying: bytes))
+      return nil
     }
-    throw CommandFailure(
-      description: "\(url.path): no private_key line; is this a key made by `mpc keygen`?")
+    switch result {
+    case .success(let secret): return try X25519.KeyPair(privateKey: secret)
+    case .failure(let failure): throw failure
+    case nil:
+      throw CommandFailure(
+        description: "\(url.path): no private_key line; is this a key made by `mpc keygen`?")
+    }
   }
 }
 

@@ -317,6 +317,12 @@ public enum NoiseCalibration {
 
   // MARK: - Laplace (Pólya shares)
 
+  /// The largest laplace scale T = Δ1/ε calibrated (2^20 = 1,048,576; protocols/noise.md
+  /// §5.2.1). The exact Pólya share sampler (§3.4) runs at least about T/k Bernoulli trials
+  /// per draw, so its work grows linearly with T; above the cap a run would take minutes per
+  /// coordinate, and the calibration refuses before anything is charged.
+  public static let maxLaplaceScale = Rational(BigInt(1) << 20)
+
   static func planLaplace(_ r: CalibrationRequest, k: Int) throws -> NoisePlan {
     let l1 = r.sensitivity.l1
     guard l1.signum > 0 else {
@@ -337,6 +343,15 @@ public enum NoiseCalibration {
       guard epsilon.signum > 0 else { throw positive("epsilon from rho", epsilon) }
     }
     let scale = l1 / epsilon
+    guard scale <= maxLaplaceScale else {
+      throw PrivacyError.invalidParameter(
+        field: "laplace scale Δ1/ε",
+        value: "\(l1)/\(epsilon) ≈ \(String(format: "%.4g", Double(scale)))",
+        requirement:
+          "must be ≤ 2^20 = 1048576: the exact Pólya share sampler's work per draw grows "
+          + "linearly with the scale; raise epsilon, lower the bound, or use the gaussian mechanism"
+      )
+    }
     let width = try NoiseInterval.polyaTotal(
       scale: scale, shares: k, parties: r.parties, beta: r.beta)
     return NoisePlan(

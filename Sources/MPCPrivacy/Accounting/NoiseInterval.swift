@@ -90,20 +90,57 @@ public enum NoiseInterval {
 
   // MARK: - Pólya totals (difference of negative binomials)
 
+  /// The most NB pmf entries the exact Pólya interval computes (8 MiB of `Double`, about
+  /// scale 2·10^4); wider laws take the Chernoff bound (protocols/noise.md §7.1).
+  public static let exactPolyaPmfLimit = 1 << 20
+
+  /// How a Pólya interval was computed and what it cost: the work counters the interval's
+  /// boundedness is tested on (no wall clock).
+  public struct PolyaIntervalReport: Sendable, Hashable {
+    /// The half-width h.
+    public let halfWidth: Int64
+    /// True for the exact pmf computation, false for the Chernoff bound.
+    public let exact: Bool
+    /// NB pmf entries held in memory (0 on the closed-form and Chernoff paths).
+    public let pmfEntries: Int
+    /// Evaluations of the Chernoff exponent (0 on the exact paths).
+    public let boundEvaluations: Int
+  }
+
   /// The total when `parties` parties each add a Pólya share NB(1/k, q) − NB'(1/k, q) with
-  /// q = e^{−1/scale}: GDL(parties/k, q) = NB(r, q) − NB'(r, q), r = parties/k. Computed
-  /// from the NB pmf and cdf: P(Z ≤ z) = Σ_y P(Y = y)·P(X ≤ z + y), with a binary search on h.
+  /// q = e^{−1/scale}: GDL(parties/k, q) = NB(r, q) − NB'(r, q), r = parties/k.
+  /// See ``polyaTotalReport(scale:shares:parties:beta:)``.
   public static func polyaTotal(
     scale: Rational, shares k: Int, parties: Int, beta: Double = defaultBeta
   ) throws -> Int64 {
+    try polyaTotalReport(scale: scale, shares: k, parties: parties, beta: beta).halfWidth
+  }
+
+  /// The Pólya total's interval in time and memory bounded independently of the scale:
+  /// the closed form when parties = k (the total is DLap(scale)); the exact NB pmf and cdf,
+  /// P(Z ≤ z) = Σ_y P(Y = y)·P(X ≤ z + y) with a binary search on h, while the pmf has at
+  /// most ``exactPolyaPmfLimit`` entries; beyond, the smallest h with
+  /// 2·min_s E[e^{sZ}]·e^{−s(h+1)} ≤ β (Chernoff: a valid, slightly wider half-width).
+  public static func polyaTotalReport(
+    scale: Rational, shares k: Int, parties: Int, beta: Double = defaultBeta
+  ) throws -> PolyaIntervalReport {
     try check(beta: beta)
     guard k >= 1, parties >= 1 else {
       throw PrivacyError.invalidParameter(
         field: "shares", value: "\(k)/\(parties)", requirement: "must be at least 1")
     }
-    if parties == k { return try discreteLaplace(scale: scale, beta: beta) }
-    let q = exp(-1 / Double(scale))
-    let pmf = negativeBinomialPmf(r: Double(parties) / Double(k), q: q)
+    if parties == k {
+      return PolyaIntervalReport(
+        halfWidth: try discreteLaplace(scale: scale, beta: beta), exact: true, pmfEntries: 0,
+        boundEvaluations: 0)
+    }
+    let r = Double(parties) / Double(k)
+    let a = 1 / Double(scale)
+    guard let pmf = negativeBinomialPmf(r: r, q: exp(-a), limit: exactPolyaPmfLimit) else {
+      let (h, evaluations) = chernoffHalfWidth(r: r, a: a, beta: beta)
+      return PolyaIntervalReport(
+        halfWidth: h, exact: false, pmfEntries: 0, boundEvaluations: evaluations)
+    }
     var cdf = pmf
     for i in 1..<cdf.count { cdf[i] += cdf[i - 1] }
     func cdfX(_ m: Int) -> Double { m < 0 ? 0 : (m >= cdf.count ? 1 : cdf[m]) }
@@ -119,14 +156,16 @@ public enum NoiseInterval {
       let mid = (lo + hi) / 2
       if mass(mid) >= 1 - beta { hi = mid } else { lo = mid + 1 }
     }
-    return Int64(lo)
+    return PolyaIntervalReport(
+      halfWidth: Int64(lo), exact: true, pmfEntries: pmf.count, boundEvaluations: 0)
   }
 
-  /// The pmf of NB(r, q) from 0 until the remaining tail is below 2^−70.
-  static func negativeBinomialPmf(r: Double, q: Double) -> [Double] {
+  /// The pmf of NB(r, q) from 0 until the remaining tail is below 2^−70, or nil as soon as it
+  /// would need more than `limit` entries.
+  static func negativeBinomialPmf(r: Double, q: Double, limit: Int = .max) -> [Double]? {
     var pmf = [pow(1 - q, r)]
     var k = 0.0
-    while true {
+    while pmf.count < limit {
       let ratio = q * (k + r) / (k + 1)
       let bound = max(ratio, q)
       let next = pmf[pmf.count - 1] * ratio
@@ -134,6 +173,60 @@ public enum NoiseInterval {
       k += 1
       if ratio < 1 && next * bound / (1 - bound) < 0x1p-70 { return pmf }
     }
+    return nil
+  }
+
+  /// The smallest h with 2·exp(min_{0<s<a} F(s, h)) ≤ β, where
+  /// F(s, h) = r·ln M(s) − s(h + 1) and M(s) = (1 − q)²/((1 − qe^s)(1 − qe^{−s})) is the
+  /// moment generating function of NB(1, q) − NB'(1, q) (the total's mgf is M(s)^r).
+  /// Every s gives a valid bound, so an inexact minimum only widens h. Returns h and the
+  /// number of F evaluations (100 per tested h, about 2·log2(h) + 2 tested values).
+  static func chernoffHalfWidth(r: Double, a: Double, beta: Double) -> (Int64, Int) {
+    var evaluations = 0
+    // ln M(s) with every 1 − qe^x as −expm1(x − a): no cancellation for tiny a.
+    let logOneMinusQ = log(-expm1(-a))
+    func exponent(_ u: Double, _ h: Double) -> Double {
+      evaluations += 1
+      let s = a * u
+      let logM = 2 * logOneMinusQ - log(-expm1(s - a)) - log(-expm1(-s - a))
+      return r * logM - s * (h + 1)
+    }
+    let target = log(beta / 2)
+    func holds(_ h: Double) -> Bool {
+      // F is convex in s: golden-section search for the minimum over u = s/a in (0, 1).
+      var lo = 0.0
+      var hi = 1.0
+      let g = (5.0.squareRoot() - 1) / 2
+      var x1 = hi - g * (hi - lo)
+      var x2 = lo + g * (hi - lo)
+      var f1 = exponent(x1, h)
+      var f2 = exponent(x2, h)
+      for _ in 0..<98 {
+        if f1 <= f2 {
+          hi = x2
+          x2 = x1
+          f2 = f1
+          x1 = hi - g * (hi - lo)
+          f1 = exponent(x1, h)
+        } else {
+          lo = x1
+          x1 = x2
+          f1 = f2
+          x2 = lo + g * (hi - lo)
+          f2 = exponent(x2, h)
+        }
+      }
+      return min(f1, f2) <= target
+    }
+    // Bracket, then bisect on the integer h (the bound decreases in h).
+    var hi: Int64 = 1
+    while !holds(Double(hi)) { hi *= 2 }
+    var lo: Int64 = 0
+    while lo < hi {
+      let mid = lo + (hi - lo) / 2
+      if holds(Double(mid)) { hi = mid } else { lo = mid + 1 }
+    }
+    return (lo, evaluations)
   }
 
   // MARK: - Checks

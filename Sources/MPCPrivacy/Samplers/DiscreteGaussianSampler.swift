@@ -2,7 +2,7 @@ public import MPCBigInt
 public import MPCCrypto
 
 /// The discrete Gaussian N_Z(0, σ²): P(x) ∝ exp(−x²/(2σ²)) on ℤ, for a rational σ².
-public struct DiscreteGaussianSampler: NoiseSampler {
+public struct DiscreteGaussianSampler: NoiseSampler, NoiseFillKernel {
   /// How draws are computed.
   public enum Method: String, Sendable, Codable, CaseIterable {
     /// CKS20 Algorithm 3: exactly N_Z(0, σ²); running time depends on the value drawn.
@@ -70,13 +70,12 @@ public struct DiscreteGaussianSampler: NoiseSampler {
   }
 
   /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
-  public func fill(
+  /// The table method reads 16 bytes per draw in chunks (one generator call per 512 draws).
+  package func fillKernel(
     _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
   ) {
-    // Concrete generators get specialised code (a generic call from another module does not).
-    if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
-    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
-    fillLoop(buffer, &random)
+    guard let table else { return fillBySampling(buffer, using: &random) }
+    fillFromTable(table, buffer, &random)
   }
 
   @inline(__always)
@@ -84,13 +83,10 @@ public struct DiscreteGaussianSampler: NoiseSampler {
     UInt128(hi) << 64 | UInt128(lo)
   }
 
-  private func fillLoop(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
+  private func fillFromTable(
+    _ table: DiscreteGaussianTable, _ buffer: UnsafeMutableBufferPointer<Int64>,
+    _ random: inout some RandomSource
   ) {
-    guard let table else {
-      for i in buffer.indices { buffer[i] = sample(using: &random) }
-      return
-    }
     // 16 bytes per draw in index order, read in chunks: the same bytes as one draw at a time.
     let chunk = 512
     let words = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: 2 * chunk)

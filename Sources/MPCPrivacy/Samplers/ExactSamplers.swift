@@ -5,7 +5,7 @@ public import MPCCrypto
 // MARK: - Geometric
 
 /// Geometric noise on {0, 1, 2, …}: P(k) = (1 − q)·q^k with q = e^{−rate}, rate rational.
-public struct GeometricSampler: NoiseSampler {
+public struct GeometricSampler: NoiseSampler, NoiseFillKernel {
   /// The rate a of q = e^{−a}.
   public let rate: Rational
   let parts: RationalParts
@@ -30,28 +30,12 @@ public struct GeometricSampler: NoiseSampler {
     return ExactSampling.toInt64(
       ExactSampling.geometricCore(s: parts.num, t: parts.den, using: &random))
   }
-
-  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
-  public func fill(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
-  ) {
-    // Concrete generators get specialised code (a generic call from another module does not).
-    if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
-    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
-    fillLoop(buffer, &random)
-  }
-
-  private func fillLoop(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
-  ) {
-    for i in buffer.indices { buffer[i] = sample(using: &random) }
-  }
 }
 
 // MARK: - Discrete Laplace
 
 /// Discrete Laplace DLap(t): P(x) ∝ e^{−|x|/t} on ℤ, exact (CKS20 Algorithm 2).
-public struct DiscreteLaplaceSampler: NoiseSampler {
+public struct DiscreteLaplaceSampler: NoiseSampler, NoiseFillKernel {
   /// The scale t (rational, 0 < t ≤ 2^40).
   public let scale: Rational
   let parts: RationalParts
@@ -78,29 +62,13 @@ public struct DiscreteLaplaceSampler: NoiseSampler {
     return ExactSampling.toInt64(
       ExactSampling.discreteLaplace(s: parts.den, t: parts.num, using: &random))
   }
-
-  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
-  public func fill(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
-  ) {
-    // Concrete generators get specialised code (a generic call from another module does not).
-    if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
-    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
-    fillLoop(buffer, &random)
-  }
-
-  private func fillLoop(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
-  ) {
-    for i in buffer.indices { buffer[i] = sample(using: &random) }
-  }
 }
 
 // MARK: - Negative binomial and Pólya shares
 
 /// Negative binomial NB(r, q) with q = e^{−rate}: P(k) = C(k + r − 1, k)·(1 − q)^r·q^k, for a
 /// rational 0 < r ≤ 1; exact (geometric proposal, acceptance Π_{j<k} (j + r)/(j + 1)).
-public struct NegativeBinomialSampler: NoiseSampler {
+public struct NegativeBinomialSampler: NoiseSampler, NoiseFillKernel {
   /// The shape r.
   public let shape: Rational
   /// The rate a of q = e^{−a}.
@@ -131,27 +99,11 @@ public struct NegativeBinomialSampler: NoiseSampler {
         u: shapeParts.num, v: shapeParts.den, s: rateParts.num, t: rateParts.den,
         using: &random))
   }
-
-  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
-  public func fill(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
-  ) {
-    // Concrete generators get specialised code (a generic call from another module does not).
-    if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
-    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
-    fillLoop(buffer, &random)
-  }
-
-  private func fillLoop(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
-  ) {
-    for i in buffer.indices { buffer[i] = sample(using: &random) }
-  }
 }
 
 /// One party's Pólya share NB(1/k, q) − NB'(1/k, q), q = e^{−1/scale}: any k independent
 /// shares sum to exactly DLap(scale). The first NB is drawn before the second.
-public struct PolyaShareSampler: NoiseSampler {
+public struct PolyaShareSampler: NoiseSampler, NoiseFillKernel {
   /// The scale t of the discrete Laplace the k shares sum to.
   public let scale: Rational
   /// The number k of shares that sum to DLap(scale).
@@ -182,21 +134,5 @@ public struct PolyaShareSampler: NoiseSampler {
     let x = negativeBinomial.sample(using: &random)
     let y = negativeBinomial.sample(using: &random)
     return x - y
-  }
-
-  /// Fills `buffer` with draws in index order, the same bytes as repeated ``sample(using:)``.
-  public func fill(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, using random: inout some RandomSource
-  ) {
-    // Concrete generators get specialised code (a generic call from another module does not).
-    if var prg = random as? ChaCha20PRG { return fillLoop(buffer, &prg) }
-    if var system = random as? SystemRandom { return fillLoop(buffer, &system) }
-    fillLoop(buffer, &random)
-  }
-
-  private func fillLoop(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, _ random: inout some RandomSource
-  ) {
-    for i in buffer.indices { buffer[i] = sample(using: &random) }
   }
 }
