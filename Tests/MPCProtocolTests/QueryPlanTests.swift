@@ -142,7 +142,7 @@ import Testing
     var gaussian = try #require(Fixtures.kinds["mean"])
     gaussian["mechanism"] = "gaussian"
     let g = try Fixtures.query(gaussian).plan(for: rhoStudy)
-    let rho = try Rational(14973, 1_000_000)
+    let rho = Rational(14973, 1_000_000)
     #expect(
       g.components.map(\.parameter) == [
         .zcdp(rho: rho * Rational(3, 4)), .zcdp(rho: rho * Rational(1, 4)),
