@@ -139,7 +139,13 @@ enum ManifestLoader {
   /// Decodes `T` from `data`, turning every decoding and validation failure into
   /// ``ManifestError/invalidManifest(file:field:problem:)`` naming `file` and the field path.
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
-    if let duplicate = JSONDuplicateKeys.first(in: [UInt8](data)) {
+    let bytes = [UInt8](data)
+    // Syntax first, with its line and column (Foundation's decoder gives neither).
+    if let syntax = JSONSyntax.firstError(in: bytes) {
+      throw ManifestError.invalidJSON(
+        file: file, line: syntax.line, column: syntax.column, problem: syntax.problem)
+    }
+    if let duplicate = JSONDuplicateKeys.first(in: bytes) {
       throw ManifestError.invalidManifest(
         file: file, field: duplicate.fieldPath, problem: duplicate.problem)
     }
