@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MPCCrypto
+import MPCProtocol
 
 #if canImport(Glibc)
   import Glibc
@@ -52,6 +53,8 @@ extension CommandFailure {
     switch error {
     case let failure as CommandFailure: return failure.status.code
     case is ValidationError: return ExitStatus.usage.code
+    // A study or query file that cannot be read or is invalid is bad input wherever it shows.
+    case is ManifestError: return ExitStatus.usage.code
     default: return ExitStatus.failure.code
     }
   }

@@ -164,7 +164,7 @@ enum ManifestLoader {
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw ManifestError.unreadableFile(file: url.path, problem: error.localizedDescription)
+      throw ManifestError.unreadableFile(file: url.path, problem: FileProblem.describe(url))
     }
     return try decode(type, from: data, file: url.path)
   }
@@ -234,5 +234,22 @@ enum Syntax {
       return "IPv6 hosts must be written in brackets: [::1]:7400"
     }
     return nil
+  }
+}
+
+/// Why a file cannot be read, in the operator's words (Foundation says "The operation could not
+/// be completed" for all of them).
+enum FileProblem {
+  /// "no such file", "permission denied", "is a directory", or "unreadable".
+  static func describe(_ url: URL) -> String {
+    var isDirectory: ObjCBool = false
+    let manager = FileManager.default
+    guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      return manager.fileExists(atPath: url.deletingLastPathComponent().path)
+        ? "no such file" : "no such file (and no directory \(url.deletingLastPathComponent().path))"
+    }
+    if isDirectory.boolValue { return "is a directory, not a file" }
+    if !manager.isReadableFile(atPath: url.path) { return "permission denied" }
+    return "unreadable"
   }
 }
