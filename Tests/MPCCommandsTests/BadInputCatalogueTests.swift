@@ -368,6 +368,36 @@ import _MPCTestSupport
     }
   }
 
+  /// Valid but unusual data files run to the end at every site: a BOM and CRLF at site 0,
+  /// quoted fields with commas, quotes and newlines at site 1, `-0`, `+7` and a 200,000-byte
+  /// field at site 2. No site reports a bad row.
+  @Test func unusualButValidDataRunsAtEverySite() async throws {
+    let fixture = try await Self.fixtureOnce()
+    let dir = fixture.dir
+    let files = [
+      "\u{FEFF}id,age\r\n1,30\r\n2,40\r\n",
+      "id,note,age\n1,\"a, b\",20\n2,\"said \"\"hi\"\"\nthen left\",25\n",
+      "id,note,age\n1,\(String(repeating: "x", count: 200_000)),-0\n2,y,+7\n",
+    ]
+    for (i, text) in files.enumerated() {
+      try Data(text.utf8).write(to: dir.appendingPathComponent("unusual\(i).csv"))
+    }
+    let results = try await MPCProcess.runAll(
+      (0..<3).map { i in
+        [
+          "run", "--study", dir.appendingPathComponent("study.json").path, "--party", "\(i)",
+          "--key", dir.appendingPathComponent("s\(i).key").path, "--data",
+          dir.appendingPathComponent("unusual\(i).csv").path, "--query-inline", Self.sum(),
+          "--json", "--state-dir", dir.appendingPathComponent("unusual-state").path,
+          "--timeout", "60", "--connect-timeout", "60",
+        ]
+      })
+    for (i, r) in results.enumerated() {
+      #expect(r.status == 0, "site \(i): \(r.stderr)")
+      #expect(!r.stderr.contains("unparseable"), "site \(i): \(r.stderr)")
+    }
+  }
+
   /// Every file under `dir` (path relative to it) with its bytes.
   static func snapshot(_ dir: URL) throws -> [String: Data] {
     var out: [String: Data] = [:]
