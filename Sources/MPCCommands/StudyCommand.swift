@@ -17,8 +17,9 @@ struct StudyInitCommand: ParsableCommand {
     commandName: "init",
     abstract: "Write a study file for n parties.",
     discussion: """
-      Party ids follow the order of the --party options (0, 1, …). Every site must hold an
-      identical copy of the file: the protocol refuses to run if the files differ.
+      Party ids follow the order of the --party options (0, 1, …), or of the lines of \
+      --parties-file. Every site must hold an identical copy of the file: the protocol \
+      refuses to run if the files differ (compare fingerprints with `mpc study show`).
 
       Example (three hospitals, at most one of them colluding, a zCDP budget of ρ = 1):
         mpc study init --id flu-2026 \\
@@ -26,6 +27,10 @@ struct StudyInitCommand: ParsableCommand {
           --party "Riverside,10.0.0.2:7400,<public key of site 1>" \\
           --party "Northgate,10.0.0.3:7400,<public key of site 2>" \\
           --colluders 1 --rho 1 --delta 1e-6 --out study.json
+
+      For many sites, a CSV file with one line per site (NAME,HOST:PORT,PUBLIC_KEY; an \
+      optional header line `name,address,public_key`; '#' lines are comments):
+        mpc study init --id flu-2026 --parties-file sites.csv --rho 1 --out study.json
       """)
 
   @Option(name: .long, help: "Study id (letters, digits, '-', '_', '.').")
@@ -36,6 +41,13 @@ struct StudyInitCommand: ParsableCommand {
     help: ArgumentHelp(
       "A party as NAME,HOST:PORT,PUBLIC_KEY; repeat in id order.", valueName: "party"))
   var parties: [String] = []
+
+  @Option(
+    name: .customLong("parties-file"),
+    help: ArgumentHelp(
+      "A CSV file of the parties, one NAME,HOST:PORT,PUBLIC_KEY line per site in id order.",
+      valueName: "file"))
+  var partiesFile: String?
 
   @Option(name: .long, help: "t: how many parties may collude (1 ≤ t ≤ n − 1).")
   var colluders: Int = 1
@@ -59,9 +71,6 @@ struct StudyInitCommand: ParsableCommand {
   @Option(name: .long, help: "δ for reporting zCDP as (ε, δ).")
   var delta = "1e-6"
 
-  @Option(name: .long, help: "Ledger directory, relative to the study file.")
-  var ledger = "ledger"
-
   @Option(name: .long, help: "Where to write the study file.")
   var out: String
 
@@ -72,7 +81,12 @@ struct StudyInitCommand: ParsableCommand {
     guard (epsilon == nil) != (rho == nil) else {
       throw ValidationError("give exactly one budget: --epsilon E (pure) or --rho R (zCDP)")
     }
-    guard parties.count >= 2 else { throw ValidationError("a study needs at least two --party") }
+    guard parties.isEmpty || partiesFile == nil else {
+      throw ValidationError("give the parties either as --party options or as --parties-file")
+    }
+    guard partiesFile != nil || parties.count >= 2 else {
+      throw ValidationError("a study needs at least two --party (or a --parties-file)")
+    }
   }
 
   func run() throws {
@@ -97,6 +111,9 @@ struct StudyInitCommand: ParsableCommand {
 
   func studyFile() throws -> StudyFile {
     var list: [StudyFile.Party] = []
+    if let partiesFile {
+      list = try Self.readPartiesFile(partiesFile)
+    }
     for (index, text) in parties.enumerated() {
       let parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
       guard parts.count >= 3 else {
@@ -112,7 +129,48 @@ struct StudyInitCommand: ParsableCommand {
     return StudyFile(
       id: id, parties: list, colluders: colluders, field: field, neighbour: neighbour.rawValue,
       maxSitesPerPerson: maxSites, budget: epsilon.map { ["epsilon": $0] } ?? ["rho": rho ?? ""],
-      delta: delta, ledger: ledger)
+      delta: delta)
+  }
+}
+
+extension StudyInitCommand {
+  /// The parties of a `--parties-file`: CSV (quoted names may hold commas), one
+  /// `NAME,HOST:PORT,PUBLIC_KEY` record per site in id order, an optional header
+  /// `name,address,public_key`, blank and `#` lines skipped. Errors name the file and line;
+  /// addresses and keys are then checked by the study loader (naming `parties[i]`).
+  static func readPartiesFile(_ path: String) throws -> [StudyFile.Party] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw CommandFailure(
+        description:
+          "\(path): cannot read: \(FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file")",
+        status: .usage)
+    }
+    var parser = CSVParser(bytes: Array(data))
+    var list: [StudyFile.Party] = []
+    var first = true
+    while let record = parser.next() {
+      let fields = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+      if fields.allSatisfy(\.isEmpty) || fields.first?.hasPrefix("#") == true { continue }
+      defer { first = false }
+      if first && fields.map({ $0.lowercased() }) == ["name", "address", "public_key"] { continue }
+      if let problem = record.problem {
+        throw CommandFailure(description: "\(path):\(record.line): \(problem)", status: .usage)
+      }
+      guard fields.count == 3 else {
+        throw CommandFailure(
+          description: "\(path):\(record.line): expected 3 fields NAME,HOST:PORT,PUBLIC_KEY, "
+            + "found \(fields.count) (quote a name that holds a comma)",
+          status: .usage)
+      }
+      list.append(
+        StudyFile.Party(id: list.count, name: fields[0], address: fields[1], publicKey: fields[2]))
+    }
+    guard list.count >= 2 else {
+      throw CommandFailure(
+        description: "\(path): a study needs at least two parties, found \(list.count)",
+        status: .usage)
+    }
+    return list
   }
 }
 

@@ -67,6 +67,45 @@ import _MPCTestSupport
     #expect(human.stdout.contains("remaining  rho = 1/2 of 1/2"))
   }
 
+  /// Ten sites from a CSV file (issue 17 item 1): a header, a comment, a quoted name holding a
+  /// comma; the study lists them in file order. A bad line is named by file and line.
+  @Test func studyInitReadsAPartiesFile() async throws {
+    let dir = try tempDir()
+    var csv = "name,address,public_key\n# ten hospitals\n"
+    for i in 0..<10 {
+      let key = try await keygen(dir, "s\(i).key")
+      csv += (i == 3 ? "\"Hospital 3, North\"" : "Hospital \(i)") + ",10.0.0.\(i + 1):7400,\(key)\n"
+    }
+    let sites = dir.appendingPathComponent("sites.csv")
+    try Data(csv.utf8).write(to: sites)
+    let study = dir.appendingPathComponent("study.json").path
+    let r = try await MPCProcess.run([
+      "study", "init", "--id", "ten", "--parties-file", sites.path, "--colluders", "3", "--rho",
+      "1",
+      "--out", study,
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("10 parties, t = 3, k = 7"), "\(r.stdout)")
+    let object =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: study)))
+      as? [String: Any]
+    let parties = try #require(object?["parties"] as? [[String: Any]])
+    #expect(
+      parties.map { $0["name"] as? String }
+        == (0..<10).map { i in i == 3 ? "Hospital 3, North" : "Hospital \(i)" })
+    #expect(parties.map { $0["id"] as? Int } == Array(0..<10))
+    #expect(object?["ledger"] == nil, "the ignored ledger key is no longer written")
+
+    try Data((csv + "Hospital 10,10.0.0.11:7400\n").utf8).write(to: sites)
+    let bad = try await MPCProcess.run([
+      "study", "init", "--id", "ten", "--parties-file", sites.path, "--rho", "1", "--out",
+      dir.appendingPathComponent("bad.json").path,
+    ])
+    #expect(bad.status == 64)
+    #expect(bad.stderr.contains("\(sites.path):13: expected 3 fields"), "\(bad.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad.json").path))
+  }
+
   @Test(arguments: [
     (["--party", "A,127.0.0.1:1,zz"], "public_key"),
     (["--colluders", "3"], "colluders"),

@@ -122,8 +122,19 @@ func tamper(_ value: VectorValue) -> VectorValue? {
       .appendingPathComponent("mpc-vectors-empty-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
+    // No vector file at all: one line saying how to point at the vectors, exit 64 (issue 17;
+    // was one FAIL line per family).
     let result = try await MPCProcess.run(["verify-vectors", dir.path])
-    #expect(result.status == 1)
-    #expect(result.stdout.contains("FAIL  field.json"))
+    #expect(result.status == 64)
+    #expect(result.stdout.isEmpty)
+    #expect(
+      result.stderr
+        == "error: \(dir.path) holds none of the vector files (field.json, …); pass the vectors/ directory of a swift-mpc checkout: mpc verify-vectors PATH/vectors\n"
+    )
+    // A directory with some of them: every missing family is a FAIL line, exit 1.
+    try Data("{}".utf8).write(to: dir.appendingPathComponent("field.json"))
+    let partial = try await MPCProcess.run(["verify-vectors", dir.path])
+    #expect(partial.status == 1)
+    #expect(partial.stdout.contains("FAIL  prg.json"))
   }
 }

@@ -25,7 +25,8 @@ struct StudyFile: Encodable {
   /// `{"rho": "1"}` (zCDP) or `{"epsilon": "1"}` (pure ε), exact rationals as text.
   var budget: [String: String]
   var delta = "1e-6"
-  var ledger = "ledger"
+  /// Ignored by every site (ledgers live in the state directory); nil leaves the key out.
+  var ledger: String? = nil
 
   enum CodingKeys: String, CodingKey {
     case id, parties, colluders, field, neighbour, budget, delta, ledger

@@ -81,8 +81,11 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   public internal(set) var budget: PrivacyCost
   /// δ used when reporting zCDP spending as (ε, δ); required for a ρ budget.
   public internal(set) var delta: Rational?
-  /// The ledger directory, relative to the study file unless absolute (local; not hashed).
-  public internal(set) var ledger: String
+  /// The `ledger` key of study files written by earlier versions (a directory relative to the
+  /// study file). Ignored: a site's ledgers live in its state directory, keyed by the study's
+  /// id and hash (``LedgerLocation``), so that re-issuing or moving a study file cannot reset
+  /// its budget. Not hashed; nil when absent (and `mpc study init` no longer writes it).
+  public internal(set) var ledger: String?
   /// The study's policy: tier standards and output rules (DESIGN §8); nil: none.
   public internal(set) var policy: StudyPolicy?
   /// The query registry: approvers and threshold (DESIGN §8); nil: none.
@@ -98,7 +101,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   public init(
     id: String, parties: [PartyInfo], colluders: Int, field: FieldChoice = .auto,
     neighbour: NeighbourRelation, maxSitesPerPerson: Int = 1, budget: PrivacyCost,
-    delta: Rational? = nil, ledger: String, policy: StudyPolicy? = nil,
+    delta: Rational? = nil, ledger: String? = nil, policy: StudyPolicy? = nil,
     registry: QueryRegistry? = nil, file: String = "<study>"
   ) throws {
     self.id = id
@@ -125,13 +128,6 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   /// Decodes and validates study JSON; `file` names the source in errors.
   public static func decode(_ data: Data, file: String) throws -> StudyManifest {
     try ManifestLoader.decode(StudyManifest.self, from: data, file: file)
-  }
-
-  /// The ledger directory: ``ledger`` resolved against the directory of `studyFile`.
-  public func ledgerDirectory(relativeTo studyFile: URL) -> URL {
-    if ledger.hasPrefix("/") { return URL(fileURLWithPath: ledger, isDirectory: true) }
-    return studyFile.deletingLastPathComponent().appendingPathComponent(
-      ledger, isDirectory: true)
   }
 
   // MARK: - Codable
@@ -162,7 +158,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
       try container.decodeIfPresent(Int.self, forKey: .maxSitesPerPerson) ?? 1
     budget = try container.decode(PrivacyCost.self, forKey: .budget)
     delta = try container.decodeExactIfPresent(forKey: .delta)
-    ledger = try container.decode(String.self, forKey: .ledger)
+    ledger = try container.decodeIfPresent(String.self, forKey: .ledger)
     policy = try container.decodeIfPresent(StudyPolicy.self, forKey: .policy)
     registry = try container.decodeIfPresent(QueryRegistry.self, forKey: .registry)
     if let issue = validationIssue() { throw issue }
@@ -178,7 +174,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     try container.encode(maxSitesPerPerson, forKey: .maxSitesPerPerson)
     try container.encode(budget, forKey: .budget)
     try container.encodeIfPresent(delta, forKey: .delta)
-    try container.encode(ledger, forKey: .ledger)
+    try container.encodeIfPresent(ledger, forKey: .ledger)
     try container.encodeIfPresent(policy, forKey: .policy)
     try container.encodeIfPresent(registry, forKey: .registry)
   }
@@ -254,7 +250,6 @@ public struct StudyManifest: Sendable, Hashable, Codable {
       return ManifestIssue(
         field: "delta", problem: "required with a rho (zCDP) budget: δ for reporting (ε, δ)")
     }
-    if ledger.isEmpty { return ManifestIssue(field: "ledger", problem: "must name a directory") }
     if let issue = registry?.validationIssue() { return issue }
     if let policy,
       let (field, problem) = policy.studyViolation(
