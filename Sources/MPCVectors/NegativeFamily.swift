@@ -126,13 +126,14 @@ struct NegativeFamily: VectorFamily {
         ).input.merging(["kind": "missing-party", "absent": 2, "timeout_ms": 1000])
       ),
       (
-        "share σ² over the table limit 2^27: the run is refused before any message",
+        // k = 1 and Δ2² = 2^30: σ² = Δ2²/(2ρ) = 2^27 + 1 exactly, one above the table limit.
+        "share σ² = 2^27 + 1, one above the table limit: refused before any message",
         .object([
           "kind": "share-over-table-limit",
-          "study": VectorManifests.study(n: 3, budget: ["rho": "1"]),
+          "study": VectorManifests.study(n: 2, colluders: 1, budget: ["rho": "8"]),
           "query": .object([
-            "id": "q-wide", "kind": "sum", "column": "age", "bounds": .array([0, 100_000]),
-            "mechanism": "gaussian", "rho": "1/100000",
+            "id": "q-wide", "kind": "sum", "column": "age", "bounds": .array([0, 32768]),
+            "mechanism": "gaussian", "rho": "536870912/134217729",
           ]),
         ])
       ),
