@@ -295,11 +295,19 @@ def table_delta(epsilon, samples):
     return min(Fraction(1), (1 + e_upper) * samples / Fraction(1 << 100))
 
 
+def to_double_toward_zero(x):
+    """The binary64 of x rounded toward zero (noise.md §6.2 step 1, δ of a calibration)."""
+    d = float(x)
+    if abs(Fraction(d)) > abs(x):
+        d = math.nextafter(d, 0.0)
+    return d
+
+
 def check_calibration(i, e):
     """What noise.md §6.2/§6.4 and §5.2 fix: ε (within the tolerance, from the file's ρ), the
     table δ from the file's ε, and laplace's reported values. σ² searches and intervals are
     replayed by `mpc verify-vectors` only."""
-    delta = float(Fraction(i["delta"]))
+    delta = to_double_toward_zero(Fraction(i["delta"]))
     if i["mechanism"] == "gaussian":
         epsilon_close(epsilon_from_rho(Fraction(e["rho"]), delta), e["epsilon"])
         samples = i["parties"] * i["dimension"]
