@@ -79,8 +79,7 @@ struct FieldAutoFamily: VectorFamily {
   }
 
   /// A two-party sum query with bounds [0, m] and laplace ε, under a study with budget ε.
-  static func sumCase(bound m: Int64, epsilon: String) -> (study: VectorValue, query: VectorValue)
-  {
+  static func sumCase(bound m: Int64, epsilon: String) -> (study: VectorValue, query: VectorValue) {
     (
       VectorManifests.study(n: 2, budget: ["epsilon": .string(epsilon)]),
       .object([
@@ -129,7 +128,9 @@ struct FieldAutoFamily: VectorFamily {
     list.append(
       (
         "m61 given, B = (p + 1)/2 → refused",
-        .object(["kind": "resolve", "field": "m61", "bound": .decimal(NamedField.m61.modulus / 2 + 1)])
+        .object([
+          "kind": "resolve", "field": "m61", "bound": .decimal(NamedField.m61.modulus / 2 + 1),
+        ])
       ))
     list.append(
       (
