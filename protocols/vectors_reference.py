@@ -8,12 +8,15 @@ suffice. It recomputes every output it can and compares it with the file:
 
 Needs Python 3.9+ and, for `channel` and the frame cases of `negative`, the `cryptography`
 package (X25519, ChaCha20-Poly1305); without it those are skipped. Not replayed here:
-`calibration` (a binary64 search), the binary64 and interval operations of `accounting`,
+the σ² searches of `calibration` (its ε, table δ and laplace values are replayed), the interval
+operations of `accounting` (its ε conversion and table δ are replayed), the `query` bounds of
+`field-auto` beyond `sum`, `share-over-table-limit` of `negative`,
 the CSV loading of `transcripts` (its x_i are taken from the file) and the error texts of
 `negative` (implementation wording).
 """
 import hashlib
 import json
+import math
 import os
 import struct
 import sys
@@ -129,6 +132,7 @@ def check_field(i, e):
 
 def check_prg(i, e):
     rng = Stream(unhex(i["seed"]), i["stream"])
+    rejections = 0
     for op, want in zip(i["ops"], e["results"]):
         before = rng.consumed
         kind, arg = op["op"], op["arg"]
@@ -142,7 +146,10 @@ def check_prg(i, e):
             got = str(nr.uniform(rng, int(arg)))
         same(f"{kind}({arg})", got, want["value"])
         same(f"{kind}({arg}) consumed", rng.consumed - before, want["consumed"])
+        if kind == "uniform" and int(arg) > 1:  # vectors.md: uniform(1) reads nothing, adds 0
+            rejections += (rng.consumed - before) // (((int(arg) - 1).bit_length() + 7) // 8) - 1
     same("consumed", rng.consumed, e["consumed"])
+    same("rejections", rejections, e["rejections"])
 
 
 def check_field_sampling(i, e):
@@ -235,6 +242,97 @@ def make_noise_check(kind):
     return check
 
 
+# -- noise.md §6.2, §6.4: ρ → (ε, δ) and the table δ --------------------------------------------
+
+EPSILON_TOLERANCE = 1e-9  # noise.md §6.2: |ε' − ε| ≤ 10^−9·ε
+
+
+def epsilon_from_rho(rho, delta):
+    """noise.md §6.2, step by step (binary64 through Python's float and math module)."""
+    rho = Fraction(rho)
+    if rho == 0:
+        return 0.0
+    r = float(rho)
+    if Fraction(r) < rho:
+        r = math.nextafter(r, math.inf)
+    log_inverse_delta = -math.log(delta)
+
+    def value(alpha):
+        am1 = alpha - 1
+        terms = [alpha * r, log_inverse_delta / am1, math.log1p(-1 / alpha), -math.log(alpha) / am1]
+        total = 0.0
+        magnitude = 0.0
+        for t in terms:
+            total += t
+        for t in terms:
+            magnitude += abs(t)
+        return total, magnitude * 1e-13 + sys.float_info.min
+
+    a, b = -30.0, 30.0
+    g = (math.sqrt(5.0) - 1) / 2
+    c, d = b - g * (b - a), a + g * (b - a)
+    for _ in range(200):
+        if value(1 + math.exp(c))[0] < value(1 + math.exp(d))[0]:
+            b = d
+        else:
+            a = c
+        c, d = b - g * (b - a), a + g * (b - a)
+    v, err = value(1 + math.exp((a + b) / 2))
+    return max(0.0, math.nextafter(v + err, math.inf))
+
+
+def epsilon_close(got, want_text):
+    want = float(want_text)
+    if abs(got - want) > EPSILON_TOLERANCE * abs(want):
+        raise Mismatch(f"epsilon: computed {got!r}, file has {want_text} (tolerance 1e-9 relative)")
+
+
+def table_delta(epsilon, samples):
+    """noise.md §6.4 for an exact rational ε."""
+    if samples <= 0:
+        return Fraction(0)
+    if epsilon > 128:
+        return Fraction(1)
+    bits = 64 + 2 * math.ceil(max(epsilon, 0))
+    lo, _ = nr.exp_minus(max(epsilon, Fraction(0)), bits)
+    e_upper = Fraction(1 << bits, lo)
+    return min(Fraction(1), (1 + e_upper) * samples / Fraction(1 << 100))
+
+
+def to_double_toward_zero(x):
+    """The binary64 of x rounded toward zero (noise.md §6.2 step 1, δ of a calibration)."""
+    d = float(x)
+    if abs(Fraction(d)) > abs(x):
+        d = math.nextafter(d, 0.0)
+    return d
+
+
+def check_calibration(i, e):
+    """What noise.md §6.2/§6.4 and §5.2 fix: ε (within the tolerance, from the file's ρ), the
+    table δ from the file's ε, and laplace's reported values. σ² searches and intervals are
+    replayed by `mpc verify-vectors` only."""
+    delta = to_double_toward_zero(Fraction(i["delta"]))
+    if i["mechanism"] == "gaussian":
+        epsilon_close(epsilon_from_rho(Fraction(e["rho"]), delta), e["epsilon"])
+        samples = i["parties"] * i["dimension"]
+        td = table_delta(Fraction(float(e["epsilon"])), samples)
+        same("table_delta", rtext(td), e["table_delta"])
+    else:
+        (unit, amount), = e["cost"].items()
+        eps = Fraction(amount)
+        same("cost unit", unit, "epsilon")
+        same("epsilon", repr(math.nextafter(float(eps), math.inf)), e["epsilon"])
+        same("rho", rtext(eps * eps / 2), e["rho"])
+        same("tau", "0", e["tau"])
+        same("table_delta", "0", e["table_delta"])
+        same("per_party", {"law": "polya", "scale": rtext(Fraction(i["l1"]) / eps),
+                           "shares": i["parties"] - i["colluders"]}, e["per_party"])
+
+
+def rtext(x):
+    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
 def check_accounting(i, e):
     op = i["op"]
 
@@ -258,6 +356,11 @@ def check_accounting(i, e):
     elif op == "remaining":
         (bu, ba), (su, sa) = cost(i["budget"]), cost(i["spent"])
         same("remaining", {bu: text(ba - (sa if bu == su else sa * sa / 2))}, e["remaining"])
+    elif op == "epsilon-from-rho":
+        epsilon_close(epsilon_from_rho(Fraction(i["rho"]), float(i["delta"])), e["epsilon"])
+    elif op == "table-delta":
+        same("table_delta", text(table_delta(Fraction(i["epsilon"]), i["samples"])),
+             e["table_delta"])
     elif op == "exp-minus":
         lo, hi = nr.exp_minus(Fraction(i["r"]), i["precision"])
         same("exp-minus", [str(lo), str(hi)], [e["lo"], e["hi"]])
@@ -613,6 +716,136 @@ def check_transcripts(i, e):
     same("opened", [str(signed(sum(c), p)) for c in zip(*ys)], e["opened"])
 
 
+# -- messages.md §1–§4: the decoder's error class and offset -------------------------------------
+
+MAX_BODY, MAX_STRING, MAX_WIDTH, MAX_ELEMENTS = 16 * 2**20 + 4096, 4096, 512, 2**20
+
+
+class WireFailure(Exception):
+    def __init__(self, kind, offset):
+        super().__init__(kind, offset)
+        self.kind, self.offset = kind, offset
+
+
+def decode_frame(f):
+    """Decodes one whole frame; raises WireFailure(class, offset) by messages.md §4."""
+    for k, want in enumerate(b"MP"):
+        if k < len(f) and f[k] != want:
+            raise WireFailure("malformed", k)
+    if len(f) > 2 and f[2] != 1:
+        raise WireFailure("malformed", 2)
+    if len(f) > 3 and not 1 <= f[3] <= 6:
+        raise WireFailure("malformed", 3)
+    if len(f) < 8:
+        raise WireFailure("truncated", len(f))
+    length = int.from_bytes(f[4:8], "little")
+    if length > MAX_BODY:
+        raise WireFailure("oversized", 4)
+    if len(f) < 8 + length:
+        raise WireFailure("truncated", len(f))
+    end, pos = 8 + length, 8
+
+    def take(n):
+        nonlocal pos
+        if end - pos < n:
+            raise WireFailure("malformed", pos)
+        pos += n
+        return f[pos - n:pos]
+
+    def u(n):
+        return int.from_bytes(take(n), "little")
+
+    def string():
+        at = pos
+        n = u(4)
+        if n > MAX_STRING:
+            raise WireFailure("oversized", at)
+        raw = take(n)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WireFailure("malformed", at)
+
+    kind = f[3]
+    if kind == 1:
+        u(2), string(), u(4), take(16), take(32)
+    elif kind == 2:
+        take(32)
+        at = pos
+        text = string()
+        try:
+            value = Fraction(text)
+            ok = rtext(value) == text
+        except (ValueError, ZeroDivisionError):
+            ok = False
+        if not ok:
+            raise WireFailure("malformed", at)
+    elif kind in (4, 6):
+        u(2), string()
+    elif kind == 5:
+        string()
+        at = pos
+        index, count = u(4), u(4)
+        if count < 1 or index >= count:
+            raise WireFailure("malformed", at)
+        at = pos
+        w = u(2)
+        if not 1 <= w <= MAX_WIDTH:
+            raise WireFailure("oversized", at)
+        at = pos
+        c = u(4)
+        if c > MAX_ELEMENTS:
+            raise WireFailure("oversized", at)
+        if w * c != end - pos:
+            raise WireFailure("malformed", pos)
+        pos = end
+    if pos != end:
+        raise WireFailure("malformed", pos)
+    if len(f) != end:
+        raise WireFailure("malformed", end)
+
+
+def check_preface(i, e):
+    """channel.md §3 and random.md §5: the study hash and the preface plaintext."""
+    record = study_record(i["study"])
+    same("study_canonical", h(record), e["study_canonical"])
+    digest = domain_hash("swift-mpc/study/v1", record)
+    same("study_hash", h(digest), e["study_hash"])
+    version = i["version"].encode()
+    preface = b"MPCP" + bytes([1, i["mode"]]) + digest + len(version).to_bytes(2, "little") + version
+    same("preface", h(preface), e["preface"])
+
+
+def check_field_auto(i, e):
+    """field.md §1 (`resolve`) and the bound B of query.md §1 from the file's share laws."""
+    names = [("m61", 2**61 - 1), ("m89", 2**89 - 1), ("m107", 2**107 - 1), ("m127", 2**127 - 1)]
+    if i["kind"] == "resolve":
+        bound, choice = int(i["bound"]), i["field"]
+        if choice == "auto":
+            fits = [p for _, p in names if p > 2 * bound]
+        else:
+            p = dict(names).get(choice) or int(choice, 0)
+            fits = [p] if p > 2 * bound else []
+        want = {"modulus": str(fits[0])} if fits else {"error": "FieldError.modulusTooSmall"}
+        same("resolve", want, e)
+        return
+    s, q = i["study"], i["query"]
+    n = len(s["parties"])
+    assert q["kind"] == "sum"
+    truth = n * 2**32 * max(abs(b) for b in q["bounds"])
+    noise = 0
+    for c in e["noise"]:
+        if c["law"] == "polya":
+            qq = math.exp(-1 / float(Fraction(c["scale"])))
+            variance = float(n) * 2 * qq / (float(c["shares"]) * (1 - qq) * (1 - qq))
+        else:
+            variance = float(n) * float(Fraction(c["sigma_squared"]))
+        noise = max(noise, math.ceil(math.sqrt(variance) + 1) << 32)
+    bound = truth + noise
+    same("bound", str(bound), e["bound"])
+    same("modulus", str(next(p for _, p in names if p > 2 * bound)), e["modulus"])
+
+
 def check_negative(i, e):
     kind = i["kind"]
     if kind == "tampered-frame" and HAVE_CRYPTO:
@@ -635,13 +868,20 @@ def check_negative(i, e):
         for s in i["pair_secrets"]:
             for party in (s["i"], s["j"]):
                 sid = unhex(i["wrong_session_id"] if party == i["wrong_party"] else i["session_id"])
-                _, r = mask(unhex(s["secret"]), p, 1, i["study_id"], sid, i["query_id"], "result",
-                            m, s["i"], s["j"])
+                _, r = mask(unhex(s["secret"]), p, i["protocol_version"], i["study_id"], sid,
+                            i["query_id"], i["vector_name"], m, s["i"], s["j"])
                 sign = 1 if party == s["i"] else -1
                 ys[party] = [y + sign * v for y, v in zip(ys[party], r)]
         same("opened", [str(signed(sum(c), p)) for c in zip(*ys)], e["opened"])
         same("true_sum", [str(t) for t in truth], e["true_sum"])
         assert n == 3
+    elif kind == "malformed-frame":
+        try:
+            decode_frame(unhex(i["frame"]))
+            raise Mismatch("a malformed frame was accepted")
+        except WireFailure as failure:
+            same("error", "WireError." + failure.kind, e["error"])
+            same("offset", str(failure.offset), e["fields"]["offset"])
     elif kind == "budget-exhausted":
         same("refused", Fraction(e["spent"]) + Fraction(e["cost"]) > Fraction(e["total"]), True)
 
@@ -651,7 +891,8 @@ CHECKS = {
     "kdf": check_kdf, "masks": check_masks, "sharing": check_sharing,
     "accounting": check_accounting, "manifest-hash": check_manifest_hash,
     "messages": check_messages, "ledger": check_ledger, "transcripts": check_transcripts,
-    "negative": check_negative,
+    "negative": check_negative, "calibration": check_calibration, "preface": check_preface,
+    "field-auto": check_field_auto,
 }
 for _kind in ["bernoulli", "bernoulli-exp", "geometric", "laplace", "gaussian-exact",
               "gaussian-table", "nb", "polya"]:

@@ -2,7 +2,7 @@ import MPCCrypto
 import MPCProtocol
 
 /// What a link is opened for: a query run or a `doctor` check.
-enum LinkMode: UInt8, Sendable {
+package enum LinkMode: UInt8, Sendable {
   case run = 1
   case doctor = 2
 
@@ -11,7 +11,7 @@ enum LinkMode: UInt8, Sendable {
 
 /// The first encrypted frame in each direction (`protocols/channel.md` §3):
 /// `"MPCP" ‖ 01 ‖ mode ‖ study hash (32) ‖ LE16(len) ‖ software version (UTF-8, ≤ 255 bytes)`.
-struct LinkPreface: Sendable, Equatable {
+package struct LinkPreface: Sendable, Equatable {
   static let magic: [UInt8] = Array("MPCP".utf8)
   static let version: UInt8 = 1
   static let maximumVersionLength = 255
@@ -26,7 +26,7 @@ struct LinkPreface: Sendable, Equatable {
     study.canonical.hash(domain: "swift-mpc/study/v1")
   }
 
-  init(mode: LinkMode, studyHash: [UInt8], softwareVersion: String) {
+  package init(mode: LinkMode, studyHash: [UInt8], softwareVersion: String) {
     self.mode = mode
     self.studyHash = studyHash
     // Truncated at a character boundary to the wire limit.
@@ -35,13 +35,13 @@ struct LinkPreface: Sendable, Equatable {
     self.softwareVersion = version
   }
 
-  func encoded() -> [UInt8] {
+  package func encoded() -> [UInt8] {
     let text = Array(softwareVersion.utf8)
     return Self.magic + [Self.version, mode.rawValue] + studyHash
       + [UInt8(text.count & 0xff), UInt8(text.count >> 8)] + text
   }
 
-  init(decoding bytes: [UInt8], peer: Int) throws {
+  package init(decoding bytes: [UInt8], peer: Int) throws {
     func reject(_ reason: String) -> NetworkError {
       .prefaceRejected(peer: peer, reason: "malformed link preface: \(reason)")
     }

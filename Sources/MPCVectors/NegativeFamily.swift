@@ -91,7 +91,8 @@ struct NegativeFamily: VectorFamily {
         "wrong session: party 1 masks under another session id",
         .object([
           "kind": "wrong-session-masks", "modulus": .decimal(VectorPrimes.m61),
-          "study_id": "flu-2026", "query_id": "q-sum", "length": 4,
+          "protocol_version": 1, "study_id": "flu-2026", "query_id": "q-sum",
+          "vector_name": "result", "length": 4,
           "session_id": .hex([UInt8](repeating: 0x01, count: 16)),
           "wrong_session_id": .hex([UInt8](repeating: 0x02, count: 16)), "wrong_party": 1,
           "pair_secrets": .array(
@@ -123,6 +124,18 @@ struct NegativeFamily: VectorFamily {
         TranscriptsFamily.transcript(
           "", n: 3, budget: ["epsilon": "2"], query: VectorManifests.sumQuery, chunk: 1, tag: 9
         ).input.merging(["kind": "missing-party", "absent": 2, "timeout_ms": 1000])
+      ),
+      (
+        // k = 1 and Δ2² = 2^30: σ² = Δ2²/(2ρ) = 2^27 + 1 exactly, one above the table limit.
+        "share σ² = 2^27 + 1, one above the table limit: refused before any message",
+        .object([
+          "kind": "share-over-table-limit",
+          "study": VectorManifests.study(n: 2, colluders: 1, budget: ["rho": "8"]),
+          "query": .object([
+            "id": "q-wide", "kind": "sum", "column": "age", "bounds": .array([0, 32768]),
+            "mechanism": "gaussian", "rho": "536870912/134217729",
+          ]),
+        ])
       ),
       malformed("bad magic", "4d51" + hello.dropFirst(4)),
       malformed("unsupported frame version", "4d5002" + hello.dropFirst(6)),
@@ -201,6 +214,11 @@ struct NegativeFamily: VectorFamily {
           case .failure(let error): return errorValue(error)
           }
         })
+    case "share-over-table-limit":
+      // What a run does first (query.md §1): plan and calibrate; the table refuses σ² > 2^27.
+      let study = try studyManifest(input["study"])
+      let query = try queryManifest(input["query"])
+      return .object(try expectFailure { _ = try RunPlan(study: study, query: query) })
     case "malformed-frame":
       let frame = try input["frame"].bytes()
       return .object(try expectFailure { _ = try MessageCodec().decode(frame) })
@@ -225,8 +243,10 @@ struct NegativeFamily: VectorFamily {
     let wrongParty = try input["wrong_party"].int()
     func context(_ session: [UInt8]) throws -> MaskContext {
       MaskContext(
+        protocolVersion: UInt32(try input["protocol_version"].int()),
         studyID: try input["study_id"].string(), sessionID: session,
-        queryID: try input["query_id"].string(), vectorName: "result", length: length, field: f)
+        queryID: try input["query_id"].string(), vectorName: try input["vector_name"].string(),
+        length: length, field: f)
     }
     let right = try context(try input["session_id"].bytes())
     let wrong = try context(try input["wrong_session_id"].bytes())

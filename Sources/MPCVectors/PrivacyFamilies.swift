@@ -174,6 +174,12 @@ struct AccountingFamily: VectorFamily {
         "N_Z sum half-width, s² = 9/4, 3 shares", "interval-gaussian-sum",
         ["share_sigma_squared": "9/4", "shares": 3, "beta": "0.05"]),
       c(
+        "N_Z sum half-width, s² = 243, 20 shares: 20²·315² ≤ 4·10^7, exact convolution",
+        "interval-gaussian-sum", ["share_sigma_squared": "243", "shares": 20, "beta": "0.05"]),
+      c(
+        "N_Z sum half-width, s² = 244, 20 shares: 20²·317² > 4·10^7, N_Z(0, 20·s²) at β/(1 + τ)",
+        "interval-gaussian-sum", ["share_sigma_squared": "244", "shares": 20, "beta": "0.05"]),
+      c(
         "Pólya total half-width, scale 10, k = 2, n = 3", "interval-polya",
         ["scale": "10", "shares": 2, "parties": 3, "beta": "0.05"]),
     ]

@@ -75,6 +75,14 @@ struct TranscriptsFamily: VectorFamily {
           "rho": "1/10",
         ]), chunk: 3, tag: 2),
       Self.transcript(
+        "n = 3, histogram with bin edges (labels [a, b)), laplace", n: 3,
+        budget: ["epsilon": "2"],
+        query: .object([
+          "id": "q-age", "kind": "histogram", "column": "age",
+          "bin_edges": .array(["0", "30", "81/2", "50"]), "outside": "other",
+          "mechanism": "laplace", "epsilon": "1",
+        ]), chunk: 2, tag: 6),
+      Self.transcript(
         "n = 3, vector-sum, laplace", n: 3, budget: ["epsilon": "2"],
         query: .object([
           "id": "q-vec", "kind": "vector-sum", "length": 3, "bounds": .array([-1, 2]),

@@ -202,7 +202,7 @@ import _MPCTestSupport
     // Invalid UTF-8 in a string.
     var text = try Self.codec.encode(.refuse(Reason(code: .budgetExhausted, text: "ab")))
     text[text.count - 1] = 0xff
-    Self.expectError(text) { $0 == .malformed(offset: 14, expected: "reason text as valid UTF-8") }
+    Self.expectError(text) { $0 == .malformed(offset: 10, expected: "reason text as valid UTF-8") }
     // A spent value that is not a rational.
     var head = try Self.codec.encode(
       .ledgerHead(LedgerHead(hash: [UInt8](repeating: 0, count: 32), spent: Rational(1, 2))))

@@ -144,9 +144,9 @@ public struct RunPlan: Sendable {
 
   /// B: the largest |opened value| of any coordinate except with probability 2^−64: the largest
   /// possible |true total| plus 2^32 standard deviations of the total noise (Chebyshev).
-  static func resultBound(query: QueryManifest, study: StudyManifest, components: [NoisedComponent])
-    -> BigInt
-  {
+  public static func resultBound(
+    query: QueryManifest, study: StudyManifest, components: [NoisedComponent]
+  ) -> BigInt {
     let n = BigInt(study.partyCount)
     let rows = maxRowsPerParty
     var truth: BigInt

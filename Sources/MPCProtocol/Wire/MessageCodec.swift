@@ -337,7 +337,7 @@ private struct Reader {
     }
     let raw = try fixed(length, what)
     guard let text = String(validating: raw, as: UTF8.self) else {
-      throw WireError.malformed(offset: at + 4, expected: "\(what) as valid UTF-8")
+      throw WireError.malformed(offset: at, expected: "\(what) as valid UTF-8")
     }
     return text
   }
