@@ -63,6 +63,14 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Print JSON instead of the table.")
   var json = false
 
+  @Flag(
+    name: .long,
+    help: """
+      Check study, query, policy, approvals and this site's data locally and print what the run \
+      would charge and its accuracy; no network activity, nothing charged or written.
+      """)
+  var dryRun = false
+
   @Option(
     name: .long,
     help: ArgumentHelp(
@@ -101,6 +109,7 @@ extension RunCommand {
     let ledger: BudgetLedger
     let releases: ReleaseLog
     var approvers: [String] = []
+    var registered: RegisteredQuery?
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -116,12 +125,14 @@ extension RunCommand {
       } else {
         queryData = Data((queryInline ?? "").utf8)
       }
-      let registered: RegisteredQuery?
       (queryManifest, registered) = try Governance.decodeQuery(
         queryData, file: query ?? "--query-inline")
       // Registry approvals and policy standards, before anything is sent or charged (DESIGN §8).
-      approvers = try Governance.admit(
-        study: manifest, query: queryManifest, registered: registered)
+      // (A dry run reports a refusal instead: below.)
+      if !dryRun {
+        approvers = try Governance.admit(
+          study: manifest, query: queryManifest, registered: registered)
+      }
       if !approvers.isEmpty {
         Console.error(
           "note: query \(queryManifest.id) is approved by \(approvers.joined(separator: ", "))")
@@ -140,6 +151,12 @@ extension RunCommand {
           query: queryManifest, from: dataURL, format: vectorFormat.format)
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
+      }
+      if dryRun {
+        try performDryRun(
+          study: manifest, party: party, query: queryManifest, registered: registered,
+          input: input)
+        return
       }
       let opened = try LedgerLocation.resolve(explicit: stateDir).open(
         study: manifest, partyId: party, create: true)
@@ -167,6 +184,8 @@ extension RunCommand {
           "note: first query of study \(manifest.id) at this site: created party \(party)'s "
             + "ledger \(ledger.name) (budget \(manifest.budget))")
       }
+    } catch let error as ExitCode {
+      throw error
     } catch {
       throw CommandFailure.usage(error)
     }
@@ -223,19 +242,19 @@ extension RunCommand {
       let output = RunOutput(
         result, query: queryManifest, study: manifest, party: party,
         badRows: input.badRowCount, valuesFile: valuesOut,
-        statistics: Self.statistics(result.statistics))
+        statistics: Self.statistics(result.statistics), rules: manifest.policy?.output)
       let resultJSON = try OutputCoding.encode(output)
       // (A long vector written to --values-out in --json mode is not rendered as text.)
       let text =
         json && valuesOut != nil
         ? "released values of \(queryManifest.id) were written to \(valuesOut ?? "")"
-        : ResultFormatter.text(result, query: queryManifest, study: manifest)
+        : ReleasedText.text(output, result: result, query: queryManifest, study: manifest)
       // Logged durably before it is shown, so a lost output can be read again (ledger.md §6).
       let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == queryManifest.id }
       if let charge = ledger.entries.last(where: isCharge) {
         try releases.append(
           query: queryManifest, charge: charge, parties: manifest.partyCount,
-          result: resultJSON, text: text)
+          result: resultJSON, text: text, approvers: approvers, registered: registered)
       }
       if let valuesOut {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))

@@ -145,7 +145,7 @@ public enum VectorSuite {
       SharingFamily(),
     ] + NoiseFamily.all + [
       CalibrationFamily(), AccountingFamily(), ManifestHashFamily(), MessagesFamily(),
-      LedgerFamily(), ChannelFamily(), TranscriptsFamily(), NegativeFamily(),
+      LedgerFamily(), ChannelFamily(), TranscriptsFamily(), NegativeFamily(), GovernanceFamily(),
     ]
 
   /// The family named `name`.

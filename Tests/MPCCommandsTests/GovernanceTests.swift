@@ -1,0 +1,154 @@
+import Foundation
+import MPCBigInt
+import MPCCrypto
+import MPCPrivacy
+import Testing
+import _MPCTestSupport
+
+@testable import MPCCommands
+@testable import MPCProtocol
+
+/// The library side of issue 16: output rules as post-processing, the dry run, the release
+/// log tied to the ledger, and the audit report.
+struct GovernanceTests {
+  static let signers: [Ed25519.KeyPair] = {
+    var random = SeededRandom.make("governance-approvers")
+    return (0..<3).map { _ in Ed25519.KeyPair.generate(using: &random) }
+  }()
+
+  /// A 3-party study, ρ budget 1, policy ρ ≤ 1/5 per query, optionally a 2-of-3 registry.
+  static func study(registry: Bool = false) throws -> StudyManifest {
+    let parties = (0..<3).map { i in
+      #"{"id": \#(i), "name": "S\#(i)", "address": "127.0.0.1:\#(7400 + i)", "#
+        + #""public_key": "\#(String(repeating: "0\(i + 1)", count: 32))"}"#
+    }
+    let approvers = zip(["ethics-1", "legal-1", "patients-1"], signers).map {
+      #"{"id": "\#($0)", "public_key": "\#(Hex.encode($1.publicKey))"}"#
+    }
+    let registryJSON =
+      registry
+      ? #", "registry": {"approvers": [\#(approvers.joined(separator: ", "))], "threshold": 2}"#
+      : ""
+    let json =
+      #"{"id": "gov", "parties": [\#(parties.joined(separator: ", "))], "colluders": 1, "#
+      + #""field": "auto", "neighbour": "add-remove", "ledger": "ledger", "#
+      + #""budget": {"rho": "1"}, "delta": "1e-6", "#
+      + #""policy": {"max_query_cost": {"rho": "1/5"}, "round_to": 5}\#(registryJSON)}"#
+    return try StudyManifest.decode(Data(json.utf8), file: "study.json")
+  }
+
+  static func query(_ id: String, rho: String) throws -> QueryManifest {
+    try QueryManifest.decode(
+      Data(#"{"id": "\#(id)", "kind": "count", "rho": "\#(rho)"}"#.utf8), file: "q.json")
+  }
+
+  static func ledger(_ study: StudyManifest, spending rho: String?) throws -> BudgetLedger {
+    let ledger = try BudgetLedger(store: MemoryLedgerStore(), study: study)
+    if let rho {
+      try ledger.charge(
+        plan: try query("earlier", rho: rho).plan(for: study),
+        sessionId: [UInt8](repeating: 7, count: 16), manifestHash: [UInt8](repeating: 9, count: 32))
+    }
+    return ledger
+  }
+
+  @Test func outputRulesRoundWidenAndSuppress() {
+    let rules = StudyPolicy.OutputRules(roundTo: 5, suppressBelow: 3)
+    let v = ReleasedValue(label: "icu", raw: 12, value: 12, lower: 7, upper: 17)
+    #expect(
+      rules.release(v, isCount: true)
+        == ReleasedValue(label: "icu", raw: 10, value: 10, lower: 5, upper: 20))
+    // Not a count: never suppressed; the interval widens outward to multiples.
+    let negative = ReleasedValue(label: "sum", raw: -3, value: -3, lower: -8, upper: 2)
+    #expect(
+      rules.release(negative, isCount: false)
+        == ReleasedValue(label: "sum", raw: -5, value: -5, lower: -10, upper: 5))
+    // A count rounded below the threshold is suppressed; the same value as a sum is not.
+    let small = ReleasedValue(label: "er", raw: 2, value: 2, lower: 0, upper: 7)
+    #expect(rules.release(small, isCount: true) == nil)
+    #expect(rules.release(small, isCount: false)?.value == 0)
+    #expect(StudyPolicy.OutputRules().release(v, isCount: true) == v)
+  }
+
+  @Test func dryRunReportsCostAccuracyAndWhatWouldPass() throws {
+    let study = try Self.study()
+    let fine = try Governance.dryRun(
+      study: study, query: try Self.query("q1", rho: "1/10"), registered: nil,
+      ledger: try Self.ledger(study, spending: "4/5"))
+    #expect(fine.wouldRun)
+    #expect(fine.cost == .zcdp(rho: Rational(1, 10)))
+    #expect(fine.remainingAfter == Rational(1, 10))
+    #expect(fine.components.count == 1 && fine.components[0].halfWidth > 0)
+
+    // Over the remaining budget: the largest ρ that still fits.
+    let over = try Governance.dryRun(
+      study: study, query: try Self.query("q2", rho: "3/20"), registered: nil,
+      ledger: try Self.ledger(study, spending: "9/10"))
+    #expect(over.refusedBy == "budget")
+    #expect(over.largestPassing == .zcdp(rho: Rational(1, 10)))
+
+    // Above the policy's per-query limit: refused naming the rule, 1/5 would pass.
+    let greedy = try Governance.dryRun(
+      study: study, query: try Self.query("q3", rho: "1/2"), registered: nil, ledger: nil)
+    #expect(greedy.refusedBy == "policy.max_query_cost")
+    #expect(greedy.largestPassing == .zcdp(rho: Rational(1, 5)))
+    #expect(greedy.remainingAfter == Rational(1, 2))
+
+    // Nothing left: no positive parameter passes.
+    let spent = try Governance.dryRun(
+      study: study, query: try Self.query("q4", rho: "1/10"), registered: nil,
+      ledger: try Self.ledger(study, spending: "1"))
+    #expect(spent.refusedBy == "budget" && spent.largestPassing == nil)
+  }
+
+  @Test func dryRunChecksTheRegistry() throws {
+    let study = try Self.study(registry: true)
+    let q = try Self.query("q1", rho: "1/10")
+    let bare = try Governance.dryRun(study: study, query: q, registered: nil, ledger: nil)
+    #expect(bare.refusedBy == "registry" && bare.largestPassing == nil)
+    #expect(bare.refusal?.contains("not registered") == true)
+    var registered = RegisteredQuery(query: q, purpose: "planning", useCase: "uc-1")
+    registered = registered.signed(by: "legal-1", key: Self.signers[1], studyID: study.id)
+    let one = try Governance.dryRun(study: study, query: q, registered: registered, ledger: nil)
+    #expect(one.refusedBy == "registry" && one.approvers == ["legal-1"])
+    registered = registered.signed(by: "ethics-1", key: Self.signers[0], studyID: study.id)
+    let two = try Governance.dryRun(study: study, query: q, registered: registered, ledger: nil)
+    #expect(two.wouldRun && two.approvers == ["ethics-1", "legal-1"])
+  }
+
+  @Test func releaseRecordsAreTiedToTheirCharge() throws {
+    let study = try Self.study()
+    let ledger = try Self.ledger(study, spending: "1/10")
+    let log = try ReleaseLog(store: MemoryLedgerStore())
+    let q = try Self.query("earlier", rho: "1/10")
+    let charge = try #require(ledger.entries.last)
+    try log.append(
+      query: q, charge: charge, parties: 3, result: "{}", text: "t", approvers: ["ethics-1"])
+    #expect(ReleaseLog.crossCheck(log.all, against: ledger).isEmpty)
+    #expect(log.all[0].approvers == ["ethics-1"])
+    #expect(log.all[0].definition.map { $0.contains("\"earlier\"") } == true)
+
+    // A consistent chain whose record claims another cost than the ledger charged.
+    var forged = charge
+    forged.cost = .zcdp(rho: Rational(1, 100))
+    let other = try ReleaseLog(store: MemoryLedgerStore())
+    try other.append(query: q, charge: forged, parties: 3, result: "{}", text: "t")
+    let problems = ReleaseLog.crossCheck(other.all, against: ledger)
+    #expect(problems.count == 1 && problems[0].contains("differs in cost"), "\(problems)")
+
+    // A record whose charge is not in this ledger at all.
+    let elsewhere = try Self.ledger(study, spending: "1/5")
+    let missing = ReleaseLog.crossCheck(log.all, against: elsewhere)
+    #expect(missing.count == 1 && missing[0].contains("no ledger entry"), "\(missing)")
+  }
+
+  @Test func theReportStatesTheGuarantee() throws {
+    let sentence = AuditReport.guarantee(epsilon: 1.25, delta: 1e-6, colluders: 2)
+    #expect(
+      sentence
+        == "Whether or not any one patient's records were included changes the probability of "
+        + "any result by at most a factor e^ε (ε = 1.25), except with probability δ "
+        + "(δ = 1e-06); this holds even if up to 2 sites pool what they saw.")
+    #expect(AuditHTML.escape("<b a=\"x\">&'") == "&lt;b a=&quot;x&quot;&gt;&amp;&#39;")
+  }
+}
