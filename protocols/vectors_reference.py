@@ -6,8 +6,9 @@ suffice. It recomputes every output it can and compares it with the file:
 
     python3 protocols/vectors_reference.py [VECTORS_DIR]
 
-Needs Python 3.9+ and, for `channel` and the frame cases of `negative`, the `cryptography`
-package (X25519, ChaCha20-Poly1305); without it those are skipped. Not replayed here:
+Needs Python 3.9+ and, for `channel`, the frame cases of `negative` and the Ed25519
+signatures of `governance`, the `cryptography` package (X25519, ChaCha20-Poly1305, Ed25519);
+without it those are skipped. Not replayed here:
 `calibration` (a binary64 search), the binary64 and interval operations of `accounting`,
 the CSV loading of `transcripts` (its x_i are taken from the file) and the error texts of
 `negative` (implementation wording).
@@ -566,7 +567,8 @@ def at_most(cost, limit):
 
 def check_governance(i, e):
     s = i["study"]
-    same("study_hash", h(domain_hash("swift-mpc/study/v1", study_record(s))), e["study_hash"])
+    if "study_hash" in e or i["case"] != "release-log":
+        same("study_hash", h(domain_hash("swift-mpc/study/v1", study_record(s))), e["study_hash"])
     if i["case"] == "signatures":
         registry = s["registry"]
         record = signing_record(s["id"], i["query"], i["purpose"], i["use_case"])
