@@ -267,7 +267,7 @@ import _MPCTestSupport
     #expect(export.status == 0, "\(export.stderr)")
     let page = try String(contentsOfFile: html, encoding: .utf8)
     #expect(page.contains("Ward mix for the winter report"))
-    #expect(page.contains("this holds even if up to 1 site pool what they saw"))
+    #expect(page.contains("this holds even if up to 1 site pools what they saw"))
     #expect(!page.contains("src=") && !page.contains("href=") && !page.contains("<link"))
     // Rendered by a browser: the histogram's bars and the budget line are drawn.
     if let dom = try await HeadlessChromium.dumpDOM(html) {

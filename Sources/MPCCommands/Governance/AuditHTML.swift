@@ -104,6 +104,8 @@ enum AuditHTML {
       "<svg class=\"chart budget\" role=\"img\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
       + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
       + "<title>Budget spent (\(escape(report.budget.unit))) after each ledger entry</title>"
+      + "<text x=\"\(number(width - 10))\" y=\"\(number(height - 1))\" font-size=\"10\" "
+      + "text-anchor=\"end\">ledger entry (seq)</text>"
       + "<line x1=\"\(number(left))\" y1=\"\(number(y(total)))\" x2=\"\(number(width - 10))\" "
       + "y2=\"\(number(y(total)))\" stroke=\"#b54a4a\" stroke-dasharray=\"6 4\"/>"
       + "<text x=\"4\" y=\"\(number(y(total) + 4))\" font-size=\"11\">total \(escape(report.budget.total))</text>"
@@ -115,6 +117,11 @@ enum AuditHTML {
         "<polyline class=\"spent\" fill=\"none\" stroke=\"#4a78b5\" stroke-width=\"2\" "
         + "points=\"\(points.joined(separator: " "))\"/>"
       for (i, s) in report.spending.enumerated() {
+        if report.spending.count <= 24 {
+          svg +=
+            "<text x=\"\(number(x(i + 1)))\" y=\"\(number(height - 12))\" font-size=\"10\" "
+            + "text-anchor=\"middle\">\(s.seq)</text>"
+        }
         svg +=
           "<circle cx=\"\(number(x(i + 1)))\" cy=\"\(number(y(s.spentAfterValue)))\" r=\"3\" "
           + "fill=\"#4a78b5\"><title>seq \(s.seq) \(escape(s.kind)) \(escape(s.queryID)): "
@@ -203,8 +210,9 @@ enum AuditHTML {
         "<p><strong>Released</strong> \(escape(r.time)), session <code>\(escape(String(r.session.prefix(16))))</code>, "
         + "\(escape(r.mechanism)) noise, k = \(r.k).</p>\n"
       h += "<table><tr><th>value</th><th>answer</th><th>95% interval</th></tr>"
+      let components = Set(r.values.map(\.component)).count
       for v in r.values {
-        let name = r.values.count > 1 || v.component != v.label ? "\(v.component) \(v.label)" : v.label
+        let name = components > 1 ? "\(v.component) \(v.label)" : v.label
         if v.suppressed {
           h += "<tr><td>\(escape(name))</td><td colspan=\"2\">suppressed (small count)</td></tr>"
         } else {

@@ -146,7 +146,7 @@ struct AuditReport: CommandOutput {
     "Whether or not any one patient's records were included changes the probability of any "
       + "result by at most a factor e^ε (ε = \(String(format: "%.4g", epsilon))), except with "
       + "probability δ (δ = \(String(format: "%.3g", delta))); this holds even if up to "
-      + "\(colluders) site\(colluders == 1 ? "" : "s") pool what they saw."
+      + (colluders == 1 ? "1 site pools" : "\(colluders) sites pool") + " what they saw."
   }
 
   init(_ s: AuditState, now: Date = Date()) {

@@ -83,7 +83,7 @@ extension Governance {
       do {
         try policy.check(query: query, cost: plan.cost)
       } catch PolicyError.violated(let rule, let problem) {
-        refuse(rule, "refused by \(rule): \(problem)")
+        refuse(rule, problem)
         costRefusal = rule == "policy.max_query_cost"
       }
     }
