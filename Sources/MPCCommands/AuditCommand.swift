@@ -89,20 +89,43 @@ struct AuditVerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check the ledger and release-log hash chains and tie every release to its charge.",
     discussion: """
+      With --peer-log (another site's releases-party-<id>.jsonl), also checks that every record
+      equals the peer's (records are identical at every party except for their times): an edit
+      that rebuilt this log's chain still differs from the other sites' logs.
+
       Exit codes: 0 both chains intact and every release record tied to the ledger charge that
-      paid for it (same query, session, manifest hash, mechanism, k and cost; not refunded);
-      1 a problem (each is printed, naming the record); 64 bad input.
+      paid for it (same query, session, manifest hash, mechanism, k and cost; not refunded),
+      and equal to every peer log's; 1 a problem (each is printed, naming the record); 64 bad
+      input.
       """)
 
   @OptionGroup var options: AuditOptions
 
+  @Option(
+    name: .long,
+    help: "Another party's release log of this study (repeatable): every record must match.")
+  var peerLog: [String] = []
+
   func run() throws {
-    let state = try options.state()
+    var state = try options.state()
+    for file in peerLog {
+      guard let bytes = FileManager.default.contents(atPath: file) else {
+        throw CommandFailure.usage(
+          ManifestError.unreadableFile(file: file, problem: "no such file or not readable"))
+      }
+      do {
+        let peer = try ReleaseLog(store: MemoryLedgerStore(name: file, contents: Array(bytes)))
+        state.problems += ReleaseLog.compare(state.records, with: peer.all, peerName: file)
+      } catch {
+        state.problems.append("\(file): \(error)")
+      }
+    }
     if state.problems.isEmpty {
       print(
         "ok: ledger (\(state.ledger.entries.count) entries, head "
           + "\(Hex.encode(state.ledger.head.prefix(8)))…) and release log "
-          + "(\(state.records.count) records) agree")
+          + "(\(state.records.count) records) agree"
+          + (peerLog.isEmpty ? "" : "; every record matches \(peerLog.count) peer log(s)"))
       return
     }
     for p in state.problems { Console.error("error: \(p)") }

@@ -173,6 +173,10 @@ extension RunCommand {
             (try? JSONSerialization.jsonObject(with: Data(stored.result.utf8)) as? [String: Any])
             ?? [:]
           object["replayed"] = ["time": stored.time, "session": Hex.encode(stored.sessionId)]
+          // The log keeps the result without this site's own keys (ledger.md §6).
+          object.merge(
+            ReleasedText.localKeys(party: party, badRows: input.badRowCount)
+          ) { kept, _ in kept }
           print(try Console.json(object: object))
         } else {
           print(stored.text)
@@ -254,7 +258,8 @@ extension RunCommand {
       if let charge = ledger.entries.last(where: isCharge) {
         try releases.append(
           query: queryManifest, charge: charge, parties: manifest.partyCount,
-          result: resultJSON, text: text, approvers: approvers, registered: registered)
+          result: try ReleasedText.sharedResult(resultJSON), text: text, approvers: approvers,
+          registered: registered)
       }
       if let valuesOut {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))

@@ -1,7 +1,8 @@
 import Foundation
-import MPCProtocol
 import Testing
 import _MPCTestSupport
+
+@testable import MPCProtocol
 
 #if canImport(Glibc)
   import Glibc
@@ -286,7 +287,34 @@ import _MPCTestSupport
       "ethics-1", "legal-1",
     ])
 
-    // An edited release log: one character of a released value changed.
+    // The records are identical at every site except for times: the peers' logs match.
+    let peers = (1..<3).flatMap { ["--peer-log", (try? s.ledgerFile($0, ReleaseLog.fileName(partyId: $0))) ?? ""] }
+    let matched = try await s.mpc(["audit", "verify", "--study", s.study, "--party", "0"] + peers)
+    #expect(matched.status == 0, "\(matched.stderr)")
+    #expect(matched.stdout.contains("every record matches 2 peer log(s)"))
+
+    // An edit that rebuilds the chain (a released value changed, hashes recomputed) still
+    // differs from the other sites' logs.
+    let original = try Data(contentsOf: URL(fileURLWithPath: log0))
+    var forged = record
+    forged.result = record.result.replacingOccurrences(of: "\"label\":\"icu\"", with: "\"label\":\"ICU\"")
+    #expect(forged.result != record.result)
+    let rebuilt = ReleaseRecord(
+      sequence: forged.sequence, queryId: forged.queryId, queryHash: forged.queryHash,
+      manifestHash: forged.manifestHash, sessionId: forged.sessionId, chargeHash: forged.chargeHash,
+      parties: forged.parties, mechanism: forged.mechanism, honestCount: forged.honestCount,
+      cost: forged.cost, result: forged.result, text: forged.text, time: forged.time,
+      definition: forged.definition, approvers: forged.approvers, purpose: forged.purpose,
+      useCase: forged.useCase, previousHash: forged.previousHash)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    try (try encoder.encode(rebuilt) + Data("\n".utf8)).write(to: URL(fileURLWithPath: log0))
+    let rebuiltCheck = try await s.mpc(["audit", "verify", "--study", s.study, "--party", "0"] + peers)
+    #expect(rebuiltCheck.status == 1)
+    #expect(rebuiltCheck.stderr.contains("differs from") && rebuiltCheck.stderr.contains("in result"), "\(rebuiltCheck.stderr)")
+    try original.write(to: URL(fileURLWithPath: log0))
+
+    // An edited release log: one character of a record changed.
     var text = try String(contentsOfFile: log0, encoding: .utf8)
     let range = try #require(text.range(of: "winter-report"))
     text.replaceSubrange(range, with: "summer-report")

@@ -187,7 +187,7 @@ struct AuditReport: CommandOutput {
           spentAfterValue: Double(spent), time: e.time))
     }
     releases = s.records.map { r in
-      let output = try? OutputCoding.decode(RunOutput.self, from: Data(r.result.utf8))
+      let output = try? JSONDecoder().decode(StoredResult.self, from: Data(r.result.utf8))
       let query = r.definition.flatMap {
         try? QueryManifest.decode(Data($0.utf8), file: "definition")
       }
@@ -233,6 +233,19 @@ struct AuditReport: CommandOutput {
     self.spending = spending
     problems = s.problems
     generated = ISO8601DateFormatter().string(from: now)
+  }
+
+  /// The parts of a logged `result` (`mpc run --json` without its site-local keys) a report
+  /// shows.
+  struct StoredResult: Decodable {
+    var components: [RunOutput.Component]
+    var mean: RunOutput.Mean?
+    var outputRules: String?
+
+    enum CodingKeys: String, CodingKey {
+      case components, mean
+      case outputRules = "output_rules"
+    }
   }
 
   /// A query in words: "count of rows where sex = F", "histogram of ward", ….

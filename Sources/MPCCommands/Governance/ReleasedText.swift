@@ -5,6 +5,26 @@ import MPCProtocol
 /// policy has output rules, the same result after them (post-processing: rounded values,
 /// suppressed small counts), said so.
 enum ReleasedText {
+  /// The keys of `mpc run --json` that differ between parties (or runs): left out of the
+  /// release log's `result`, so that records are identical at every party except for their
+  /// times (`protocols/ledger.md` §6).
+  static let localKeyNames = ["party", "time", "bad_rows", "statistics"]
+
+  /// The run's JSON without ``localKeyNames`` (keys sorted, compact).
+  static func sharedResult(_ json: String) throws -> String {
+    guard var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+    else { return json }
+    for key in localKeyNames { object[key] = nil }
+    let data = try JSONSerialization.data(
+      withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// This site's keys for a replayed result (its statistics are absent: nothing ran).
+  static func localKeys(party: Int, badRows: Int, now: Date = Date()) -> [String: Any] {
+    ["party": party, "bad_rows": badRows, "time": ISO8601DateFormatter().string(from: now)]
+  }
+
   static func text(
     _ output: RunOutput, result: QueryResult, query: QueryManifest, study: StudyManifest
   ) -> String {

@@ -379,3 +379,31 @@ extension ReleaseLog {
     return problems
   }
 }
+
+extension ReleaseLog {
+  /// This party's records against another party's log of the same study (`peer`, named
+  /// `peerName`): records are identical at every party except for their times, so every
+  /// record hash must be equal (`protocols/ledger.md` §6.1). Returns the differences.
+  public static func compare(_ records: [ReleaseRecord], with peer: [ReleaseRecord], peerName: String)
+    -> [String]
+  {
+    var problems: [String] = []
+    for (mine, theirs) in zip(records, peer) where mine.hash != theirs.hash {
+      let fields = [
+        ("query", mine.queryId == theirs.queryId), ("definition", mine.queryHash == theirs.queryHash),
+        ("session", mine.sessionId == theirs.sessionId), ("cost", mine.cost == theirs.cost),
+        ("result", mine.result == theirs.result), ("text", mine.text == theirs.text),
+        ("approvers", mine.approvers == theirs.approvers),
+        ("chain", mine.previousHash == theirs.previousHash),
+      ].filter { !$0.1 }.map(\.0)
+      problems.append(
+        "release record \(mine.sequence) (query \(mine.queryId)) differs from \(peerName)'s"
+          + (fields.isEmpty ? "" : " in " + fields.joined(separator: ", ")))
+    }
+    if records.count != peer.count {
+      problems.append(
+        "this log has \(records.count) release record(s), \(peerName) has \(peer.count)")
+    }
+    return problems
+  }
+}
