@@ -33,6 +33,13 @@ import _MPCTestSupport
       }
     }
 
+    /// Every party's release-log bytes.
+    func releaseLogs() throws -> [Data?] {
+      try (0..<3).map {
+        FileManager.default.contents(atPath: try ledgerFile($0, ReleaseLog.fileName(partyId: $0)))
+      }
+    }
+
     func args(_ party: Int, query: String, extra: [String] = []) -> [String] {
       [
         "run", "--study", study, "--party", "\(party)", "--key", path("s\(party).key"),
@@ -234,6 +241,23 @@ import _MPCTestSupport
     #expect(record.useCase == "winter-report")
     let charged = try s.ledgers()
     #expect(charged.allSatisfy { $0 != nil })
+    let logs = try s.releaseLogs()
+
+    // A dry run with the ledgers in place: nothing written, nothing sent.
+    let next = s.path("next.2.json")
+    try await sign(
+      s, try s.write("next.json", Self.histogram("next")), by: ["legal-1", "patients-1"], out: next)
+    let guardAgain = try PortGuard(ports: s.ports)
+    for party in 0..<3 {
+      let dry = try await MPCProcess.run(s.args(party, query: next, extra: ["--dry-run"]))
+      #expect(dry.status == 0, "\(dry.stderr)")
+      #expect(dry.stdout.contains("remaining 4/5 of 1 (spent before: 1/10)"), "\(dry.stdout)")
+      #expect(dry.stdout.contains("verdict       would run"))
+    }
+    #expect(guardAgain.connections() == 0)
+    guardAgain.close()
+    #expect(try s.ledgers() == charged)
+    #expect(try s.releaseLogs() == logs)
 
     // Unsigned, under-signed, altered and policy-breaking queries: refused at every site,
     // naming why, before anything is charged.
@@ -253,6 +277,7 @@ import _MPCTestSupport
         #expect(r.stderr.contains(why), "\(file): \(r.stderr)")
       }
       #expect(try s.ledgers() == charged, "\(file) changed a ledger")
+      #expect(try s.releaseLogs() == logs)
     }
 
     // Audit: the release is listed with its approvers, verified, exported.
@@ -322,6 +347,49 @@ import _MPCTestSupport
     let edited = try await s.mpc(["audit", "verify", "--study", s.study, "--party", "0"])
     #expect(edited.status == 1)
     #expect(edited.stderr.contains("release log") && edited.stderr.contains("hash chain"))
+  }
+}
+
+extension GovernanceProcessTests {
+  @Test func signingRefusesWhatWouldVoidOrForgeAnApproval() async throws {
+    let s = try await sites()
+    defer { try? FileManager.default.removeItem(at: s.dir) }
+    let bare = try s.write("q.json", Self.histogram("q"))
+    // A bare query needs a purpose and use case.
+    let noPurpose = try await s.mpc([
+      "query", "sign", "--query", bare, "--study", s.study, "--key", s.path("ethics-1.key"),
+      "--out", s.path("q.1.json"),
+    ])
+    #expect(noPurpose.status == 64 && noPurpose.stderr.contains("give --purpose and --use-case"))
+    // A site key, or a signing key the registry does not pin, signs nothing.
+    _ = try await MPCProcess.run(["keygen", "--signing", "--out", s.path("stranger.key")])
+    for key in ["stranger.key", "s0.key"] {
+      let r = try await s.mpc([
+        "query", "sign", "--query", bare, "--study", s.study, "--key", s.path(key),
+        "--purpose", "p", "--use-case", "u", "--out", s.path("q.\(key).json"),
+      ])
+      #expect(r.status == 64, "\(key): \(r.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: s.path("q.\(key).json")))
+    }
+    // Changing the purpose of a signed query would void its signatures: refused.
+    try await sign(s, bare, by: ["ethics-1"], out: s.path("q.1.json"))
+    let changed = try await s.mpc([
+      "query", "sign", "--query", s.path("q.1.json"), "--study", s.study, "--key",
+      s.path("legal-1.key"), "--purpose", "something else", "--out", s.path("q.2.json"),
+    ])
+    #expect(changed.status == 64 && changed.stderr.contains("would void the existing signatures"))
+    // An existing output file is never overwritten (other than the input itself).
+    let clobber = try await s.mpc([
+      "query", "sign", "--query", s.path("q.1.json"), "--study", s.study, "--key",
+      s.path("legal-1.key"), "--out", bare,
+    ])
+    #expect(clobber.status == 64 && clobber.stderr.contains("already exists"))
+    // A bare query against a registry: not admitted, exit 1; JSON names the refusal.
+    let verify = try await s.mpc(["query", "verify", "--query", bare, "--study", s.study, "--json"])
+    #expect(verify.status == 1)
+    let object = try JSONSerialization.jsonObject(with: Data(verify.stdout.utf8)) as? [String: Any]
+    #expect(object?["admitted"] as? Bool == false)
+    #expect((object?["refusal"] as? String)?.contains("not registered") == true)
   }
 }
 

@@ -53,7 +53,7 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     query.queryHash
   }
 
-  /// The canonical value hashed into ``hash``: every field except `time` and `hash`.
+  /// The canonical value hashed into `hash`: every field except `time` and `hash`.
   public var canonical: CanonicalValue {
     var r: [String: CanonicalValue] = [
       "seq": .int(sequence), "query_id": .string(queryId), "query_hash": .bytes(queryHash),
@@ -76,7 +76,7 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
   /// Whether the stored hash is the hash of the record's fields.
   public var isIntact: Bool { hash == computedHash }
 
-  /// A query's ``definition``: its JSON, compact with keys sorted.
+  /// A query's `definition` as recorded: its JSON, compact with keys sorted.
   public static func definition(of query: QueryManifest) throws -> String {
     let e = JSONEncoder()
     e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
