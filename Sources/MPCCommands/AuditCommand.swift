@@ -64,14 +64,16 @@ struct AuditListCommand: ParsableCommand {
     let report = AuditReport(state)
     print("study \(report.study), party \(report.party): \(report.releases.count) release(s)")
     for r in report.releases {
-      let approved = r.approvers.isEmpty ? "" : "  approved by \(r.approvers.joined(separator: ", "))"
+      let approved =
+        r.approvers.isEmpty ? "" : "  approved by \(r.approvers.joined(separator: ", "))"
       print(
         "  \(r.seq)  \(r.queryID)  \(r.time)  cost \(AuditHTML.total(r.cost))  "
           + "running total \(r.runningTotal.unit) = \(r.runningTotal.amount)\(approved)")
     }
     print("spending (ledger entries):")
     for s in report.spending {
-      print("  \(s.seq)  \(s.kind)  \(s.queryID)  \(s.cost)  spent after: \(s.spentAfter)  \(s.time)")
+      print(
+        "  \(s.seq)  \(s.kind)  \(s.queryID)  \(s.cost)  spent after: \(s.spentAfter)  \(s.time)")
     }
     print(
       "spent \(AuditHTML.total(report.spentAsEpsilon)); remaining \(report.budget.unit) = "
@@ -169,7 +171,8 @@ struct AuditExportCommand: ParsableCommand {
     } catch {
       throw CommandFailure.report(error)
     }
-    print("wrote \(out): \(report.releases.count) release(s), \(report.spending.count) ledger entries")
+    print(
+      "wrote \(out): \(report.releases.count) release(s), \(report.spending.count) ledger entries")
     if !report.problems.isEmpty {
       for p in report.problems { Console.error("error: \(p)") }
       throw ExitStatus.failure.code

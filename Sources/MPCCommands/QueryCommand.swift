@@ -30,8 +30,7 @@ struct QueryCommand: ParsableCommand {
     subcommands: [QuerySignCommand.self, QueryVerifyCommand.self, QueryShowCommand.self])
 
   /// Reads a query file: a bare query or a registered one.
-  static func load(_ path: String) throws -> (query: QueryManifest, registered: RegisteredQuery?)
-  {
+  static func load(_ path: String) throws -> (query: QueryManifest, registered: RegisteredQuery?) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ManifestError.unreadableFile(file: path, problem: "no such file or not readable")
     }
@@ -106,7 +105,8 @@ struct QuerySignCommand: ParsableCommand {
       var registered: RegisteredQuery
       if let registeredIn {
         for (flag, given, kept) in [
-          ("--purpose", purpose, registeredIn.purpose), ("--use-case", useCase, registeredIn.useCase),
+          ("--purpose", purpose, registeredIn.purpose),
+          ("--use-case", useCase, registeredIn.useCase),
         ] where given != nil && given != kept {
           throw CommandFailure(
             description:
@@ -151,7 +151,7 @@ struct QuerySignCommand: ParsableCommand {
       }
       let v = registered.verify(against: registry, studyID: manifest.id)
       print("signed \(bare.id) as \(approver.id); wrote \(out)")
-      QueryCommand.verificationLines(v, registry: registry).forEach { print($0) }
+      for line in QueryCommand.verificationLines(v, registry: registry) { print(line) }
     } catch {
       throw CommandFailure.usage(error)
     }
@@ -220,7 +220,9 @@ struct QueryVerifyCommand: ParsableCommand {
       output.refusal = "\(error)"
     }
     do {
-      print(json ? try OutputCoding.encode(output) : lines.joined(separator: "\n"), terminator: json ? "" : "\n")
+      print(
+        json ? try OutputCoding.encode(output) : lines.joined(separator: "\n"),
+        terminator: json ? "" : "\n")
     } catch {
       throw CommandFailure.report(error)
     }

@@ -21,10 +21,14 @@ struct RunCommand: AsyncParsableCommand {
       uploads over encrypted links and open only the noised result.
 
       Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the
-      data; the message names which); 64 bad flags or unreadable input files.
+      data; the message names which); 64 bad flags or unreadable input files, or a query the
+      study's registry or policy refuses. With --dry-run: 0 the run would go ahead, 1 it would
+      be refused (the rule is named, and for a cost the largest parameter that would pass).
 
       Examples:
         mpc run --study study.json --party 0 --key site0.key --data site0.csv --query count.json
+        mpc run --dry-run --study study.json --party 0 --key site0.key --data site0.csv \\
+          --query count.reg.json
         mpc run --study study.json --party 1 --key site1.key --data site1.csv \\
           --query-inline '{"id": "q7", "kind": "histogram", "column": "ward", \\
                            "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json

@@ -78,7 +78,8 @@ struct GovernanceFamily: VectorFamily {
           "query": Self.histogram, "session_id": session(1), "manifest_hash": manifest(0xa1),
           "time": "2026-12-01T10:00:00Z",
           "result": #"{"query_id":"q-wards","values":[10,5,0]}"#,
-          "text": "query q-wards: icu 10, er 5, other 0", "approvers": .array(["ethics-1", "legal-1"]),
+          "text": "query q-wards: icu 10, er 5, other 0",
+          "approvers": .array(["ethics-1", "legal-1"]),
           "purpose": "Ward mix for the winter report", "use_case": "winter-report",
         ]),
         .object([
@@ -107,7 +108,8 @@ struct GovernanceFamily: VectorFamily {
       ),
       (
         "policy refuses laplace (mechanisms)",
-        policed(.object(["id": "q-lap", "kind": "count", "mechanism": "laplace", "epsilon": "1/4"]))
+        policed(
+          .object(["id": "q-lap", "kind": "count", "mechanism": "laplace", "epsilon": "1/4"]))
       ),
       ("two releases tied to their charges", releases),
     ]

@@ -162,7 +162,7 @@ import _MPCTestSupport
     }
 
     func close() {
-      fds.forEach { _ = Glibc.close($0) }
+      for fd in fds { _ = Glibc.close(fd) }
       fds = []
     }
 
@@ -236,7 +236,9 @@ import _MPCTestSupport
     }
     let log0 = try s.ledgerFile(0, ReleaseLog.fileName(partyId: 0))
     let record = try #require(
-      try ReleaseLog(store: MemoryLedgerStore(contents: Array(Data(contentsOf: URL(fileURLWithPath: log0))))).all.first)
+      try ReleaseLog(
+        store: MemoryLedgerStore(contents: Array(Data(contentsOf: URL(fileURLWithPath: log0))))
+      ).all.first)
     #expect(record.approvers == ["ethics-1", "legal-1"])
     #expect(record.useCase == "winter-report")
     let charged = try s.ledgers()
@@ -263,7 +265,8 @@ import _MPCTestSupport
     // naming why, before anything is charged.
     let unsigned = try s.write("unsigned.json", Self.histogram("unsigned"))
     let under = s.path("under.1.json")
-    try await sign(s, try s.write("under.json", Self.histogram("under")), by: ["ethics-1"], out: under)
+    try await sign(
+      s, try s.write("under.json", Self.histogram("under")), by: ["ethics-1"], out: under)
     let alteredText = try String(contentsOfFile: approved, encoding: .utf8)
       .replacingOccurrences(of: "\"wards\"", with: "\"wards-b\"")
     let altered = try s.write("altered.json", alteredText)
@@ -308,12 +311,15 @@ import _MPCTestSupport
     let report = try #require(
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json)))
         as? [String: Any])
-    #expect((report["releases"] as? [[String: Any]])?.first?["approvers"] as? [String] == [
-      "ethics-1", "legal-1",
-    ])
+    #expect(
+      (report["releases"] as? [[String: Any]])?.first?["approvers"] as? [String] == [
+        "ethics-1", "legal-1",
+      ])
 
     // The records are identical at every site except for times: the peers' logs match.
-    let peers = (1..<3).flatMap { ["--peer-log", (try? s.ledgerFile($0, ReleaseLog.fileName(partyId: $0))) ?? ""] }
+    let peers = (1..<3).flatMap {
+      ["--peer-log", (try? s.ledgerFile($0, ReleaseLog.fileName(partyId: $0))) ?? ""]
+    }
     let matched = try await s.mpc(["audit", "verify", "--study", s.study, "--party", "0"] + peers)
     #expect(matched.status == 0, "\(matched.stderr)")
     #expect(matched.stdout.contains("every record matches 2 peer log(s)"))
@@ -322,7 +328,8 @@ import _MPCTestSupport
     // differs from the other sites' logs.
     let original = try Data(contentsOf: URL(fileURLWithPath: log0))
     var forged = record
-    forged.result = record.result.replacingOccurrences(of: "\"label\":\"icu\"", with: "\"label\":\"ICU\"")
+    forged.result = record.result.replacingOccurrences(
+      of: "\"label\":\"icu\"", with: "\"label\":\"ICU\"")
     #expect(forged.result != record.result)
     let rebuilt = ReleaseRecord(
       sequence: forged.sequence, queryId: forged.queryId, queryHash: forged.queryHash,
@@ -334,9 +341,12 @@ import _MPCTestSupport
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     try (try encoder.encode(rebuilt) + Data("\n".utf8)).write(to: URL(fileURLWithPath: log0))
-    let rebuiltCheck = try await s.mpc(["audit", "verify", "--study", s.study, "--party", "0"] + peers)
+    let rebuiltCheck = try await s.mpc(
+      ["audit", "verify", "--study", s.study, "--party", "0"] + peers)
     #expect(rebuiltCheck.status == 1)
-    #expect(rebuiltCheck.stderr.contains("differs from") && rebuiltCheck.stderr.contains("in result"), "\(rebuiltCheck.stderr)")
+    #expect(
+      rebuiltCheck.stderr.contains("differs from") && rebuiltCheck.stderr.contains("in result"),
+      "\(rebuiltCheck.stderr)")
     try original.write(to: URL(fileURLWithPath: log0))
 
     // An edited release log: one character of a record changed.
@@ -409,7 +419,9 @@ enum HeadlessChromium {
   /// not installed on this machine (`apt-get install chromium`).
   static func dumpDOM(_ file: String) async throws -> String? {
     guard let chromium = binary() else {
-      print("note: Chromium is not installed (apt-get install chromium); the browser check of the report was not run")
+      print(
+        "note: Chromium is not installed (apt-get install chromium); the browser check of the report was not run"
+      )
       return nil
     }
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -146,7 +146,8 @@ struct DryRunOutput: CommandOutput {
     ]
     lines.append(
       "  approvals     \(approvers.isEmpty ? "none counted" : approvers.joined(separator: ", "))")
-    lines.append("  data          \(rows) row(s) read from \(data), \(badRows) unparseable (count 0)")
+    lines.append(
+      "  data          \(rows) row(s) read from \(data), \(badRows) unparseable (count 0)")
     if let replays {
       lines.append("  would replay  the stored result, \(replays); nothing would be charged")
     }

@@ -224,7 +224,9 @@ extension RunOutput {
     if let rules {
       outputRules = rules.summary
       // A mean whose count is suppressed is suppressed with it.
-      if components.contains(where: { $0.name == "count" && $0.values.contains { $0.suppressed == true } }),
+      if components.contains(where: {
+        $0.name == "count" && $0.values.contains { $0.suppressed == true }
+      }),
         mean != nil
       {
         mean = Mean(value: nil, lower: nil, upper: nil, exact: nil)

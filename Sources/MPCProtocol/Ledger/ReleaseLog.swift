@@ -294,7 +294,8 @@ public final class ReleaseLog: @unchecked Sendable {
         mechanism: charge.mechanism, honestCount: charge.honestCount, cost: charge.cost,
         result: result, text: text, time: BudgetLedger.timestamp(time),
         definition: definition, approvers: approvers, purpose: registered?.purpose,
-        useCase: registered?.useCase, previousHash: records.last?.hash ?? [UInt8](repeating: 0, count: 32))
+        useCase: registered?.useCase,
+        previousHash: records.last?.hash ?? [UInt8](repeating: 0, count: 32))
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
       try store.append(Array(try encoder.encode(record)) + [UInt8(ascii: "\n")])
@@ -384,13 +385,16 @@ extension ReleaseLog {
   /// This party's records against another party's log of the same study (`peer`, named
   /// `peerName`): records are identical at every party except for their times, so every
   /// record hash must be equal (`protocols/ledger.md` §6.1). Returns the differences.
-  public static func compare(_ records: [ReleaseRecord], with peer: [ReleaseRecord], peerName: String)
+  public static func compare(
+    _ records: [ReleaseRecord], with peer: [ReleaseRecord], peerName: String
+  )
     -> [String]
   {
     var problems: [String] = []
     for (mine, theirs) in zip(records, peer) where mine.hash != theirs.hash {
       let fields = [
-        ("query", mine.queryId == theirs.queryId), ("definition", mine.queryHash == theirs.queryHash),
+        ("query", mine.queryId == theirs.queryId),
+        ("definition", mine.queryHash == theirs.queryHash),
         ("session", mine.sessionId == theirs.sessionId), ("cost", mine.cost == theirs.cost),
         ("result", mine.result == theirs.result), ("text", mine.text == theirs.text),
         ("approvers", mine.approvers == theirs.approvers),
