@@ -107,6 +107,11 @@ struct GovernanceTests {
     let bare = try Governance.dryRun(study: study, query: q, registered: nil, ledger: nil)
     #expect(bare.refusedBy == "registry" && bare.largestPassing == nil)
     #expect(bare.refusal?.contains("not registered") == true)
+    // Unregistered and over the policy: the first refusal is named; no parameter is suggested,
+    // since no parameter would make it pass.
+    let both = try Governance.dryRun(
+      study: study, query: try Self.query("q9", rho: "1/2"), registered: nil, ledger: nil)
+    #expect(both.refusedBy == "registry" && both.largestPassing == nil)
     var registered = RegisteredQuery(query: q, purpose: "planning", useCase: "uc-1")
     registered = registered.signed(by: "legal-1", key: Self.signers[1], studyID: study.id)
     let one = try Governance.dryRun(study: study, query: q, registered: registered, ledger: nil)

@@ -92,7 +92,6 @@ struct DryRunOutput: CommandOutput {
   /// Set when the query was released before: the run would show the stored result and
   /// charge nothing.
   var replays: String?
-  var sentNothing = true
 
   enum CodingKeys: String, CodingKey {
     case schema, study, party, cost, budget, components, approvers, rows, refusal, replays
@@ -102,7 +101,6 @@ struct DryRunOutput: CommandOutput {
     case wouldRun = "would_run"
     case refusedBy = "refused_by"
     case largestPassing = "largest_passing"
-    case sentNothing = "sent_nothing"
   }
 
   init(

@@ -78,13 +78,11 @@ extension Governance {
         refuse("registry", String(describing: RegistryError.unregistered(queryID: query.id)))
       }
     }
-    var costRefusal = false
     if let policy = study.policy {
       do {
         try policy.check(query: query, cost: plan.cost)
       } catch PolicyError.violated(let rule, let problem) {
         refuse(rule, problem)
-        costRefusal = rule == "policy.max_query_cost"
       }
     }
     if report.remainingAfter.signum < 0 {
@@ -92,7 +90,6 @@ extension Governance {
         "budget",
         "the study budget \(study.budget) has \(study.budget.amount - spent) left at this party; "
           + "the query costs \(plan.cost)")
-      costRefusal = costRefusal || report.refusedBy == "budget"
     }
     do {
       let runPlan = try RunPlan(study: study, query: query, force: force)
@@ -104,7 +101,8 @@ extension Governance {
     } catch {
       refuse("noise", String(describing: error))
     }
-    if costRefusal {
+    // A parameter to suggest only when the cost is what refuses it.
+    if report.refusedBy == "budget" || report.refusedBy == "policy.max_query_cost" {
       report.largestPassing = largestPassing(
         study: study, query: query, remaining: study.budget.amount - spent)
     }
