@@ -79,6 +79,12 @@ public struct StudyPolicy: Sendable, Hashable {
       return out
     }
 
+    /// Every value of `component` after the rules (nil: suppressed); a component clamped at
+    /// zero holds counts (a count, histogram bins, a mean's count).
+    public func release(_ component: ReleasedComponent) -> [ReleasedValue?] {
+      component.values.map { release($0, isCount: component.clampAtZero) }
+    }
+
     /// ⌊a / m⌋ for m > 0.
     static func floor(_ a: BigInt, _ m: BigInt) -> BigInt {
       let q = a / m
