@@ -156,4 +156,49 @@ struct GovernanceTests {
         + "(δ = 1e-06); this holds even if up to 2 sites pool what they saw.")
     #expect(AuditHTML.escape("<b a=\"x\">&'") == "&lt;b a=&quot;x&quot;&gt;&amp;&#39;")
   }
+
+  /// A logged result with one component per (name, values) pair.
+  static func result(_ components: [(String, [(String, Int)])]) -> String {
+    let parts = components.map { name, values in
+      let list = values.map { label, v in
+        #"{"label": "\#(label)", "value": \#(v), "raw": \#(v), "lower": \#(v - 3), "upper": \#(v + 3)}"#
+      }
+      return #"{"name": "\#(name)", "sensitivity": {"l1": "1", "l2_squared": "1"}, "k": 2, "#
+        + #""per_party": "N_Z(0, 5)", "rho": "1/10", "epsilon": 2.1, "interval_half_width": 3, "#
+        + #""beta": 0.05, "delta_table": 0, "post_processing": "clamp_at_zero", "#
+        + #""values": [\#(list.joined(separator: ", "))]}"#
+    }
+    return #"{"components": [\#(parts.joined(separator: ", "))]}"#
+  }
+
+  @Test func theReportChartsHistogramsAndTheBudgetOnly() throws {
+    let study = try Self.study()
+    let ledger = try BudgetLedger(store: MemoryLedgerStore(), study: study)
+    let log = try ReleaseLog(store: MemoryLedgerStore())
+    let releases: [(String, String)] = [
+      ("wards", Self.result([("value", [("icu", 12), ("er", 30), ("other", 4)])])),
+      ("mean-age", Self.result([("sum", [("sum", 2000)]), ("count", [("count", 40)])])),
+      ("women", Self.result([("count", [("count", 214)])])),
+    ]
+    for (n, (id, result)) in releases.enumerated() {
+      let q = try Self.query(id, rho: "1/10")
+      let charge = try ledger.charge(
+        plan: try q.plan(for: study), sessionId: [UInt8](repeating: UInt8(n), count: 16),
+        manifestHash: [UInt8](repeating: 1, count: 32))
+      try log.append(query: q, charge: charge, parties: 3, result: result, text: id)
+    }
+    let state = AuditState(
+      study: study, party: 0, ledger: ledger, records: log.all,
+      problems: ReleaseLog.crossCheck(log.all, against: ledger))
+    #expect(state.problems.isEmpty)
+    let report = AuditReport(state)
+    #expect(report.releases.map(\.runningTotal.amount) == ["1/10", "1/5", "3/10"])
+    #expect(report.releases[1].values.map(\.value) == ["2000", "40"])
+    let html = AuditHTML.render(report)
+    #expect(html.components(separatedBy: "<svg class=\"chart bars\"").count - 1 == 1)
+    #expect(html.components(separatedBy: "<svg class=\"chart budget\"").count - 1 == 1)
+    #expect(html.components(separatedBy: "<rect class=\"bar\"").count - 1 == 3)
+    #expect(html.components(separatedBy: "<circle ").count - 1 == 3)
+    #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"))
+  }
 }

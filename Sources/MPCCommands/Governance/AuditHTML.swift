@@ -26,10 +26,12 @@ enum AuditHTML {
 
   static func number(_ x: Double) -> String { String(format: "%.1f", x) }
 
-  /// Whether a release gets a bar chart.
+  /// Whether a release gets a bar chart: one component with several values (histogram bins,
+  /// vector coordinates), not a mean's sum and count (different scales).
   static func hasBars(_ r: AuditReport.Release) -> Bool {
     let shown = r.values.filter { !$0.suppressed }
-    return r.values.count > 1 && r.values.count <= maxBars && !shown.isEmpty
+    return Set(r.values.map(\.component)).count == 1 && r.values.count > 1
+      && r.values.count <= maxBars && !shown.isEmpty
   }
 
   /// Bars with 95% interval whiskers.
@@ -212,7 +214,8 @@ enum AuditHTML {
       h += "<table><tr><th>value</th><th>answer</th><th>95% interval</th></tr>"
       let components = Set(r.values.map(\.component)).count
       for v in r.values {
-        let name = components > 1 ? "\(v.component) \(v.label)" : v.label
+        let name =
+          components > 1 && v.label != v.component ? "\(v.component) \(v.label)" : v.label
         if v.suppressed {
           h += "<tr><td>\(escape(name))</td><td colspan=\"2\">suppressed (small count)</td></tr>"
         } else {
