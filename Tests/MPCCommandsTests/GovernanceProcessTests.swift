@@ -209,6 +209,7 @@ import _MPCTestSupport
     }
     #expect(guardPorts.connections() == 0)
     #expect(try s.ledgers().allSatisfy { $0 == nil })
+    #expect(!FileManager.default.fileExists(atPath: s.state), "a dry run created state")
     // A query the policy refuses: the dry run names the rule and the largest ρ that passes.
     let greedyBare = try s.write("greedy.json", Self.histogram("greedy", rho: "1/2"))
     let greedy = s.path("greedy.2.json")
