@@ -201,4 +201,13 @@ struct GovernanceTests {
     #expect(html.components(separatedBy: "<circle ").count - 1 == 3)
     #expect(!html.contains("src=") && !html.contains("href=") && !html.contains("<link"))
   }
+
+  @Test func governanceSchemasAreDistinct() {
+    let schemas = [
+      RunOutput.schema, DryRunOutput.schema, QueryVerifyOutput.schema, AuditReport.schema,
+      StudyShowOutput.schema, KeyShowOutput.schema,
+    ]
+    #expect(Set(schemas).count == schemas.count)
+    #expect(schemas.allSatisfy { $0.hasPrefix("mpc.") && $0.hasSuffix("/1") })
+  }
 }
