@@ -24,10 +24,10 @@ struct KeyShowCommand: ParsableCommand {
   func run() throws {
     do {
       let url = URL(fileURLWithPath: key)
-      let text = FileManager.default.contents(atPath: key).map {
-        String(decoding: $0, as: UTF8.self)
-      }
-      let signing = text?.contains(SigningKeyFile.field) == true
+      // Which kind of key: looked up in the bytes (no String copy of a secret), then wiped.
+      var bytes = try KeyFilePermissions.read(url, what: "key file")
+      let signing = bytes.range(of: Data(SigningKeyFile.field.utf8)) != nil
+      bytes.withUnsafeMutableBytes { SecretBytes.wipe($0) }
       let publicKey =
         signing
         ? Hex.encode(try SigningKeyFile.load(url).publicKey)

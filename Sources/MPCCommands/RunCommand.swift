@@ -3,6 +3,7 @@ import Foundation
 import MPCBigInt
 import MPCCrypto
 import MPCNetwork
+import MPCPrivacy
 import MPCProtocol
 
 #if canImport(Glibc)
@@ -192,39 +193,44 @@ extension RunCommand {
           "note: first query of study \(manifest.id) at this site: created party \(party)'s "
             + "ledger \(ledger.name) (budget \(manifest.budget))")
       }
+      // Decidable from this site's own ledger, so decided before connecting (the admission
+      // check at every party repeats it, DESIGN §5).
+      let cost = try queryManifest.plan(for: manifest, file: query ?? "--query-inline").cost
+      if cost.amount > ledger.remaining {
+        throw LedgerError.budgetExhausted(
+          spent: ledger.spent, total: manifest.budget.amount, cost: cost.amount)
+      }
     } catch let error as ExitCode {
       throw error
     } catch {
       throw CommandFailure.usage(error)
     }
     Self.reportBadInput(input, query: queryManifest, data: data)
+    // The run plan (calibration and noise tables) follows from the study and the query alone,
+    // so its refusals (e.g. a Gaussian share σ below 1.2 without --force) come before any peer
+    // is dialled: bad input, the same exit status as `mpc privacy plan`.
+    let runPlan: RunPlan
+    do {
+      runPlan = try RunPlan(study: manifest, query: queryManifest, force: force)
+    } catch {
+      throw CommandFailure.usage(error)
+    }
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
       let options = network.networkOptions()
-      // The run plan (noise tables included) is built while the links come up.
-      let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
-      let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
       let transport: NetworkTransport
       do {
         transport = try await NetworkTransport.connect(
           study: manifest, partyID: party, identity: identity, options: options)
       } catch {
-        planning.cancel()
         throw network.explain(error)
       }
       progress.say("connected; running \(queryManifest.id)…")
       var setup = PartySetup(
         study: manifest, query: queryManifest, input: input, ledger: ledger,
         timeout: .seconds(network.timeout), force: force)
-      do {
-        setup.runPlan = try await planning.value
-      } catch {
-        // The plan follows from the study and the query alone (e.g. a Gaussian share σ below
-        // 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
-        await transport.close()
-        throw CommandFailure(description: "\(error)", status: .usage)
-      }
+      setup.runPlan = runPlan
       let noise: ChaCha20PRG
       if let seedNoise {
         Console.error(

@@ -96,9 +96,10 @@ import _MPCTestSupport
   @Test func usageErrorsExit64() async throws {
     #expect(
       try await MPCProcess.run(["study", "init", "--id", "x", "--out", "/tmp/x.json"]).status == 64)
+    // A study file that cannot be read is bad input for every command (issue 17: was 1).
     #expect(
       try await MPCProcess.run(["budget", "--study", "/nonexistent/study.json", "--party", "0"])
         .status
-        == 1)
+        == 64)
   }
 }

@@ -62,6 +62,19 @@ import Testing
       query: try Fixtures.query(object), csv: Array(text.utf8), file: "site.csv")
   }
 
+  /// Valid but unusual files load exactly (issue 18 item 8): a byte order mark, CRLF line
+  /// ends, quoted fields holding commas, quotes and newlines, `-0`, `+7`, a quoted number and a
+  /// 200,000-byte field on one line.
+  @Test func unusualButValidFilesLoadExactly() throws {
+    let long = String(repeating: "x", count: 200_000)
+    let text =
+      "\u{FEFF}id,ward,age,weight\r\n" + "1,\"icu, north\",-0,1\r\n"
+      + "2,\"said \"\"hi\"\"\nthen left\",+7,2\r\n" + "3,\(long),\"40\",3\r\n" + "4,er,12,4"
+    let sum = try Self.load("sum", text)  // age in [0, 120]: 0 + 7 + 40 + 12
+    #expect(sum.values == [59] && sum.rows == 4 && sum.badRowCount == 0, "\(sum.badRows)")
+    #expect(try Self.load("count", text).values == [4])
+  }
+
   @Test func countAndFilter() throws {
     #expect(try Self.load("count").values == [5])
     #expect(try Self.load("count-where").values == [2])

@@ -1,7 +1,8 @@
 import Foundation
 import MPCCrypto
 
-/// A party's long-term X25519 key file (`mpc keygen`): mode 0600, one hex line.
+/// A party's long-term X25519 key file (`mpc keygen`): mode 0600, one hex line. Loading refuses
+/// a file that others may read or that another user owns (``KeyFilePermissions``); LF or CRLF.
 ///
 ///     # swift-mpc X25519 private key: keep it secret, never copy it to another site
 ///     private_key: <64 hex digits>
@@ -13,27 +14,13 @@ enum KeyFile {
   static func create(_ url: URL) throws -> X25519.KeyPair {
     var random = SystemRandom()
     let pair = X25519.KeyPair.generate(using: &random)
-    // The hex digits go straight from the key's storage into one buffer that is wiped.
-    let prefix = Array((header + "\nprivate_key: ").utf8)
-    var text: [UInt8] = []
-    text.reserveCapacity(prefix.count + 2 * pair.privateKey.count + 1)
-    defer { text.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
-    text += prefix
-    pair.privateKey.appendHex(to: &text)
-    text.append(10)
-    try SafeFile.create(url, bytes: text, mode: 0o600)
+    try SafeFile.createKey(url, prefix: header + "\nprivate_key: ", secret: pair.privateKey)
     return pair
   }
 
   /// Reads a key file; errors name the file and line.
   static func load(_ url: URL) throws -> X25519.KeyPair {
-    var data: Data
-    do {
-      data = try Data(contentsOf: url)
-    } catch {
-      throw CommandFailure(
-        description: "cannot read key file \(url.path): \(error.localizedDescription)")
-    }
+    var data = try KeyFilePermissions.read(url, what: "key file")
     // The file holds the private key: scan its bytes in place (no String copies), decode the
     // hex straight into zeroizing storage, and wipe the read buffer on every path.
     defer { data.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
@@ -55,8 +42,8 @@ enum KeyFile {
           guard digits.count == 64, let secret = try? SecretBytes(hexDigits: digits) else {
             return .failure(
               CommandFailure(
-                description: "\(url.path):\(lineNumber): private_key must be 64 hexadecimal digits")
-            )
+                description: "\(url.path):\(lineNumber): private_key must be 64 hexadecimal digits",
+                status: .usage))
           }
           return .success(secret)
         }
@@ -70,7 +57,8 @@ enum KeyFile {
     case .failure(let failure): throw failure
     case nil:
       throw CommandFailure(
-        description: "\(url.path): no private_key line; is this a key made by `mpc keygen`?")
+        description: "\(url.path): no private_key line; is this a key made by `mpc keygen`?",
+        status: .usage)
     }
   }
 }
@@ -87,20 +75,18 @@ enum SigningKeyFile {
   static func create(_ url: URL) throws -> Ed25519.KeyPair {
     var random = SystemRandom()
     let pair = Ed25519.KeyPair.generate(using: &random)
-    var text = Array((header + "\n" + field + " ").utf8)
-    text += Array(Hex.encode(pair.seed.exposedBytes()).utf8) + [10]
-    defer { text.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 0) } }
-    try SafeFile.create(url, bytes: text, mode: 0o600)
+    try SafeFile.createKey(url, prefix: header + "\n" + field + " ", secret: pair.seed)
     return pair
   }
 
   /// Reads a signing key file; errors name the file and line.
   static func load(_ url: URL) throws -> Ed25519.KeyPair {
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-      throw CommandFailure(description: "cannot read signing key file \(url.path)", status: .usage)
-    }
+    var data = try KeyFilePermissions.read(url, what: "signing key file")
+    defer { data.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+    // `isNewline`, not "\n": in a Swift string "\r\n" is one character, so a CRLF file split
+    // on "\n" would be one long line.
     let lines = String(decoding: data, as: UTF8.self).split(
-      separator: "\n", omittingEmptySubsequences: false)
+      omittingEmptySubsequences: false, whereSeparator: \.isNewline)
     for (index, line) in lines.enumerated() where line.hasPrefix(field) {
       let hex = line.dropFirst(field.count).trimmingCharacters(in: .whitespacesAndNewlines)
       guard let bytes = try? Hex.decode(hex), bytes.count == 32 else {
@@ -117,5 +103,20 @@ enum SigningKeyFile {
           + "`mpc keygen --signing --out FILE`"
         : "\(url.path): no signing_seed line; is this a key made by `mpc keygen --signing`?",
       status: .usage)
+  }
+}
+
+extension SafeFile {
+  /// Writes a key file, mode 0600: `prefix`, then `secret` as hex and a newline. The hex digits
+  /// go straight from the key's storage into one buffer that is wiped on every path.
+  static func createKey(_ url: URL, prefix: String, secret: SecretBytes) throws {
+    let head = Array(prefix.utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(head.count + 2 * secret.count + 1)
+    defer { text.withUnsafeMutableBytes { SecretBytes.wipe($0) } }
+    text += head
+    secret.appendHex(to: &text)
+    text.append(10)
+    try create(url, bytes: text, mode: 0o600)
   }
 }

@@ -193,7 +193,7 @@ public enum LocalData {
     do {
       return [UInt8](try Data(contentsOf: url, options: .alwaysMapped))
     } catch {
-      throw InputError.unreadableFile(file: url.path, problem: error.localizedDescription)
+      throw InputError.unreadableFile(file: url.path, problem: FileProblem.describe(url))
     }
   }
 }

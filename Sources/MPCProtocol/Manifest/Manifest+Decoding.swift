@@ -139,7 +139,13 @@ enum ManifestLoader {
   /// Decodes `T` from `data`, turning every decoding and validation failure into
   /// ``ManifestError/invalidManifest(file:field:problem:)`` naming `file` and the field path.
   static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> T {
-    if let duplicate = JSONDuplicateKeys.first(in: [UInt8](data)) {
+    let bytes = [UInt8](data)
+    // Syntax first, with its line and column (Foundation's decoder gives neither).
+    if let syntax = JSONSyntax.firstError(in: bytes) {
+      throw ManifestError.invalidJSON(
+        file: file, line: syntax.line, column: syntax.column, problem: syntax.problem)
+    }
+    if let duplicate = JSONDuplicateKeys.first(in: bytes) {
       throw ManifestError.invalidManifest(
         file: file, field: duplicate.fieldPath, problem: duplicate.problem)
     }
@@ -158,7 +164,7 @@ enum ManifestLoader {
     do {
       data = try Data(contentsOf: url)
     } catch {
-      throw ManifestError.unreadableFile(file: url.path, problem: error.localizedDescription)
+      throw ManifestError.unreadableFile(file: url.path, problem: FileProblem.describe(url))
     }
     return try decode(type, from: data, file: url.path)
   }
@@ -228,5 +234,22 @@ enum Syntax {
       return "IPv6 hosts must be written in brackets: [::1]:7400"
     }
     return nil
+  }
+}
+
+/// Why a file cannot be read, in the operator's words (Foundation says "The operation could not
+/// be completed" for all of them).
+enum FileProblem {
+  /// "no such file", "permission denied", "is a directory", or "unreadable".
+  static func describe(_ url: URL) -> String {
+    var isDirectory: ObjCBool = false
+    let manager = FileManager.default
+    guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+      return manager.fileExists(atPath: url.deletingLastPathComponent().path)
+        ? "no such file" : "no such file (and no directory \(url.deletingLastPathComponent().path))"
+    }
+    if isDirectory.boolValue { return "is a directory, not a file" }
+    if !manager.isReadableFile(atPath: url.path) { return "permission denied" }
+    return "unreadable"
   }
 }

@@ -4,6 +4,8 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidManifest(file: String, field: String, problem: String)
   /// A file could not be read at all.
   case unreadableFile(file: String, problem: String)
+  /// A file is not JSON: the 1-based line and column where it stops being JSON.
+  case invalidJSON(file: String, line: Int, column: Int, problem: String)
 
   public var description: String {
     switch self {
@@ -11,6 +13,8 @@ public enum ManifestError: Error, Equatable, Sendable, CustomStringConvertible {
       return "\(file): field \(field.isEmpty ? "(top level)" : "'\(field)'"): \(problem)"
     case .unreadableFile(let file, let problem):
       return "\(file): cannot read: \(problem)"
+    case .invalidJSON(let file, let line, let column, let problem):
+      return "\(file):\(line):\(column): not valid JSON: \(problem)"
     }
   }
 }

@@ -21,7 +21,7 @@ extension ReasonCode {
 extension ManifestError: AbortReason {
   public var reasonCode: ReasonCode {
     switch self {
-    case .invalidManifest, .unreadableFile: .internalError
+    case .invalidManifest, .unreadableFile, .invalidJSON: .internalError
     }
   }
 }
