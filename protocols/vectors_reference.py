@@ -6,8 +6,9 @@ suffice. It recomputes every output it can and compares it with the file:
 
     python3 protocols/vectors_reference.py [VECTORS_DIR]
 
-Needs Python 3.9+ and, for `channel` and the frame cases of `negative`, the `cryptography`
-package (X25519, ChaCha20-Poly1305); without it those are skipped. Not replayed here:
+Needs Python 3.9+ and, for `channel`, the frame cases of `negative` and the Ed25519
+signatures of `governance`, the `cryptography` package (X25519, ChaCha20-Poly1305, Ed25519);
+without it those are skipped. Not replayed here:
 the σ² searches of `calibration` (its ε, table δ and laplace values are replayed), the interval
 operations of `accounting` (its ε conversion and table δ are replayed), the `query` bounds of
 `field-auto` beyond `sum`, `share-over-table-limit` of `negative`,
@@ -30,6 +31,8 @@ try:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
     from cryptography.hazmat.primitives import serialization
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
     HAVE_CRYPTO = True
 except ImportError:  # pragma: no cover
     HAVE_CRYPTO = False
@@ -434,7 +437,40 @@ def study_record(s):
         "max_sites_per_person": c_int(s.get("max_sites_per_person", 1)),
         "budget": c_record({unit: c_rat(exact(amount))}),
         "delta": c_rat(exact(s["delta"])) if "delta" in s else ABSENT,
+        **({"policy": policy_record(s["policy"])} if "policy" in s else {}),
+        **({"registry": registry_record(s["registry"])} if "registry" in s else {}),
     })
+
+
+def c_bool(b):
+    return b"\x01" + bytes([1 if b else 0])
+
+
+def policy_record(p):
+    """manifest.md §1.1: the present keys only; lists sorted bytewise."""
+    f = {}
+    if "tier" in p:
+        f["tier"] = c_str(p["tier"])
+    for key in ("max_query_cost", "max_total"):
+        if key in p:
+            f[key] = cost_record(p[key])
+    for key in ("mechanisms", "neighbours"):
+        if key in p:
+            f[key] = c_list([c_str(x) for x in sorted(p[key], key=lambda x: x.encode())])
+    if "max_delta" in p:
+        f["max_delta"] = c_rat(exact(p["max_delta"]))
+    for key in ("min_sites_per_person", "min_honest", "round_to", "suppress_below"):
+        if key in p:
+            f[key] = c_int(p[key])
+    return c_record(f)
+
+
+def registry_record(r):
+    """manifest.md §1.2."""
+    return c_record({
+        "required": c_bool(r.get("required", True)), "threshold": c_int(r["threshold"]),
+        "approvers": c_list([c_record({"id": c_str(a["id"]), "public_key": c_bytes(unhex(a["public_key"]))})
+                             for a in r["approvers"]])})
 
 
 def query_record(q):
@@ -602,6 +638,124 @@ def check_ledger(i, e):
     results = [check_ledger_chain(genesis, p) for p in e["parties"]]
     same("heads agree after reconciliation", len({r[0] for r in results}), 1)
     same("spent agrees", len({r[1] for r in results}), 1)
+
+
+# -- manifest.md §1.1–§1.3, ledger.md §6: governance ------------------------------------------
+
+
+def signing_record(study_id, query, purpose, use_case):
+    return c_record({"study_id": c_str(study_id), "query": query_record(query),
+                     "purpose": c_str(purpose), "use_case": c_str(use_case)})
+
+
+def query_cost(study, q):
+    """The cost in the budget's unit (manifest.md "Mechanism and cost"; no ε-Gaussian here)."""
+    (unit, _), = study["budget"].items()
+    q_unit = "epsilon" if "epsilon" in q else "rho"
+    amount = exact(q[q_unit])
+    if q.get("mechanism", "gaussian") == "gaussian" and q_unit == "epsilon":
+        raise Mismatch("the reference does not convert a Gaussian ε (binary64 search)")
+    if unit == "rho" and q_unit == "epsilon":
+        return "rho", amount * amount / 2
+    return unit, amount
+
+
+def at_most(cost, limit):
+    (cu, ca), (lu, la) = cost, next(iter(limit.items()))
+    la = exact(la)
+    if cu == lu:
+        return ca <= la
+    return cu == "epsilon" and ca * ca / 2 <= la
+
+
+def check_governance(i, e):
+    s = i["study"]
+    if "study_hash" in e or i["case"] != "release-log":
+        same("study_hash", h(domain_hash("swift-mpc/study/v1", study_record(s))), e["study_hash"])
+    if i["case"] == "signatures":
+        registry = s["registry"]
+        record = signing_record(s["id"], i["query"], i["purpose"], i["use_case"])
+        same("signing_record", h(record), e["signing_record"])
+        digest = domain_hash("swift-mpc/registry/v1", record)
+        same("signing_digest", h(digest), e["signing_digest"])
+        signed_digest = domain_hash("swift-mpc/registry/v1", signing_record(
+            s["id"], i.get("signed_query", i["query"]), i["purpose"], i["use_case"]))
+        keys = {a["id"]: unhex(a["public_key"]) for a in registry["approvers"]}
+        same("signers", [x["approver"] for x in e["signatures"]], i["signers"])
+        valid = set()
+        for x in e["signatures"]:
+            if HAVE_CRYPTO:
+                sk = Ed25519PrivateKey.from_private_bytes(unhex(i["approver_seeds"][x["approver"]]))
+                same("signature", x["signature"], h(sk.sign(signed_digest)))
+                pk = sk.public_key().public_bytes(serialization.Encoding.Raw,
+                                                  serialization.PublicFormat.Raw)
+                same("pinned key", h(pk), h(keys[x["approver"]]))
+                try:
+                    Ed25519PublicKey.from_public_bytes(keys[x["approver"]]).verify(
+                        unhex(x["signature"]), digest)
+                    valid.add(x["approver"])
+                except InvalidSignature:
+                    pass
+            elif signed_digest == digest:
+                valid.add(x["approver"])
+        ordered = [a["id"] for a in registry["approvers"] if a["id"] in valid]
+        same("valid", ordered, e["valid"])
+        same("approved", len(ordered) >= registry["threshold"], e["approved"])
+        f = json.loads(e["registered_file"])
+        same("file purpose", (f["purpose"], f["use_case"]), (i["purpose"], i["use_case"]))
+        same("file query", h(query_record(f["query"])), h(query_record(i["query"])))
+        same("file signatures", f["signatures"], e["signatures"])
+    elif i["case"] == "policy":
+        p, q = s["policy"], i["query"]
+        same("policy_canonical", h(policy_record(p)), e["policy_canonical"])
+        unit, amount = query_cost(s, q)
+        same("cost", {unit: exact(e["cost"][unit])}, {unit: amount})
+        rule = None
+        if "mechanisms" in p and q.get("mechanism", "gaussian") not in p["mechanisms"]:
+            rule = "policy.mechanisms"
+        elif "max_query_cost" in p and not at_most((unit, amount), p["max_query_cost"]):
+            rule = "policy.max_query_cost"
+        same("rule", rule, e["rule"])
+        same("admitted", rule is None, e["admitted"])
+    else:
+        genesis = ledger_genesis(s)
+        same("genesis", h(genesis), e["genesis"])
+        check_ledger_chain(genesis, e["ledger"])
+        charges = {x["hash"]: json.loads(x["line"]) for x in e["ledger"]["entries"]}
+        prev = bytes(32)
+        for n, (given, r) in enumerate(zip(i["releases"], e["records"]), start=1):
+            line = json.loads(r["line"])
+            f = {
+                "seq": c_int(line["seq"]), "query_id": c_str(line["query_id"]),
+                "query_hash": c_bytes(unhex(line["query_hash"])),
+                "manifest_hash": c_bytes(unhex(line["manifest_hash"])),
+                "session_id": c_bytes(unhex(line["session_id"])),
+                "charge_hash": c_bytes(unhex(line["charge_hash"])), "parties": c_int(line["parties"]),
+                "mechanism": c_str(line["mechanism"]), "k": c_int(line["k"]),
+                "cost": cost_record(line["cost"]), "result": c_str(line["result"]),
+                "text": c_str(line["text"]), "prev": c_bytes(prev)}
+            for key in ("definition", "purpose", "use_case"):
+                if key in line:
+                    f[key] = c_str(line[key])
+            if line.get("approvers"):
+                f["approvers"] = c_list([c_str(a) for a in line["approvers"]])
+            same("seq", line["seq"], n)
+            same("prev", line["prev"], h(prev))
+            same("canonical", h(c_record(f)), r["canonical"])
+            digest = domain_hash("swift-mpc/release-log/v1", c_record(f))
+            same("hash", h(digest), r["hash"])
+            same("line hash", line["hash"], r["hash"])
+            same("query_hash", line["query_hash"],
+                 h(domain_hash("swift-mpc/query/v1", query_record(given["query"]))))
+            same("definition", h(query_record(json.loads(line["definition"]))),
+                 h(query_record(given["query"])))
+            same("approvers", line.get("approvers", []), given["approvers"])
+            charge = charges.get(line["charge_hash"])
+            same("charge exists", charge is not None, True)
+            for key in ("query_id", "session_id", "manifest_hash", "mechanism", "k", "cost"):
+                same("charge " + key, charge[key], line[key])
+            same("charge kind", charge["kind"], "charge")
+            prev = digest
 
 
 # -- channel.md ---------------------------------------------------------------------------------
@@ -892,7 +1046,7 @@ CHECKS = {
     "accounting": check_accounting, "manifest-hash": check_manifest_hash,
     "messages": check_messages, "ledger": check_ledger, "transcripts": check_transcripts,
     "negative": check_negative, "calibration": check_calibration, "preface": check_preface,
-    "field-auto": check_field_auto,
+    "field-auto": check_field_auto, "governance": check_governance,
 }
 for _kind in ["bernoulli", "bernoulli-exp", "geometric", "laplace", "gaussian-exact",
               "gaussian-table", "nb", "polya"]:

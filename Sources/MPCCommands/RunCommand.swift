@@ -22,10 +22,14 @@ struct RunCommand: AsyncParsableCommand {
       uploads over encrypted links and open only the noised result.
 
       Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the
-      data; the message names which); 64 bad flags or unreadable input files.
+      data; the message names which); 64 bad flags or unreadable input files, or a query the
+      study's registry or policy refuses. With --dry-run: 0 the run would go ahead, 1 it would
+      be refused (the rule is named, and for a cost the largest parameter that would pass).
 
       Examples:
         mpc run --study study.json --party 0 --key site0.key --data site0.csv --query count.json
+        mpc run --dry-run --study study.json --party 0 --key site0.key --data site0.csv \\
+          --query count.reg.json
         mpc run --study study.json --party 1 --key site1.key --data site1.csv \\
           --query-inline '{"id": "q7", "kind": "histogram", "column": "ward", \\
                            "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json
@@ -63,6 +67,14 @@ struct RunCommand: AsyncParsableCommand {
 
   @Flag(name: .long, help: "Print JSON instead of the table.")
   var json = false
+
+  @Flag(
+    name: .long,
+    help: """
+      Check study, query, policy, approvals and this site's data locally and print what the run \
+      would charge and its accuracy; no network activity, nothing charged or written.
+      """)
+  var dryRun = false
 
   @Option(
     name: .long,
@@ -102,6 +114,7 @@ extension RunCommand {
     let ledger: BudgetLedger
     let releases: ReleaseLog
     var approvers: [String] = []
+    var registered: RegisteredQuery?
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -117,12 +130,14 @@ extension RunCommand {
       } else {
         queryData = Data((queryInline ?? "").utf8)
       }
-      let registered: RegisteredQuery?
       (queryManifest, registered) = try Governance.decodeQuery(
         queryData, file: query ?? "--query-inline")
       // Registry approvals and policy standards, before anything is sent or charged (DESIGN §8).
-      approvers = try Governance.admit(
-        study: manifest, query: queryManifest, registered: registered)
+      // (A dry run reports a refusal instead: below.)
+      if !dryRun {
+        approvers = try Governance.admit(
+          study: manifest, query: queryManifest, registered: registered)
+      }
       if !approvers.isEmpty {
         Console.error(
           "note: query \(queryManifest.id) is approved by \(approvers.joined(separator: ", "))")
@@ -142,6 +157,12 @@ extension RunCommand {
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
+      if dryRun {
+        try performDryRun(
+          study: manifest, party: party, query: queryManifest, registered: registered,
+          input: input)
+        return
+      }
       let opened = try LedgerLocation.resolve(explicit: stateDir).open(
         study: manifest, partyId: party, create: true)
       ledger = opened.ledger
@@ -157,6 +178,10 @@ extension RunCommand {
             (try? JSONSerialization.jsonObject(with: Data(stored.result.utf8)) as? [String: Any])
             ?? [:]
           object["replayed"] = ["time": stored.time, "session": Hex.encode(stored.sessionId)]
+          // The log keeps the result without this site's own keys (ledger.md §6).
+          object.merge(
+            ReleasedText.localKeys(party: party, badRows: input.badRowCount)
+          ) { kept, _ in kept }
           print(try Console.json(object: object))
         } else {
           print(stored.text)
@@ -175,6 +200,8 @@ extension RunCommand {
         throw LedgerError.budgetExhausted(
           spent: ledger.spent, total: manifest.budget.amount, cost: cost.amount)
       }
+    } catch let error as ExitCode {
+      throw error
     } catch {
       throw CommandFailure.usage(error)
     }
@@ -229,19 +256,20 @@ extension RunCommand {
       let output = RunOutput(
         result, query: queryManifest, study: manifest, party: party,
         badRows: input.badRowCount, valuesFile: valuesOut,
-        statistics: Self.statistics(result.statistics))
+        statistics: Self.statistics(result.statistics), rules: manifest.policy?.output)
       let resultJSON = try OutputCoding.encode(output)
       // (A long vector written to --values-out in --json mode is not rendered as text.)
       let text =
         json && valuesOut != nil
         ? "released values of \(queryManifest.id) were written to \(valuesOut ?? "")"
-        : ResultFormatter.text(result, query: queryManifest, study: manifest)
+        : ReleasedText.text(output, result: result, query: queryManifest, study: manifest)
       // Logged durably before it is shown, so a lost output can be read again (ledger.md §6).
       let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == queryManifest.id }
       if let charge = ledger.entries.last(where: isCharge) {
         try releases.append(
           query: queryManifest, charge: charge, parties: manifest.partyCount,
-          result: resultJSON, text: text)
+          result: try ReleasedText.sharedResult(resultJSON), text: text, approvers: approvers,
+          registered: registered)
       }
       if let valuesOut {
         try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))

@@ -165,7 +165,7 @@ public enum VectorSuite {
     ] + NoiseFamily.all + [
       CalibrationFamily(), AccountingFamily(), FieldAutoFamily(), ManifestHashFamily(),
       MessagesFamily(), LedgerFamily(), ChannelFamily(), PrefaceFamily(), TranscriptsFamily(),
-      NegativeFamily(),
+      NegativeFamily(), GovernanceFamily(),
     ]
 
   /// The family named `name`.

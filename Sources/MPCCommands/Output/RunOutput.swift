@@ -31,6 +31,9 @@ struct RunOutput: CommandOutput {
     var raw: JSONInteger
     var lower: JSONInteger
     var upper: JSONInteger
+    /// True when the study policy's output rules suppressed this noisy count (`suppress_below`):
+    /// value, raw, lower and upper are then 0 and mean nothing. Absent otherwise.
+    var suppressed: Bool?
   }
 
   /// The sensitivities the noise was calibrated to (exact rationals; Δ2 as its square).
@@ -136,6 +139,10 @@ struct RunOutput: CommandOutput {
   var badRows: Int
   /// When this site printed the result (ISO 8601, UTC).
   var time: String
+  /// The study policy's output rules applied to the values above as post-processing (at no
+  /// privacy cost), in words; absent when the study has none. With rules, `raw` is the value
+  /// after them: the value before the rules is not released.
+  var outputRules: String?
 
   enum CodingKeys: String, CodingKey {
     case schema, study, party, kind, field, mechanism, parties, cost, budget, components, mean
@@ -145,6 +152,7 @@ struct RunOutput: CommandOutput {
     case sessionID = "session_id"
     case epsilonAtDelta = "epsilon_at_delta"
     case badRows = "bad_rows"
+    case outputRules = "output_rules"
   }
 }
 
@@ -153,8 +161,10 @@ extension RunOutput {
   /// (they went to that file): no allocation per coordinate for long vectors.
   init(
     _ r: QueryResult, query: QueryManifest, study: StudyManifest, party: Int, badRows: Int,
-    valuesFile: String? = nil, statistics: Statistics? = nil, now: Date = Date()
+    valuesFile: String? = nil, statistics: Statistics? = nil, now: Date = Date(),
+    rules: StudyPolicy.OutputRules? = nil
   ) {
+    let rules = rules.flatMap { $0.isEmpty ? nil : $0 }
     schema = Self.schema
     self.study = study.id
     self.party = party
@@ -177,13 +187,24 @@ extension RunOutput {
         rho: c.noise.rho.description, epsilon: c.noise.epsilon,
         intervalHalfWidth: c.noise.intervalHalfWidth, beta: c.noise.beta,
         deltaTable: Double(c.noise.tableDelta),
-        postProcessing: c.clampAtZero ? "clamp_at_zero" : "none",
+        postProcessing: ([c.clampAtZero ? "clamp_at_zero" : nil, rules?.summary].compactMap { $0 }
+          .joined(separator: "; ")).nonEmpty ?? "none",
         values: valuesFile != nil
           ? []
-          : c.values.map {
-            Value(
-              label: $0.label, value: JSONInteger($0.value), raw: JSONInteger($0.raw),
-              lower: JSONInteger($0.lower), upper: JSONInteger($0.upper))
+          : c.values.map { v in
+            guard let rules else {
+              return Value(
+                label: v.label, value: JSONInteger(v.value), raw: JSONInteger(v.raw),
+                lower: JSONInteger(v.lower), upper: JSONInteger(v.upper))
+            }
+            guard let r = rules.release(v, isCount: c.clampAtZero) else {
+              let zero = JSONInteger(0)
+              return Value(
+                label: v.label, value: zero, raw: zero, lower: zero, upper: zero, suppressed: true)
+            }
+            return Value(
+              label: r.label, value: JSONInteger(r.value), raw: JSONInteger(r.raw),
+              lower: JSONInteger(r.lower), upper: JSONInteger(r.upper))
           },
         valuesFile: valuesFile)
     }
@@ -200,8 +221,24 @@ extension RunOutput {
         value: $0.value.map(Double.init), lower: $0.lower.map(Double.init),
         upper: $0.upper.map(Double.init), exact: $0.value?.description)
     }
+    if let rules {
+      outputRules = rules.summary
+      // A mean whose count is suppressed is suppressed with it.
+      if components.contains(where: {
+        $0.name == "count" && $0.values.contains { $0.suppressed == true }
+      }),
+        mean != nil
+      {
+        mean = Mean(value: nil, lower: nil, upper: nil, exact: nil)
+      }
+    }
     self.statistics = statistics
     self.badRows = badRows
     time = ISO8601DateFormatter().string(from: now)
   }
+}
+
+extension String {
+  /// nil for the empty string.
+  fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -19,7 +19,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
   public var summary: String {
     switch self {
     case .success: "success"
-    case .failure: "the operation failed at run time (a peer, the budget, the network, a check)"
+    case .failure:
+      "the operation failed at run time (a peer, the budget, the network), or a check failed "
+        + "(`query verify`, `run --dry-run` would be refused, `audit verify`)"
     case .usage: "bad flags or bad input files (nothing was sent or charged)"
     }
   }

@@ -30,6 +30,16 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
   public var text: String
   /// ISO-8601 UTC, informational (not hashed).
   public var time: String
+  /// The query definition as JSON (keys sorted): the question asked. Nil in records written
+  /// before it was kept (hashed only when present).
+  public var definition: String?
+  /// The approvers whose signatures admitted the query, in the registry's order (empty
+  /// without a registry; hashed only when non-empty).
+  public var approvers: [String]
+  /// The registered purpose and use-case id, when the query was registered.
+  public var purpose: String?
+  /// The use-case id of the registered query.
+  public var useCase: String?
   /// The previous record's hash (32 zero bytes for the first).
   public var previousHash: [UInt8]
   /// The record hash.
@@ -43,17 +53,35 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     query.queryHash
   }
 
-  var canonical: CanonicalValue {
-    .record([
+  /// The canonical value hashed into `hash`: every field except `time` and `hash`.
+  public var canonical: CanonicalValue {
+    var r: [String: CanonicalValue] = [
       "seq": .int(sequence), "query_id": .string(queryId), "query_hash": .bytes(queryHash),
       "manifest_hash": .bytes(manifestHash), "session_id": .bytes(sessionId),
       "charge_hash": .bytes(chargeHash), "parties": .int(parties),
       "mechanism": .string(mechanism.rawValue), "k": .int(honestCount), "cost": cost.canonical,
       "result": .string(result), "text": .string(text), "prev": .bytes(previousHash),
-    ])
+    ]
+    // Optional keys are hashed only when present, so records written before they existed
+    // keep their hashes (`protocols/ledger.md` §6).
+    if let definition { r["definition"] = .string(definition) }
+    if !approvers.isEmpty { r["approvers"] = .list(approvers.map { .string($0) }) }
+    if let purpose { r["purpose"] = .string(purpose) }
+    if let useCase { r["use_case"] = .string(useCase) }
+    return .record(r)
   }
 
   var computedHash: [UInt8] { canonical.hash(domain: Self.hashDomain) }
+
+  /// Whether the stored hash is the hash of the record's fields.
+  public var isIntact: Bool { hash == computedHash }
+
+  /// A query's `definition` as recorded: its JSON, compact with keys sorted.
+  public static func definition(of query: QueryManifest) throws -> String {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try e.encode(query), as: UTF8.self)
+  }
 
   private enum CodingKeys: String, CodingKey {
     case sequence = "seq"
@@ -69,6 +97,10 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     case result
     case text
     case time
+    case definition
+    case approvers
+    case purpose
+    case useCase = "use_case"
     case previousHash = "prev"
     case hash
   }
@@ -96,6 +128,10 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     result = try c.decode(String.self, forKey: .result)
     text = try c.decode(String.self, forKey: .text)
     time = try c.decode(String.self, forKey: .time)
+    definition = try c.decodeIfPresent(String.self, forKey: .definition)
+    approvers = try c.decodeIfPresent([String].self, forKey: .approvers) ?? []
+    purpose = try c.decodeIfPresent(String.self, forKey: .purpose)
+    useCase = try c.decodeIfPresent(String.self, forKey: .useCase)
     previousHash = try hex(.previousHash, 32)
     hash = try hex(.hash, 32)
   }
@@ -115,6 +151,10 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     try c.encode(result, forKey: .result)
     try c.encode(text, forKey: .text)
     try c.encode(time, forKey: .time)
+    try c.encodeIfPresent(definition, forKey: .definition)
+    if !approvers.isEmpty { try c.encode(approvers, forKey: .approvers) }
+    try c.encodeIfPresent(purpose, forKey: .purpose)
+    try c.encodeIfPresent(useCase, forKey: .useCase)
     try c.encode(Hex.encode(previousHash), forKey: .previousHash)
     try c.encode(Hex.encode(hash), forKey: .hash)
   }
@@ -123,7 +163,8 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     sequence: UInt64, queryId: String, queryHash: [UInt8], manifestHash: [UInt8],
     sessionId: [UInt8], chargeHash: [UInt8], parties: Int, mechanism: Mechanism,
     honestCount: Int, cost: PrivacyCost, result: String, text: String, time: String,
-    previousHash: [UInt8]
+    definition: String? = nil, approvers: [String] = [], purpose: String? = nil,
+    useCase: String? = nil, previousHash: [UInt8]
   ) {
     self.sequence = sequence
     self.queryId = queryId
@@ -138,6 +179,10 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
     self.result = result
     self.text = text
     self.time = time
+    self.definition = definition
+    self.approvers = approvers
+    self.purpose = purpose
+    self.useCase = useCase
     self.previousHash = previousHash
     hash = []
     hash = computedHash
@@ -232,19 +277,24 @@ public final class ReleaseLog: @unchecked Sendable {
     return record
   }
 
-  /// Durably appends the release of `query`, paid by the ledger entry `charge`.
+  /// Durably appends the release of `query`, paid by the ledger entry `charge`, admitted by
+  /// `approvers` (the registry's valid signers; empty without a registry) under `registered`'s
+  /// purpose and use case.
   @discardableResult
   public func append(
     query: QueryManifest, charge: LedgerEntry, parties: Int, result: String, text: String,
-    time: Date = Date()
+    approvers: [String] = [], registered: RegisteredQuery? = nil, time: Date = Date()
   ) throws -> ReleaseRecord {
-    try lock.withLock {
+    let definition = try ReleaseRecord.definition(of: query)
+    return try lock.withLock {
       let record = ReleaseRecord(
         sequence: UInt64(records.count + 1), queryId: query.id,
         queryHash: ReleaseRecord.queryHash(query), manifestHash: charge.manifestHash,
         sessionId: charge.sessionId, chargeHash: charge.hash, parties: parties,
         mechanism: charge.mechanism, honestCount: charge.honestCount, cost: charge.cost,
         result: result, text: text, time: BudgetLedger.timestamp(time),
+        definition: definition, approvers: approvers, purpose: registered?.purpose,
+        useCase: registered?.useCase,
         previousHash: records.last?.hash ?? [UInt8](repeating: 0, count: 32))
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -267,5 +317,97 @@ public enum ReleaseLogError: Error, Equatable, Sendable, CustomStringConvertible
         "query id '\(id)' was already released with another definition; a query id names one "
         + "definition for the life of the study: give the changed query a new id"
     }
+  }
+}
+
+extension ReleaseLog {
+  /// The release log checked against the ledger that paid for it (`mpc audit verify`,
+  /// `protocols/ledger.md` §6): every record is tied to a `charge` entry of the same query,
+  /// session, manifest hash, mechanism, k and cost that was not released (refunded); no
+  /// charge pays for two records; a record's definition has the record's query hash. Both
+  /// chains were verified when they were opened. Returns the problems found (empty: they
+  /// agree), each naming the record.
+  public static func crossCheck(_ records: [ReleaseRecord], against ledger: BudgetLedger)
+    -> [String]
+  {
+    var problems: [String] = []
+    let entries = ledger.entries
+    var byHash: [[UInt8]: LedgerEntry] = [:]
+    for e in entries { byHash[e.hash] = e }
+    var released = Set<[UInt8]>()
+    for e in entries where e.kind == .release {
+      released.insert(Array(e.queryId.utf8) + [0] + e.sessionId)
+    }
+    var paid = Set<[UInt8]>()
+    var ids = Set<String>()
+    for r in records {
+      let name = "release record \(r.sequence) (query \(r.queryId))"
+      if !r.isIntact { problems.append("\(name): its hash does not match its fields") }
+      if !ids.insert(r.queryId).inserted {
+        problems.append("\(name): query id released twice")
+      }
+      guard let charge = byHash[r.chargeHash] else {
+        problems.append(
+          "\(name): no ledger entry has its charge hash \(Hex.encode(r.chargeHash.prefix(8)))…")
+        continue
+      }
+      if !paid.insert(r.chargeHash).inserted {
+        problems.append("\(name): its charge already paid for an earlier record")
+      }
+      var differences: [String] = []
+      if charge.kind != .charge { differences.append("kind \(charge.kind.rawValue)") }
+      if charge.queryId != r.queryId { differences.append("query id '\(charge.queryId)'") }
+      if charge.sessionId != r.sessionId { differences.append("session") }
+      if charge.manifestHash != r.manifestHash { differences.append("manifest hash") }
+      if charge.mechanism != r.mechanism { differences.append("mechanism") }
+      if charge.honestCount != r.honestCount { differences.append("k") }
+      if charge.cost != r.cost { differences.append("cost \(charge.cost)") }
+      if !differences.isEmpty {
+        problems.append(
+          "\(name): its ledger charge (seq \(charge.sequence)) differs in "
+            + differences.joined(separator: ", "))
+      }
+      if released.contains(Array(r.queryId.utf8) + [0] + r.sessionId) {
+        problems.append("\(name): its charge was released (refunded) in the ledger")
+      }
+      if let definition = r.definition {
+        let query = try? QueryManifest.decode(Data(definition.utf8), file: "definition")
+        if query?.queryHash != r.queryHash {
+          problems.append("\(name): its definition does not have its query hash")
+        }
+      }
+    }
+    return problems
+  }
+}
+
+extension ReleaseLog {
+  /// This party's records against another party's log of the same study (`peer`, named
+  /// `peerName`): records are identical at every party except for their times, so every
+  /// record hash must be equal (`protocols/ledger.md` §6.1). Returns the differences.
+  public static func compare(
+    _ records: [ReleaseRecord], with peer: [ReleaseRecord], peerName: String
+  )
+    -> [String]
+  {
+    var problems: [String] = []
+    for (mine, theirs) in zip(records, peer) where mine.hash != theirs.hash {
+      let fields = [
+        ("query", mine.queryId == theirs.queryId),
+        ("definition", mine.queryHash == theirs.queryHash),
+        ("session", mine.sessionId == theirs.sessionId), ("cost", mine.cost == theirs.cost),
+        ("result", mine.result == theirs.result), ("text", mine.text == theirs.text),
+        ("approvers", mine.approvers == theirs.approvers),
+        ("chain", mine.previousHash == theirs.previousHash),
+      ].filter { !$0.1 }.map(\.0)
+      problems.append(
+        "release record \(mine.sequence) (query \(mine.queryId)) differs from \(peerName)'s"
+          + (fields.isEmpty ? "" : " in " + fields.joined(separator: ", ")))
+    }
+    if records.count != peer.count {
+      problems.append(
+        "this log has \(records.count) release record(s), \(peerName) has \(peer.count)")
+    }
+    return problems
   }
 }

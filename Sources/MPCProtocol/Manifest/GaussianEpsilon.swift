@@ -12,8 +12,8 @@ public enum GaussianEpsilon {
     study.delta ?? Rational(1, 1_000_000)
   }
 
-  /// The largest ρ of the search below with ε(ρ, δ) ≤ `epsilon`, where ε(ρ, δ) is
-  /// ``Accounting/epsilon(rho:delta:)`` (an upper bound on the CKS20 conversion) compared with
+  /// The largest ρ of the search below with ε(ρ, δ) ≤ `epsilon`, where ε(ρ, δ) is MPCPrivacy's
+  /// `Accounting.epsilon(rho:delta:)` (an upper bound on the CKS20 conversion) compared with
   /// `epsilon` exactly, at δ rounded down to a binary64 (a smaller δ only raises ε):
   ///
   /// 1. h = ε²/2; while ε(h, δ) ≤ ε, h = 2h (at most 64 times);

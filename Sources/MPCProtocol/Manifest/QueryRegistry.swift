@@ -123,10 +123,15 @@ public struct RegisteredQuery: Sendable, Hashable {
   /// The 32 bytes every approver signs: BLAKE2b-256 over the domain and the canonical record
   /// `{study_id, query, purpose, use_case}`.
   public func signingDigest(studyID: String) -> [UInt8] {
-    CanonicalValue.record([
+    signingRecord(studyID: studyID).hash(domain: Self.domain)
+  }
+
+  /// The canonical record the signing digest hashes (`protocols/manifest.md` §1.3).
+  public func signingRecord(studyID: String) -> CanonicalValue {
+    .record([
       "study_id": .string(studyID), "query": query.canonical, "purpose": .string(purpose),
       "use_case": .string(useCase),
-    ]).hash(domain: Self.domain)
+    ])
   }
 
   /// This query with `approver`'s signature added (replacing an earlier one by the same

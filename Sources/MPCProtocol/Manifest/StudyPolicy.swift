@@ -60,6 +60,37 @@ public struct StudyPolicy: Sendable, Hashable {
       return v
     }
 
+    /// A released value with its interval after the rules (post-processing: free of privacy
+    /// cost), or nil when suppressed. The value is rounded to the nearest multiple; the
+    /// interval is widened outward to multiples (lower down, upper up), so it still covers
+    /// whatever the unrounded interval covered; `raw` becomes the post-processed value (the
+    /// value before the rules is not released). A count is suppressed when its rounded value
+    /// is below `suppress_below`.
+    public func release(_ v: ReleasedValue, isCount: Bool) -> ReleasedValue? {
+      guard let value = apply(v.value, isCount: isCount) else { return nil }
+      var out = v
+      out.value = value
+      out.raw = value
+      if let m = roundTo, m > 1 {
+        let step = BigInt(m)
+        out.lower = Self.floor(v.lower, step) * step
+        out.upper = -Self.floor(-v.upper, step) * step
+      }
+      return out
+    }
+
+    /// Every value of `component` after the rules (nil: suppressed); a component clamped at
+    /// zero holds counts (a count, histogram bins, a mean's count).
+    public func release(_ component: ReleasedComponent) -> [ReleasedValue?] {
+      component.values.map { release($0, isCount: component.clampAtZero) }
+    }
+
+    /// ⌊a / m⌋ for m > 0.
+    static func floor(_ a: BigInt, _ m: BigInt) -> BigInt {
+      let q = a / m
+      return (q * m > a) ? q - 1 : q
+    }
+
     /// The rules in words, for output and reports ("rounded to a multiple of 10; counts below
     /// 5 suppressed").
     public var summary: String {
