@@ -25,7 +25,8 @@ enum FuzzTarget: String, CaseIterable {
     case .handshake: Self.handshake(bytes)
     case .codec: Self.codec(bytes)
     case .study: _ = try? StudyManifest.decode(Data(bytes), file: "fuzz.json")
-    case .query: _ = try? QueryManifest.decode(Data(bytes), file: "fuzz.json")
+    // Plain and registered (signed) query files both go through the governance decoder.
+    case .query: _ = try? Governance.decodeQuery(Data(bytes), file: "fuzz.json")
     case .csv: Self.csv(bytes)
     case .vector: Self.vector(bytes)
     case .ledger: Self.ledger(bytes)
@@ -130,8 +131,10 @@ enum FuzzTarget: String, CaseIterable {
       """#.utf8), file: "fuzz-study.json")
 
   /// A ledger file as it is found on disk: replayed, verified, and then charged once.
+  /// The same bytes as a ledger file and as a release log (both JSON-lines hash chains).
   static func ledger(_ bytes: [UInt8]) {
     _ = try? BudgetLedger(store: MemoryLedgerStore(contents: bytes), study: ledgerStudy)
+    _ = try? ReleaseLog(store: MemoryLedgerStore(contents: bytes))
   }
 }
 

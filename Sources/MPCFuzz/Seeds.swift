@@ -36,6 +36,18 @@ enum Seeds {
       let lines = entries.compactMap { $0["line"] as? String }
       seeds[.ledger, default: []].append(Array(lines.map { $0 + "\n" }.joined().utf8))
     }
+    // Registered (signed) query files and release-log lines of the governance family.
+    for c in try cases("governance") {
+      let expected = c["expected"] as? [String: Any]
+      if let file = expected?["registered_file"] as? String {
+        seeds[.query, default: []].append(Array(file.utf8))
+      }
+      let records = expected?["records"] as? [[String: Any]] ?? []
+      let lines = records.compactMap { $0["line"] as? String }
+      if !lines.isEmpty {
+        seeds[.ledger, default: []].append(Array(lines.map { $0 + "\n" }.joined().utf8))
+      }
+    }
     for c in try cases("channel") {
       guard let e = c["expected"] as? [String: Any] else { continue }
       let toResponder = (e["wire_initiator_to_responder"] as? [String] ?? []).compactMap(hex)

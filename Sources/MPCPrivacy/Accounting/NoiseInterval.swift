@@ -40,9 +40,10 @@ public enum NoiseInterval {
         field: "shares", value: "\(shares)", requirement: "must be at least 1")
     }
     let s2 = Double(shareSigmaSquared)
-    let single = gaussianPmf(sigmaSquared: s2)
-    let length = Double(single.count)
+    // ℓ = 2L + 1 entries of one share's pmf, known before any pmf is built.
+    let length = Double(2 * gaussianSupport(sigmaSquared: s2) + 1)
     if Double(shares * shares) * length * length <= 4e7 {
+      let single = gaussianPmf(sigmaSquared: s2)
       var total = single
       for _ in 1..<shares { total = convolve(total, single) }
       return halfWidth(centeredPmf: total, beta: beta)
@@ -50,13 +51,41 @@ public enum NoiseInterval {
     let tau = (1..<shares).reduce(0.0) { acc, j in
       acc + 10 * exp(-2 * Double.pi * Double.pi * s2 * Double(j) / Double(j + 1))
     }
-    let pmf = gaussianPmf(sigmaSquared: s2 * Double(shares))
+    let totalSigmaSquared = s2 * Double(shares)
+    guard 2 * gaussianSupport(sigmaSquared: totalSigmaSquared) + 1 <= exactGaussianPmfLimit else {
+      return gaussianTailBound(sigmaSquared: totalSigmaSquared, beta: beta / (1 + tau))
+    }
+    let pmf = gaussianPmf(sigmaSquared: totalSigmaSquared)
     return halfWidth(centeredPmf: pmf, beta: beta / (1 + tau))
+  }
+
+  /// The most pmf entries a Gaussian interval builds (8 MiB of `Double`, about σ ≤ 5·10^4);
+  /// wider laws take ``gaussianTailBound(sigmaSquared:beta:)`` (protocols/noise.md §7.2).
+  public static let exactGaussianPmfLimit = 1 << 20
+
+  /// L = ⌈10σ⌉ + 1, the half-length of the pmf ``gaussianPmf(sigmaSquared:)`` builds.
+  static func gaussianSupport(sigmaSquared: Double) -> Int {
+    Int((10 * sigmaSquared.squareRoot()).rounded(.up)) + 1
+  }
+
+  /// A half-width of N_Z(0, σ²) at level 1 − β in O(1) memory: h = ⌈σ·z⌉ with z the least
+  /// binary64 found by bisection with erfc(z/√2) ≤ β. Valid because the discrete Gaussian's
+  /// normaliser is at least σ√(2π) (Poisson summation) and its tail sum beyond h is at most
+  /// the Gaussian integral beyond h, so P(|X| > h) ≤ 2·Q(h/σ) = erfc(h/(σ√2)) ≤ β. At the
+  /// widths where it is used (σ > 5·10^4) it exceeds the exact half-width by at most one.
+  static func gaussianTailBound(sigmaSquared: Double, beta: Double) -> Int64 {
+    var lo = 0.0
+    var hi = 64.0
+    for _ in 0..<200 {
+      let mid = (lo + hi) / 2
+      if erfc(mid / 2.0.squareRoot()) <= beta { hi = mid } else { lo = mid }
+    }
+    return Int64((sigmaSquared.squareRoot() * hi).rounded(.up))
   }
 
   /// The pmf of N_Z(0, σ²) on [−L, L], L = ⌈10σ⌉ + 1 (outside mass < 2^−70), normalised.
   static func gaussianPmf(sigmaSquared: Double) -> [Double] {
-    let l = Int((10 * sigmaSquared.squareRoot()).rounded(.up)) + 1
+    let l = gaussianSupport(sigmaSquared: sigmaSquared)
     var pmf = [Double](repeating: 0, count: 2 * l + 1)
     for x in -l...l { pmf[x + l] = exp(-Double(x * x) / (2 * sigmaSquared)) }
     let z = pmf.reduce(0, +)
