@@ -1,0 +1,132 @@
+import Foundation
+public import MPCBigInt
+public import MPCCrypto
+public import MPCField
+public import MPCPrivacy
+
+/// One separately noised part of a query with its calibrated noise.
+public struct NoisedComponent: Sendable {
+  /// The plan component (name, offset, dimension, sensitivity, cost).
+  public let component: PlanComponent
+  /// The calibration of its noise.
+  public let noise: NoisePlan
+  /// The per-party sampler.
+  public let sampler: any NoiseSampler
+}
+
+/// Everything a run derives before it touches the network: the plan, each component's noise
+/// calibration and sampler, and the field. Deterministic from the manifests, so every party
+/// derives the same one (and tests can replay a party's noise).
+public struct RunPlan: Sendable {
+  /// The query plan (dimension, components, cost).
+  public let plan: QueryPlan
+  /// The components with their noise.
+  public let components: [NoisedComponent]
+  /// The field, sized so the opened value never wraps.
+  public let field: any PrimeField
+  /// What the plan was derived from (a precomputed plan must match the run's).
+  let derivedFrom: Derivation
+
+  struct Derivation: Sendable, Hashable {
+    let study: StudyManifest
+    let query: QueryManifest
+    let force: Bool
+    let timing: DiscreteGaussianSampler.Timing
+  }
+
+  /// The largest number of rows a party may contribute; bounds the field size for counts.
+  public static let maxRowsPerParty = BigInt(1) << 32
+
+  /// Derives the run plan; throws if the query does not fit the study or the field.
+  public init(
+    study: StudyManifest, query: QueryManifest, force: Bool = false,
+    timing: DiscreteGaussianSampler.Timing = .variable
+  ) throws {
+    let plan = try query.plan(for: study)
+    let isMean: Bool
+    if case .mean = query.kind { isMean = true } else { isMean = false }
+    // A mean's interval combines two components: each is computed at β/2 (union bound).
+    let beta = isMean ? NoiseInterval.defaultBeta / 2 : NoiseInterval.defaultBeta
+    let delta = study.delta ?? Rational(1, 1_000_000)
+    var components: [NoisedComponent] = []
+    for component in plan.components {
+      // Gaussian noise is calibrated to the ρ that is charged (an ε given for it was turned into
+      // the largest ρ meeting (ε, δ), GaussianEpsilon);
+      // Laplace to its pure ε.
+      let target: PrivacyTarget =
+        plan.mechanism == .gaussian
+        ? .rho(component.parameter.asZCDP.amount) : .epsilon(component.parameter.amount)
+      let request = CalibrationRequest(
+        mechanism: plan.mechanism, target: target,
+        sensitivity: component.sensitivity,
+        dimension: component.dimension, parties: study.partyCount, colluders: study.colluders,
+        delta: delta, force: force, beta: beta)
+      let noise = try NoiseCalibration.plan(request)
+      let sampler: any NoiseSampler
+      switch noise.perParty {
+      case .gaussian(let sigmaSquared):
+        sampler = try DiscreteGaussianSampler(sigmaSquared: sigmaSquared, timing: timing)
+      case .polya(let scale, let shares):
+        sampler = try PolyaShareSampler(scale: scale, shares: shares)
+      }
+      components.append(NoisedComponent(component: component, noise: noise, sampler: sampler))
+    }
+    self.plan = plan
+    self.components = components
+    derivedFrom = Derivation(study: study, query: query, force: force, timing: timing)
+    field = try study.field.resolve(
+      bound: Self.resultBound(query: query, study: study, components: components))
+  }
+
+  /// Fills `buffer` with this party's noise for coordinates [start, start + buffer.count):
+  /// every component's sampler fills its part of the range in coordinate order, so the noise
+  /// does not depend on how a vector is cut into chunks (`protocols/query.md` §4).
+  public func fillNoise(
+    _ buffer: UnsafeMutableBufferPointer<Int64>, from start: Int,
+    using random: inout some RandomSource
+  ) {
+    let end = start + buffer.count
+    for nc in components {
+      let lo = max(start, nc.component.offset)
+      let hi = min(end, nc.component.offset + nc.component.dimension)
+      guard lo < hi else { continue }
+      nc.sampler.fill(
+        UnsafeMutableBufferPointer(rebasing: buffer[(lo - start)..<(hi - start)]), using: &random)
+    }
+  }
+
+  /// B: the largest |opened value| of any coordinate except with probability 2^−64: the largest
+  /// possible |true total| plus 2^32 standard deviations of the total noise (Chebyshev).
+  static func resultBound(query: QueryManifest, study: StudyManifest, components: [NoisedComponent])
+    -> BigInt
+  {
+    let n = BigInt(study.partyCount)
+    let rows = maxRowsPerParty
+    var truth: BigInt
+    switch query.kind {
+    case .count, .histogram: truth = n * rows
+    case .sum(_, let b), .mean(_, let b, _): truth = n * rows * b.maxMagnitude
+    case .vectorSum(let m, let bounds):
+      // Largest |bound| over coordinates, on machine words (no BigInt per coordinate).
+      var largest: UInt64 = 0
+      for j in 0..<m {
+        let b = bounds.bounds(at: j)
+        largest = max(largest, b.lower.magnitude, b.upper.magnitude)
+      }
+      truth = BigInt(largest) * n
+    }
+    var noise = BigInt(0)
+    for c in components {
+      let variance: Double
+      switch c.noise.perParty {
+      case .gaussian(let s2): variance = Double(study.partyCount) * Double(s2)
+      case .polya(let scale, let shares):
+        let q = Foundation.exp(-1 / Double(scale))
+        variance = Double(study.partyCount) * 2 * q / (Double(shares) * (1 - q) * (1 - q))
+      }
+      let tail = BigInt(Int((variance.squareRoot() + 1).rounded(.up))) << 32
+      noise = max(noise, tail)
+    }
+    return truth + noise
+  }
+}
