@@ -61,6 +61,7 @@ extension RunError: AbortReason {
     case .peerAborted: .peerAborted
     case .peerMismatch(_, .hello, _): .manifestMismatch
     case .peerMismatch(_, .ledgerHead, _): .ledgerMismatch
+    case .peerMismatch(_, .transcript, _): .sessionMismatch
     case .peerMismatch: .malformedMessage
     }
   }

@@ -16,12 +16,17 @@ public struct PartySetup: Sendable {
   public var chunkElements: Int
   /// Accept a Gaussian share σ below 1.2 (KLS21's bound is then loose).
   public var force: Bool
-  /// The Gaussian sampler's timing mode (`protocols/noise.md`); Laplace is always exact.
+  /// The Gaussian sampler's timing mode when the study does not record one (its `noise`
+  /// key, ``StudyNoise``, decides otherwise); Laplace is always exact.
   public var timing: DiscreteGaussianSampler.Timing
   /// The run plan, if the caller derived it already (e.g. while connecting: building a large
   /// σ's noise table takes a few milliseconds); it must come from `RunPlan(study:query:force:
   /// timing:)` with this setup's values, which the run checks.
   public var runPlan: RunPlan?
+  /// This party's noise share, if the caller drew it already (best before connecting, so no
+  /// peer can time it); it must be drawn for this setup's run plan, which the run checks.
+  /// Without it the run draws the share before its first message.
+  public var noiseShare: NoiseShare?
 
   /// Elements per upload chunk unless a setup says otherwise: 32,768, i.e. 512 KiB frames in a
   /// 16-byte field. Measured (Sources/Benchmarks/BENCHMARKS.md) faster than 64 Ki elements, and

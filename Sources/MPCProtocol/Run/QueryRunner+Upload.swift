@@ -5,36 +5,31 @@ import MPCPrivacy
 import MPCSharing
 
 extension QueryRunner {
-  /// y_i = x_i + η_i on the coordinates `range` (`protocols/query.md` §4 steps 1–2), in
-  /// `runPlan.field`: draws this party's noise share η_i for the range (each component's
-  /// sampler in coordinate order, ``RunPlan/fillNoise(_:from:using:)``) and adds the clipped
-  /// local values x_i to it. This is where the party's noise is added; `buffer` (at least
-  /// `range.count` long) holds η_i on return and is zeroed by the caller.
+  /// y_i = x_i + η_i on the coordinates `range` in `field` (`protocols/query.md` §4 steps
+  /// 1–2): this is where the party's noise share (drawn before the run's first message,
+  /// ``NoiseShare``) is added to its clipped local values.
   static func addNoiseShare(
-    to values: [Int64], range: Range<Int>, runPlan: RunPlan, buffer: inout [Int64],
-    noise: inout some RandomSource
+    _ share: NoiseShare, to values: [Int64], range: Range<Int>, field: any PrimeField
   ) throws -> FieldVector {
-    let exact = buffer.withUnsafeMutableBufferPointer { buffer in
-      let part = UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count])
-      runPlan.fillNoise(part, from: range.lowerBound, using: &noise)
-      return values.withUnsafeBufferPointer { all in
-        let x = UnsafeBufferPointer(rebasing: all[range])
-        var overflow = false
-        for k in 0..<part.count {
-          let (sum, o) = part[k].addingReportingOverflow(x[k])
-          part[k] = sum
-          overflow = overflow || o
+    var sum = [Int64](repeating: 0, count: range.count)
+    defer { sum.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    let exact = sum.withUnsafeMutableBufferPointer { out in
+      share.values.withUnsafeBufferPointer { eta in
+        values.withUnsafeBufferPointer { x in
+          var overflow = false
+          for k in 0..<out.count {
+            let (s, o) = eta[range.lowerBound + k].addingReportingOverflow(x[range.lowerBound + k])
+            out[k] = s
+            overflow = overflow || o
+          }
+          return !overflow
         }
-        // Wrapping addition is undone exactly: the buffer holds η_i again.
-        if overflow { for k in 0..<part.count { part[k] &-= x[k] } }
-        return !overflow
       }
     }
-    var y = FieldVector(signed: buffer[0..<range.count], in: runPlan.field)
-    if !exact {
-      // |x + η| above 2^63 somewhere: add x_i in the field instead (extreme bounds only).
-      try y.add(FieldVector(signed: values[range], in: runPlan.field))
-    }
+    if exact { return FieldVector(signed: sum[...], in: field) }
+    // |x + η| above 2^63 somewhere: add x_i in the field instead (extreme bounds only).
+    var y = FieldVector(signed: share.values[range], in: field)
+    try y.add(FieldVector(signed: values[range], in: field))
     return y
   }
 
@@ -42,14 +37,14 @@ extension QueryRunner {
   static let pipelineWindow = 1
 
   /// `protocols/query.md` §4 (steps 1–5) as a pipeline of three stages over chunks, so drawing
-  /// noise and masks overlaps the network: this task computes y_i chunk by chunk
+  /// masks overlaps the network: this task computes y_i chunk by chunk
   /// (x_i + η_i + masks); a sender encodes each chunk once and hands it to every peer; an
   /// opener adds every peer's chunk c to this party's own chunk c and keeps only the opened
   /// signed values. The stages hand chunks over through bounded windows; any failure stops
   /// all three.
   static func uploadAndOpen(
     setup: PartySetup, runPlan: RunPlan, sessionID: [UInt8], transport: some PartyTransport,
-    peers: [Int], noise: inout some RandomSource, statistics: inout RunStatistics
+    peers: [Int], share: NoiseShare, statistics: inout RunStatistics
   ) async throws -> OpenedValues {
     let field = runPlan.field
     let m = runPlan.plan.dimension
@@ -91,17 +86,14 @@ extension QueryRunner {
           throw error
         }
       }
-      // Stage 1 (this task, which owns the noise source): y_i chunk by chunk.
+      // Stage 1 (this task): y_i chunk by chunk.
       let clock = ContinuousClock()
-      var noiseBuffer = [Int64](repeating: 0, count: min(chunk, m))
-      defer { noiseBuffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
       do {
         for c in 0..<layout.chunkCount {
           let range = layout.range(c)
           var phaseStart = clock.now
           var y = try addNoiseShare(
-            to: setup.input.values, range: range, runPlan: runPlan, buffer: &noiseBuffer,
-            noise: &noise)
+            share, to: setup.input.values, range: range, field: field)
           statistics.add(clock.now - phaseStart, to: .noise)
           phaseStart = clock.now
           try stream.mask(&y)

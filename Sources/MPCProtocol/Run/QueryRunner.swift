@@ -16,6 +16,29 @@ public struct QueryRunner: Sendable {
   /// Domain of the session id: sid = BLAKE2b-256(domain ‖ c_0 ‖ … ‖ c_{n−1})[0..<16] over
   /// every party's 16-byte hello contribution, so no party alone can force a reused session.
   public static let sessionDomain = "swift-mpc/session/v1"
+  /// Domain of the agreement transcript hash T = BLAKE2b-256(domain ‖ H ‖ c_0 ‖ … ‖ c_{n−1})
+  /// (H the manifest hash), which every party sends in `transcript` and compares before it
+  /// charges (`protocols/query.md` §2.4).
+  public static let transcriptDomain = "swift-mpc/transcript/v1"
+
+  /// The session id of the contributions c_0 … c_{n−1} (`protocols/query.md` §2.3).
+  public static func sessionID(contributions: [[UInt8]]) throws -> [UInt8] {
+    var hasher = try Blake2b(outputByteCount: 32)
+    hasher.update(Array(sessionDomain.utf8))
+    for c in contributions { hasher.update(c) }
+    return Array(hasher.finalize().prefix(16))
+  }
+
+  /// The agreement transcript hash T of manifest hash H and the contributions (§2.4).
+  public static func transcriptHash(manifestHash: [UInt8], contributions: [[UInt8]]) throws
+    -> [UInt8]
+  {
+    var hasher = try Blake2b(outputByteCount: 32)
+    hasher.update(Array(transcriptDomain.utf8))
+    hasher.update(manifestHash)
+    for c in contributions { hasher.update(c) }
+    return hasher.finalize()
+  }
 
   /// What this party brings to the run.
   public let setup: PartySetup
@@ -80,17 +103,41 @@ public struct QueryRunner: Sendable {
     noise: inout some RandomSource, session: inout some RandomSource
   ) async throws -> QueryResult {
     var statistics = RunStatistics()
+    var share = try drawNoiseShare(noise: &noise, statistics: &statistics)
+    defer { share.zeroize() }
     let agreement = try await agree(session: &session, statistics: &statistics)
     try await admit(agreement, statistics: &statistics)
-    let opened = try await uploadAndOpen(agreement, noise: &noise, statistics: &statistics)
+    let opened = try await uploadAndOpen(agreement, share: share, statistics: &statistics)
     return try release(opened, agreement, statistics: &statistics)
+  }
+
+  // MARK: - §1.2 Noise before any message
+
+  /// `protocols/query.md` §1.2: this party's whole noise share, drawn before the run's first
+  /// message (or the one the caller drew, ``PartySetup/noiseShare``, if it is this plan's).
+  func drawNoiseShare(
+    noise: inout some RandomSource, statistics: inout RunStatistics
+  ) throws -> NoiseShare {
+    if let given = setup.noiseShare {
+      guard given.derivedFrom == runPlan.derivedFrom else {
+        throw RunError.invalidSetUp(problem: "the given noise share is not this run plan's")
+      }
+      return given
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    let share = NoiseShare(runPlan, using: &noise)
+    statistics.add(clock.now - start, to: .noise)
+    return share
   }
 
   // MARK: - §2 Agreement
 
   /// `protocols/query.md` §2: broadcasts `hello` and `ledgerHead`, checks every peer's (protocol
-  /// version, study, party id, ledger head, manifest hash) and derives the session id from all
-  /// contributions. Nothing is charged; a failure aborts.
+  /// version, study, party id, ledger head, manifest hash), derives the session id from all
+  /// contributions and checks that every peer saw the same contributions (`transcript`), so a
+  /// party that sent different contributions to different peers cannot split the session.
+  /// Nothing is charged; a failure aborts.
   func agree(
     session: inout some RandomSource, statistics: inout RunStatistics
   ) async throws -> Agreement {
@@ -147,14 +194,28 @@ public struct QueryRunner: Sendable {
         }
         contributions[p] = hello.sessionId
       }
+      let transcript = try Self.transcriptHash(
+        manifestHash: manifestHash, contributions: contributions)
+      try await broadcast(.transcript(transcript), statistics: &statistics)
+      for p in peers {
+        guard case .transcript(let theirs) = try await receive(p, .transcript) else {
+          throw RunError.peerMismatch(
+            peer: p, step: .transcript, problem: "expected its agreement transcript")
+        }
+        guard theirs == transcript else {
+          throw RunError.peerMismatch(
+            peer: p, step: .transcript,
+            problem: "it saw other hello contributions than this party (transcript "
+              + "\(Hex.encode(theirs.prefix(8)))…, here \(Hex.encode(transcript.prefix(8)))…): "
+              + "some party sent different contributions to different peers, so the parties "
+              + "would not share one session; nothing was charged")
+        }
+      }
     } catch {
       await broadcastAbort(for: error)
       throw error
     }
-    var sessionHasher = try Blake2b(outputByteCount: 32)
-    sessionHasher.update(Array(Self.sessionDomain.utf8))
-    for c in contributions { sessionHasher.update(c) }
-    let sessionID = Array(sessionHasher.finalize().prefix(16))
+    let sessionID = try Self.sessionID(contributions: contributions)
     statistics.add(clock.now - start, to: .agreement)
     return Agreement(sessionID: sessionID, manifestHash: manifestHash)
   }
@@ -209,16 +270,16 @@ public struct QueryRunner: Sendable {
 
   // MARK: - §4 Masked upload and opening
 
-  /// `protocols/query.md` §4: adds this party's noise share (``addNoiseShare(to:range:noise:)``),
-  /// masks, uploads in chunks and opens Σ_i y_i. After the barrier the charge stands whatever
-  /// happens (§3.4); a failure aborts.
+  /// `protocols/query.md` §4: adds this party's noise share
+  /// (``addNoiseShare(_:to:range:field:)``), masks, uploads in chunks and opens Σ_i y_i. After
+  /// the barrier the charge stands whatever happens (§3.4); a failure aborts.
   func uploadAndOpen(
-    _ agreement: Agreement, noise: inout some RandomSource, statistics: inout RunStatistics
+    _ agreement: Agreement, share: NoiseShare, statistics: inout RunStatistics
   ) async throws -> OpenedValues {
     do {
       return try await Self.uploadAndOpen(
         setup: setup, runPlan: runPlan, sessionID: agreement.sessionID, transport: transport,
-        peers: peers, noise: &noise, statistics: &statistics)
+        peers: peers, share: share, statistics: &statistics)
     } catch {
       let explained = await Self.explainClosedLink(error, transport: transport, codec: codec)
       await broadcastAbort(for: explained)

@@ -48,6 +48,10 @@ public struct RunPlan: Sendable {
     // A mean's interval combines two components: each is computed at β/2 (union bound).
     let beta = isMean ? NoiseInterval.defaultBeta / 2 : NoiseInterval.defaultBeta
     let delta = study.delta ?? Rational(1, 1_000_000)
+    // The study's recorded method and timing mode; without one, the table method with the
+    // caller's timing mode.
+    let noiseSetting =
+      study.noise ?? StudyNoise(gaussianMethod: StudyNoise.default.gaussianMethod, timing: timing)
     var components: [NoisedComponent] = []
     for component in plan.components {
       // Gaussian noise is calibrated to the ρ that is charged (an ε given for it was turned into
@@ -65,7 +69,9 @@ public struct RunPlan: Sendable {
       let sampler: any NoiseSampler
       switch noise.perParty {
       case .gaussian(let sigmaSquared):
-        sampler = try DiscreteGaussianSampler(sigmaSquared: sigmaSquared, timing: timing)
+        sampler = try DiscreteGaussianSampler(
+          sigmaSquared: sigmaSquared, method: noiseSetting.gaussianMethod,
+          timing: noiseSetting.timing)
       case .polya(let scale, let shares):
         sampler = try PolyaShareSampler(scale: scale, shares: shares)
       }
