@@ -357,6 +357,8 @@ struct FaultyTransport: PartyTransport {
     case dieAfterFirstUpload(InMemoryNetwork)
     /// Sends `toPeer` a hello with another session contribution than every other peer.
     case equivocateHello(toPeer: Int)
+    /// Replaces the first element of its first upload chunk by these element bytes.
+    case replaceFirstUploadElement(with: [UInt8])
   }
   let inner: InMemoryNetwork.Endpoint
   let fault: Fault
@@ -372,6 +374,10 @@ struct FaultyTransport: PartyTransport {
     case (.equivocateHello(let target), .hello(var hello)) where peer == target:
       hello.sessionId = hello.sessionId.map { $0 ^ 0xff }
       try await inner.send(try codec.encode(.hello(hello)), to: peer)
+    case (.replaceFirstUploadElement(let element), .maskedUpload(var chunk))
+    where chunk.chunkIndex == 0:
+      chunk.elements.replaceSubrange(0..<element.count, with: element)
+      try await inner.send(try codec.encode(.maskedUpload(chunk)), to: peer)
     case (.replaceAdmitWithRefusal, .admit):
       try await inner.send(
         try codec.encode(.refuse(Reason(code: .budgetExhausted, text: "test refusal"))), to: peer)

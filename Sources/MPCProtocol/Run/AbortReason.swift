@@ -59,6 +59,7 @@ extension RunError: AbortReason {
     switch self {
     case .invalidSetUp: .internalError
     case .peerAborted: .peerAborted
+    case .implausibleResult: .implausibleResult
     case .peerMismatch(_, .hello, _): .manifestMismatch
     case .peerMismatch(_, .ledgerHead, _): .ledgerMismatch
     case .peerMismatch(_, .transcript, _): .sessionMismatch

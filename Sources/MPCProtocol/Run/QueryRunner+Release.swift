@@ -2,6 +2,30 @@ import MPCBigInt
 import MPCPrivacy
 
 extension QueryRunner {
+  /// Throws ``RunError/implausibleResult(component:coordinate:range:)`` for the first opened
+  /// value outside its component's ``RunPlan/plausibleRanges`` (`protocols/query.md` §5.1).
+  static func checkPlausible(_ opened: OpenedValues, runPlan: RunPlan) throws {
+    for (nc, range) in zip(runPlan.components, runPlan.plausibleRanges) {
+      let start = nc.component.offset
+      let coordinates = start..<(start + nc.component.dimension)
+      let outside: Int?
+      switch opened {
+      case .small(let values):
+        // Bounds beyond the machine range hold for every machine integer.
+        let lower = Int(exactly: range.lowerBound).map(Int64.init) ?? .min
+        let upper = Int(exactly: range.upperBound).map(Int64.init) ?? .max
+        outside = coordinates.first { !(lower...upper).contains(values[$0]) }
+      case .big(let values):
+        outside = coordinates.first { !range.contains(values[$0]) }
+      }
+      if let j = outside {
+        throw RunError.implausibleResult(
+          component: nc.component.name, coordinate: j - start,
+          range: "[\(range.lowerBound), \(range.upperBound)]")
+      }
+    }
+  }
+
   /// The released components and mean of the opened values (`protocols/query.md` §5).
   static func release(
     opened: OpenedValues, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],

@@ -289,12 +289,14 @@ public struct QueryRunner: Sendable {
 
   // MARK: - §5 Release
 
-  /// `protocols/query.md` §5: post-processing of the opened values (no further privacy cost).
+  /// `protocols/query.md` §5: post-processing of the opened values (no further privacy cost),
+  /// after the plausibility check of §5.1 (a value outside its component's range is refused).
   func release(
     _ opened: OpenedValues, _ agreement: Agreement, statistics: inout RunStatistics
   ) throws -> QueryResult {
     let clock = ContinuousClock()
     let start = clock.now
+    try Self.checkPlausible(opened, runPlan: runPlan)
     var result = try Self.release(
       opened: opened, runPlan: runPlan, query: setup.query, sessionID: agreement.sessionID,
       ledger: setup.ledger)

@@ -24,6 +24,11 @@ public struct RunPlan: Sendable {
   public let components: [NoisedComponent]
   /// The field, sized so the opened value never wraps.
   public let field: any PrimeField
+  /// Per component, the range its opened coordinates lie in except with probability < 2^−64
+  /// each: the range of its true total widened by its noise tail (`protocols/query.md` §5.1).
+  /// An opened value outside it is no DP result but a failed protocol (wrong masks, a peer
+  /// that sent garbage), and is refused.
+  public let plausibleRanges: [ClosedRange<BigInt>]
   /// What the plan was derived from (a precomputed plan must match the run's).
   let derivedFrom: Derivation
 
@@ -80,6 +85,11 @@ public struct RunPlan: Sendable {
     self.plan = plan
     self.components = components
     derivedFrom = Derivation(study: study, query: query, force: force, timing: timing)
+    plausibleRanges = components.map {
+      let truth = Self.truthRange(query: query, study: study, component: $0.component.name)
+      let tail = Self.noiseTail($0, parties: study.partyCount)
+      return (truth.lowerBound - tail)...(truth.upperBound + tail)
+    }
     field = try study.field.resolve(
       bound: Self.resultBound(query: query, study: study, components: components))
   }
@@ -122,17 +132,48 @@ public struct RunPlan: Sendable {
       truth = BigInt(largest) * n
     }
     var noise = BigInt(0)
-    for c in components {
-      let variance: Double
-      switch c.noise.perParty {
-      case .gaussian(let s2): variance = Double(study.partyCount) * Double(s2)
-      case .polya(let scale, let shares):
-        let q = Foundation.exp(-1 / Double(scale))
-        variance = Double(study.partyCount) * 2 * q / (Double(shares) * (1 - q) * (1 - q))
-      }
-      let tail = BigInt(Int((variance.squareRoot() + 1).rounded(.up))) << 32
-      noise = max(noise, tail)
-    }
+    for c in components { noise = max(noise, noiseTail(c, parties: study.partyCount)) }
     return truth + noise
+  }
+
+  /// ⌈√V + 1⌉·2^32 for the variance V of the component's total noise over `parties` shares:
+  /// by Chebyshev the noise exceeds it with probability < 2^−64.
+  static func noiseTail(_ c: NoisedComponent, parties: Int) -> BigInt {
+    let variance: Double
+    switch c.noise.perParty {
+    case .gaussian(let s2): variance = Double(parties) * Double(s2)
+    case .polya(let scale, let shares):
+      let q = Foundation.exp(-1 / Double(scale))
+      variance = Double(parties) * 2 * q / (Double(shares) * (1 - q) * (1 - q))
+    }
+    return BigInt(Int((variance.squareRoot() + 1).rounded(.up))) << 32
+  }
+
+  /// The range of a component's true total over n parties of at most 2^32 rows each: counts
+  /// [0, n·2^32]; sums n·2^32·[min(L, 0), max(U, 0)] (a bad row contributes 0); vector-sum
+  /// n·[min(min_j L_j, 0), max(max_j U_j, 0)].
+  static func truthRange(query: QueryManifest, study: StudyManifest, component: String)
+    -> ClosedRange<BigInt>
+  {
+    let n = BigInt(study.partyCount)
+    let zero = BigInt(0)
+    func range(_ lower: Int64, _ upper: Int64, times: BigInt) -> ClosedRange<BigInt> {
+      (times * min(BigInt(Int(lower)), zero))...(times * max(BigInt(Int(upper)), zero))
+    }
+    switch query.kind {
+    case .count, .histogram: return zero...(n * maxRowsPerParty)
+    case .mean where component == "count": return zero...(n * maxRowsPerParty)
+    case .sum(_, let b), .mean(_, let b, _):
+      return range(b.lower, b.upper, times: n * maxRowsPerParty)
+    case .vectorSum(let m, let bounds):
+      var lowest: Int64 = 0
+      var highest: Int64 = 0
+      for j in 0..<m {
+        let b = bounds.bounds(at: j)
+        lowest = min(lowest, b.lower)
+        highest = max(highest, b.upper)
+      }
+      return range(lowest, highest, times: n)
+    }
   }
 }

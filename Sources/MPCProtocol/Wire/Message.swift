@@ -31,12 +31,15 @@ public struct ReasonCode: RawRepresentable, Sendable, Hashable, CustomStringConv
   public static let internalError = ReasonCode(rawValue: 10)
   /// The parties saw different hello contributions: they would derive different sessions.
   public static let sessionMismatch = ReasonCode(rawValue: 11)
+  /// An opened value lies outside the range the field was sized for: the opening failed.
+  public static let implausibleResult = ReasonCode(rawValue: 12)
 
   public var description: String {
     let names: [UInt16: String] = [
       1: "manifest-mismatch", 2: "ledger-mismatch", 3: "budget-exhausted",
       4: "version-mismatch", 5: "timeout", 6: "malformed-message", 7: "local-data",
       8: "peer-aborted", 9: "cancelled", 10: "internal-error", 11: "session-mismatch",
+      12: "implausible-result",
     ]
     return names[rawValue] ?? "code-\(rawValue)"
   }
