@@ -57,7 +57,7 @@ struct RunCommand: AsyncParsableCommand {
   )
   var stateDir: String?
 
-  @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
+  @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2, down to 1/2 (weak KLS21 bound).")
   var force = false
 
   @Flag(name: .long, help: "Print JSON instead of the table.")

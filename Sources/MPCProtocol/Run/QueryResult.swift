@@ -99,6 +99,9 @@ public struct QueryResult: Sendable {
   public var mean: ReleasedMean?
   /// The cost charged to the ledger for this query.
   public var cost: PrivacyCost
+  /// The (ε, δ) the charged cost meets, the Gaussian table's δ for this run's n·m draws
+  /// combined (`protocols/noise.md` §6.4); nil for a pure-ε cost.
+  public var privacy: PrivacyStatement?
   /// The ledger's spent total after the run.
   public var spent: Rational
   /// The ledger's remaining budget after the run.

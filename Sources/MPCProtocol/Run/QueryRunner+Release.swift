@@ -85,7 +85,8 @@ extension QueryRunner {
     return QueryResult(
       queryID: query.id, sessionID: sessionID, field: runPlan.field.description,
       mechanism: runPlan.plan.mechanism, components: components, mean: mean,
-      cost: runPlan.plan.cost, spent: ledger.spent, remaining: ledger.remaining)
+      cost: runPlan.plan.cost, privacy: runPlan.privacy,
+      spent: ledger.spent, remaining: ledger.remaining)
   }
 
   static func label(query: QueryManifest, component: String, index: Int) -> String {

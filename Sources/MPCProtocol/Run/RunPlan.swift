@@ -39,6 +39,16 @@ public struct RunPlan: Sendable {
     let timing: DiscreteGaussianSampler.Timing
   }
 
+  /// Gaussian draws behind one run: n parties × m coordinates (0 for laplace).
+  public var gaussianDraws: Int {
+    plan.mechanism == .gaussian ? derivedFrom.study.partyCount * plan.dimension : 0
+  }
+
+  /// The (ε, δ) the charged cost meets, the table δ of ``gaussianDraws`` combined.
+  public var privacy: PrivacyStatement? {
+    PrivacyStatement(cost: plan.cost, tableDraws: gaussianDraws, study: derivedFrom.study)
+  }
+
   /// The largest number of rows a party may contribute; bounds the field size for counts.
   public static let maxRowsPerParty = BigInt(1) << 32
 
