@@ -406,6 +406,8 @@ def check_messages(i, e):
         typ, body = 3, b""
     elif t == "transcript":
         typ, body = 7, unhex(m["hash"])
+    elif t == "ledger-entries":
+        typ, body = 8, m["contents"].encode()
     elif t in ("refuse", "abort"):
         typ, body = (4 if t == "refuse" else 6), struct.pack("<H", m["code"]) + m_str(m["text"])
     else:

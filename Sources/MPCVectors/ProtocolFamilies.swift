@@ -168,6 +168,8 @@ struct MessagesFamily: VectorFamily {
           elements: try value["elements"].bytes()))
     case "transcript":
       return .transcript(try value["hash"].bytes())
+    case "ledger-entries":
+      return .ledgerEntries(Array(try value["contents"].string().utf8))
     case let other:
       throw VectorError.invalidCase(problem: "unknown message type '\(other)'")
     }
@@ -218,6 +220,13 @@ struct MessagesFamily: VectorFamily {
       c(
         "transcript (query.md §2.4)",
         ["type": "transcript", "hash": .hex((0..<32).map { UInt8($0 * 7 & 0xff) })]),
+      c(
+        "ledger entries (query.md §2.2), one JSON line",
+        [
+          "type": "ledger-entries",
+          "contents": .string(#"{"cost":{"rho":"1/10"},"kind":"charge","seq":1}"# + "\n"),
+        ]),
+      c("ledger entries, an empty ledger", ["type": "ledger-entries", "contents": ""]),
       c(
         "masked upload, empty chunk",
         [

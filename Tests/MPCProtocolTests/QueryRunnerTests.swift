@@ -51,8 +51,10 @@ struct Study {
   func run(
     _ query: QueryManifest, noiseLabel: String, chunk: Int = 3,
     transports: ((InMemoryNetwork) -> [any PartyTransport])? = nil,
-    inputs: [LocalVector]? = nil, queries: [QueryManifest]? = nil, runPlans: [RunPlan]? = nil
+    inputs: [LocalVector]? = nil, queries: [QueryManifest]? = nil, runPlans: [RunPlan]? = nil,
+    ledgers: [BudgetLedger]? = nil
   ) async throws -> [Result<QueryResult, any Error>] {
+    let ledgers = ledgers ?? self.ledgers
     var random = SeededRandom.make("network-\(noiseLabel)")
     let network = InMemoryNetwork(partyCount: n, using: &random)
     let endpoints =

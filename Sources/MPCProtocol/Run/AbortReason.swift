@@ -61,7 +61,7 @@ extension RunError: AbortReason {
     case .peerAborted: .peerAborted
     case .implausibleResult: .implausibleResult
     case .peerMismatch(_, .hello, _): .manifestMismatch
-    case .peerMismatch(_, .ledgerHead, _): .ledgerMismatch
+    case .peerMismatch(_, .ledgerHead, _), .peerMismatch(_, .ledgerReconcile, _): .ledgerMismatch
     case .peerMismatch(_, .transcript, _): .sessionMismatch
     case .peerMismatch: .malformedMessage
     }

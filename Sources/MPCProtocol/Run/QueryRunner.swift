@@ -137,12 +137,48 @@ public struct QueryRunner: Sendable {
   /// version, study, party id, ledger head, manifest hash), derives the session id from all
   /// contributions and checks that every peer saw the same contributions (`transcript`), so a
   /// party that sent different contributions to different peers cannot split the session.
+  /// Ledger heads that differ are first reconciled (§2.2: ledgers exchanged, the conservative
+  /// plan of `protocols/ledger.md` §5 appended at every party) and the round repeated once.
   /// Nothing is charged; a failure aborts.
   func agree(
     session: inout some RandomSource, statistics: inout RunStatistics
   ) async throws -> Agreement {
     let clock = ContinuousClock()
     let start = clock.now
+    do {
+      var round = try await agreementRound(session: &session, statistics: &statistics)
+      if case .ledgersDiffer(let peer, _) = round {
+        try await reconcileLedgers(differingPeer: peer, statistics: &statistics)
+        round = try await agreementRound(session: &session, statistics: &statistics)
+      }
+      switch round {
+      case .agreed(let agreement):
+        statistics.add(clock.now - start, to: .agreement)
+        return agreement
+      case .ledgersDiffer(let peer, let spent):
+        throw RunError.peerMismatch(
+          peer: peer, step: .ledgerHead,
+          problem: "its budget ledger differs (spent \(spent), here \(setup.ledger.spent)) even "
+            + "after automatic reconciliation; compare `mpc budget` at both sites and run "
+            + "`mpc budget reconcile`")
+      }
+    } catch {
+      await broadcastAbort(for: error)
+      throw error
+    }
+  }
+
+  /// One round of §2.1–§2.4; stops before the transcript check when some ledger head differs
+  /// (every party sees every head, so all of them stop there alike).
+  enum AgreementRound {
+    case agreed(Agreement)
+    /// The first peer whose ledger head differs from this party's, and its spent total.
+    case ledgersDiffer(peer: Int, spent: Rational)
+  }
+
+  func agreementRound(
+    session: inout some RandomSource, statistics: inout RunStatistics
+  ) async throws -> AgreementRound {
     let study = setup.study
     let ledgerHead = setup.ledger.head
     let manifestHash = ManifestHash.compute(
@@ -150,74 +186,104 @@ public struct QueryRunner: Sendable {
     let contribution = session.bytes(count: 16)
     var contributions = [[UInt8]](repeating: [], count: transport.partyCount)
     contributions[me] = contribution
-    do {
-      try await broadcast(
-        .hello(
-          Hello(
-            studyId: study.id, partyId: UInt32(me), sessionId: contribution,
-            manifestHash: manifestHash)), statistics: &statistics)
-      try await broadcast(
-        .ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)),
-        statistics: &statistics)
-      for p in peers {
-        guard case .hello(let hello) = try await receive(p, .hello) else {
-          throw RunError.peerMismatch(peer: p, step: .hello, problem: "expected hello")
-        }
-        guard hello.protocolVersion == MessageCodec.protocolVersion else {
-          throw RunError.peerMismatch(
-            peer: p, step: .hello,
-            problem:
-              "speaks protocol v\(hello.protocolVersion), this party v\(MessageCodec.protocolVersion)"
-          )
-        }
-        guard hello.studyId == study.id, hello.partyId == UInt32(p) else {
-          throw RunError.peerMismatch(
-            peer: p, step: .hello,
-            problem: "is party \(hello.partyId) of study \"\(hello.studyId)\"")
-        }
-        guard case .ledgerHead(let head) = try await receive(p, .ledgerHead) else {
-          throw RunError.peerMismatch(
-            peer: p, step: .ledgerHead, problem: "expected a ledger head")
-        }
-        guard head.hash == ledgerHead else {
-          throw RunError.peerMismatch(
-            peer: p, step: .ledgerHead,
-            problem: "its budget ledger differs (spent \(head.spent), here \(setup.ledger.spent)); "
-              + "compare `mpc budget` at both sites")
-        }
-        guard hello.manifestHash == manifestHash else {
-          throw RunError.peerMismatch(
-            peer: p, step: .hello,
-            problem: "its study or query differs from this party's (manifest hash "
-              + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
-          )
-        }
-        contributions[p] = hello.sessionId
+    try await broadcast(
+      .hello(
+        Hello(
+          studyId: study.id, partyId: UInt32(me), sessionId: contribution,
+          manifestHash: manifestHash)), statistics: &statistics)
+    try await broadcast(
+      .ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)),
+      statistics: &statistics)
+    var differing: (peer: Int, spent: Rational)?
+    for p in peers {
+      guard case .hello(let hello) = try await receive(p, .hello) else {
+        throw RunError.peerMismatch(peer: p, step: .hello, problem: "expected hello")
       }
-      let transcript = try Self.transcriptHash(
-        manifestHash: manifestHash, contributions: contributions)
-      try await broadcast(.transcript(transcript), statistics: &statistics)
-      for p in peers {
-        guard case .transcript(let theirs) = try await receive(p, .transcript) else {
-          throw RunError.peerMismatch(
-            peer: p, step: .transcript, problem: "expected its agreement transcript")
-        }
-        guard theirs == transcript else {
-          throw RunError.peerMismatch(
-            peer: p, step: .transcript,
-            problem: "it saw other hello contributions than this party (transcript "
-              + "\(Hex.encode(theirs.prefix(8)))…, here \(Hex.encode(transcript.prefix(8)))…): "
-              + "some party sent different contributions to different peers, so the parties "
-              + "would not share one session; nothing was charged")
-        }
+      guard hello.protocolVersion == MessageCodec.protocolVersion else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem:
+            "speaks protocol v\(hello.protocolVersion), this party v\(MessageCodec.protocolVersion)"
+        )
       }
-    } catch {
-      await broadcastAbort(for: error)
-      throw error
+      guard hello.studyId == study.id, hello.partyId == UInt32(p) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem: "is party \(hello.partyId) of study \"\(hello.studyId)\"")
+      }
+      guard case .ledgerHead(let head) = try await receive(p, .ledgerHead) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .ledgerHead, problem: "expected a ledger head")
+      }
+      guard head.hash == ledgerHead else {
+        // Its manifest hash covers its own head: not comparable until reconciled.
+        if differing == nil { differing = (p, head.spent) }
+        continue
+      }
+      guard hello.manifestHash == manifestHash else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem: "its study or query differs from this party's (manifest hash "
+            + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
+        )
+      }
+      contributions[p] = hello.sessionId
     }
-    let sessionID = try Self.sessionID(contributions: contributions)
-    statistics.add(clock.now - start, to: .agreement)
-    return Agreement(sessionID: sessionID, manifestHash: manifestHash)
+    if let differing { return .ledgersDiffer(peer: differing.peer, spent: differing.spent) }
+    let transcript = try Self.transcriptHash(
+      manifestHash: manifestHash, contributions: contributions)
+    try await broadcast(.transcript(transcript), statistics: &statistics)
+    for p in peers {
+      guard case .transcript(let theirs) = try await receive(p, .transcript) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .transcript, problem: "expected its agreement transcript")
+      }
+      guard theirs == transcript else {
+        throw RunError.peerMismatch(
+          peer: p, step: .transcript,
+          problem: "it saw other hello contributions than this party (transcript "
+            + "\(Hex.encode(theirs.prefix(8)))…, here \(Hex.encode(transcript.prefix(8)))…): "
+            + "some party sent different contributions to different peers, so the parties "
+            + "would not share one session; nothing was charged")
+      }
+    }
+    return .agreed(
+      Agreement(
+        sessionID: try Self.sessionID(contributions: contributions), manifestHash: manifestHash))
+  }
+
+  /// `protocols/query.md` §2.2: every party sends its ledger file (`ledgerEntries`) and
+  /// appends the reconciliation of `protocols/ledger.md` §5 planned from all of them (the same
+  /// at every party); a fork that is not only charges and releases of aborted sessions is
+  /// refused, naming `mpc budget reconcile`.
+  func reconcileLedgers(differingPeer: Int, statistics: inout RunStatistics) async throws {
+    try await broadcast(.ledgerEntries(try setup.ledger.contents()), statistics: &statistics)
+    var ledgers = [setup.ledger]
+    for p in peers {
+      guard case .ledgerEntries(let contents) = try await receive(p, .ledgerReconcile) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .ledgerReconcile, problem: "expected its ledger file")
+      }
+      do {
+        ledgers.append(
+          try BudgetLedger(
+            store: MemoryLedgerStore(name: "party \(p)'s ledger", contents: contents),
+            study: setup.study))
+      } catch {
+        throw RunError.peerMismatch(
+          peer: p, step: .ledgerReconcile, problem: "its ledger file does not open here: \(error)")
+      }
+    }
+    do {
+      guard let plan = try LedgerReconciler.plan(ledgers) else { return }
+      if setup.ledger.entries.last?.reconciliation != plan {
+        try setup.ledger.reconcile(plan)
+      }
+    } catch let refusal as ReconcileRefusal {
+      throw RunError.peerMismatch(
+        peer: differingPeer, step: .ledgerReconcile,
+        problem: "\(refusal); settle it with `mpc budget reconcile` at every site")
+    }
   }
 
   // MARK: - §3 Admission

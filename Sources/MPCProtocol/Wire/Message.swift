@@ -162,6 +162,9 @@ public enum Message: Sendable, Hashable {
   /// The 32-byte hash of the agreement transcript the sender saw (every party's hello
   /// contribution; `protocols/query.md` §2.4), compared before anything is charged.
   case transcript([UInt8])
+  /// The sender's whole ledger file, byte for byte (`protocols/ledger.md` §1), sent when the
+  /// ledger heads differ so that every party can plan the same reconciliation (§5).
+  case ledgerEntries([UInt8])
 
   /// The type byte of ``maskedUpload(_:)``.
   public static let maskedUploadType: UInt8 = 0x05
@@ -176,9 +179,10 @@ public enum Message: Sendable, Hashable {
     case .maskedUpload: Self.maskedUploadType
     case .abort: 0x06
     case .transcript: 0x07
+    case .ledgerEntries: 0x08
     }
   }
 
   /// The largest type byte of this version (types are 1…this).
-  public static let lastType: UInt8 = 0x07
+  public static let lastType: UInt8 = 0x08
 }

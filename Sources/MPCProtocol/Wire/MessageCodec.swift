@@ -74,6 +74,8 @@ public struct MessageCodec: Sendable {
       body.bytes += c.elements
     case .transcript(let hash):
       try body.fixed(hash, 32, "transcript hash")
+    case .ledgerEntries(let contents):
+      body.bytes += contents
     }
     guard body.bytes.count <= limits.maxBodyBytes else {
       throw WireError.oversized(
@@ -220,6 +222,8 @@ public struct MessageCodec: Sendable {
       message = bytes[base + 3] == 0x04 ? .refuse(reason) : .abort(reason)
     case 0x07:
       message = .transcript(try reader.fixed(32, "transcript hash"))
+    case 0x08:
+      message = .ledgerEntries(try reader.fixed(reader.remaining, "ledger file"))
     default:
       message = .maskedUpload(try reader.chunk())
     }
