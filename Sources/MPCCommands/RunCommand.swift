@@ -219,6 +219,12 @@ extension RunCommand {
       }
       await transport.close()
       progress.done()
+      if let settled = result.reconciliation {
+        Console.error(
+          "note: the sites' ledgers differed after an earlier abort and were reconciled first: "
+            + "\(settled.sessions.filter(\.stands).count) of \(settled.sessions.count) disputed "
+            + "session(s) kept as charged (protocols/ledger.md §5)")
+      }
       // The released result as `--json` prints it (values, or the file they went to).
       let output = RunOutput(
         result, query: queryManifest, study: manifest, party: party,

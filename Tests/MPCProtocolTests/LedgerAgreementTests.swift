@@ -46,6 +46,7 @@ import Testing
     let cost = try RunPlan(study: s.study, query: query).plan.cost.amount
     for (i, r) in second.enumerated() {
       #expect(try r.get().spent == cost, "party \(i)")
+      #expect(try r.get().reconciliation?.sessions.map(\.stands) == [false], "party \(i)")
     }
     #expect(Set(ledgers.map(\.head)).count == 1)
     for ledger in ledgers {
@@ -86,8 +87,10 @@ import Testing
     let plan = try RunPlan(study: s.study, query: query).plan
     // Party 0 charged two sessions with different costs than party 1 recorded for one of them.
     let session = [UInt8](repeating: 1, count: 16)
-    try s.ledgers[0].charge(plan: plan, sessionId: session, manifestHash: [UInt8](repeating: 1, count: 32))
-    try s.ledgers[1].charge(plan: plan, sessionId: session, manifestHash: [UInt8](repeating: 2, count: 32))
+    try s.ledgers[0].charge(
+      plan: plan, sessionId: session, manifestHash: [UInt8](repeating: 1, count: 32))
+    try s.ledgers[1].charge(
+      plan: plan, sessionId: session, manifestHash: [UInt8](repeating: 2, count: 32))
     let before = s.ledgers.map(\.entries)
     let results = try await s.run(query, noiseLabel: "unreconcilable")
     for r in results {
@@ -96,7 +99,8 @@ import Testing
         continue
       }
       #expect(String(describing: error).contains("mpc budget reconcile"), "\(error)")
-      #expect(ReasonCode(for: error) == .ledgerMismatch || String(describing: error).contains("aborted"))
+      #expect(
+        ReasonCode(for: error) == .ledgerMismatch || String(describing: error).contains("aborted"))
     }
     #expect(s.ledgers.map(\.entries) == before)
   }

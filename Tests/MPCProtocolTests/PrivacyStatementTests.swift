@@ -49,7 +49,8 @@ import Testing
 
     var object = Fixtures.studyObject(budget: ["rho": "1"])
     object["noise"] = ["gaussian_method": "exact", "timing": "variable"]
-    let exact = try RunPlan(study: try Fixtures.study(object), query: try Fixtures.query(Self.gaussianCount))
+    let exact = try RunPlan(
+      study: try Fixtures.study(object), query: try Fixtures.query(Self.gaussianCount))
     #expect(exact.gaussianDraws == 3)
     #expect(exact.privacy?.tableDelta == .zero)
 

@@ -55,7 +55,8 @@ import _MPCTestSupport
       for (i, counter) in counters.enumerated() {
         let (atFirstSend, total) = counter.snapshot()
         #expect(total > 0, "party \(i) drew no noise")
-        #expect(atFirstSend == total, "party \(i), \(mechanism): noise drawn after its first message")
+        #expect(
+          atFirstSend == total, "party \(i), \(mechanism): noise drawn after its first message")
       }
     }
   }
@@ -79,7 +80,9 @@ import _MPCTestSupport
     let recorder = Recorder()
     var n = SeededRandom.make("n")
     var session = SeededRandom.make("s")
-    await #expect(throws: RunError.invalidSetUp(problem: "the given noise share is not this run plan's")) {
+    await #expect(
+      throws: RunError.invalidSetUp(problem: "the given noise share is not this run plan's")
+    ) {
       _ = try await QueryRunner.run(
         setup, transport: RecordingTransport(inner: network.endpoint(0), recorder: recorder),
         noise: &n, session: &session)

@@ -281,8 +281,7 @@ public enum NoiseCalibration {
 
   /// What the refused target may be at most for shares of σ ≥ `shareSigma`: the largest σ-,
   /// ρ- or ε-target (at the request's δ) in the request's terms, rounded towards acceptance.
-  static func largestTargetAdvice(_ r: CalibrationRequest, k: Int, shareSigma: Rational) -> String
-  {
+  static func largestTargetAdvice(_ r: CalibrationRequest, k: Int, shareSigma: Rational) -> String {
     let sigmaSquared = shareSigma * shareSigma * Rational(k)
     let rho = rhoUpperBound(
       sigmaSquared: sigmaSquared, l2Squared: r.sensitivity.l2Squared, dimension: r.dimension,

@@ -19,8 +19,9 @@ public struct StudyNoise: Sendable, Hashable, Codable {
   public static let `default` = StudyNoise(gaussianMethod: .table, timing: .variable)
 
   /// A noise setting.
-  public init(gaussianMethod: DiscreteGaussianSampler.Method, timing: DiscreteGaussianSampler.Timing)
-  {
+  public init(
+    gaussianMethod: DiscreteGaussianSampler.Method, timing: DiscreteGaussianSampler.Timing
+  ) {
     self.gaussianMethod = gaussianMethod
     self.timing = timing
   }
@@ -57,6 +58,8 @@ public struct StudyNoise: Sendable, Hashable, Codable {
 
   /// `{gaussian_method, timing}` as strings.
   var canonical: CanonicalValue {
-    .record(["gaussian_method": .string(gaussianMethod.rawValue), "timing": .string(timing.rawValue)])
+    .record([
+      "gaussian_method": .string(gaussianMethod.rawValue), "timing": .string(timing.rawValue),
+    ])
   }
 }

@@ -106,6 +106,9 @@ public struct QueryResult: Sendable {
   public var spent: Rational
   /// The ledger's remaining budget after the run.
   public var remaining: Rational
+  /// The reconciliation settled before agreement, when the parties' ledger heads differed
+  /// after an earlier abort (`protocols/query.md` §2 step 2); nil otherwise.
+  public var reconciliation: Reconciliation?
   /// Per-phase durations and bytes sent per peer at this party (measurement only).
   public var statistics = RunStatistics()
 }

@@ -53,6 +53,8 @@ public struct QueryRunner: Sendable {
   struct Agreement: Sendable {
     let sessionID: [UInt8]
     let manifestHash: [UInt8]
+    /// The reconciliation agreement settled first, if the ledger heads differed (§2.2).
+    var reconciliation: Reconciliation?
   }
 
   /// Checks the set-up and derives the run plan (`protocols/query.md` §1); sends nothing.
@@ -147,12 +149,14 @@ public struct QueryRunner: Sendable {
     let start = clock.now
     do {
       var round = try await agreementRound(session: &session, statistics: &statistics)
+      var reconciliation: Reconciliation?
       if case .ledgersDiffer(let peer, _) = round {
-        try await reconcileLedgers(differingPeer: peer, statistics: &statistics)
+        reconciliation = try await reconcileLedgers(differingPeer: peer, statistics: &statistics)
         round = try await agreementRound(session: &session, statistics: &statistics)
       }
       switch round {
-      case .agreed(let agreement):
+      case .agreed(var agreement):
+        agreement.reconciliation = reconciliation
         statistics.add(clock.now - start, to: .agreement)
         return agreement
       case .ledgersDiffer(let peer, let spent):
@@ -256,7 +260,10 @@ public struct QueryRunner: Sendable {
   /// appends the reconciliation of `protocols/ledger.md` §5 planned from all of them (the same
   /// at every party); a fork that is not only charges and releases of aborted sessions is
   /// refused, naming `mpc budget reconcile`.
-  func reconcileLedgers(differingPeer: Int, statistics: inout RunStatistics) async throws {
+  /// Returns the reconciliation planned (nil if there was nothing to settle).
+  func reconcileLedgers(differingPeer: Int, statistics: inout RunStatistics) async throws
+    -> Reconciliation?
+  {
     try await broadcast(.ledgerEntries(try setup.ledger.contents()), statistics: &statistics)
     var ledgers = [setup.ledger]
     for p in peers {
@@ -275,10 +282,11 @@ public struct QueryRunner: Sendable {
       }
     }
     do {
-      guard let plan = try LedgerReconciler.plan(ledgers) else { return }
+      guard let plan = try LedgerReconciler.plan(ledgers) else { return nil }
       if setup.ledger.entries.last?.reconciliation != plan {
         try setup.ledger.reconcile(plan)
       }
+      return plan
     } catch let refusal as ReconcileRefusal {
       throw RunError.peerMismatch(
         peer: differingPeer, step: .ledgerReconcile,
@@ -368,6 +376,7 @@ public struct QueryRunner: Sendable {
       ledger: setup.ledger)
     statistics.add(clock.now - start, to: .postProcessing)
     result.statistics = statistics
+    result.reconciliation = agreement.reconciliation
     return result
   }
 
