@@ -145,7 +145,7 @@ import _MPCTestSupport
     #expect(report.stdout.contains("q-aborted") && report.stdout.contains("stands"))
     #expect(report.stdout.contains("nothing written"))
     // Party 0 applies it by hand; the next run reconciles the others automatically
-    // (query.md §2 step 2) with the same entry, then pays only for itself.
+    // (query.md §2.2) with the same entry, then pays only for itself.
     let applied = try await s.budget(["reconcile", "--apply"], party: 0)
     #expect(
       applied.status == 0 && applied.stdout.contains("appended reconcile entry"),

@@ -107,7 +107,7 @@ public struct QueryResult: Sendable {
   /// The ledger's remaining budget after the run.
   public var remaining: Rational
   /// The reconciliation settled before agreement, when the parties' ledger heads differed
-  /// after an earlier abort (`protocols/query.md` §2 step 2); nil otherwise.
+  /// after an earlier abort (`protocols/query.md` §2.2); nil otherwise.
   public var reconciliation: Reconciliation?
   /// Per-phase durations and bytes sent per peer at this party (measurement only).
   public var statistics = RunStatistics()
