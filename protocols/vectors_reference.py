@@ -543,6 +543,10 @@ def check_messages(i, e):
         typ, body = 2, unhex(m["hash"]) + m_str(text)
     elif t == "admit":
         typ, body = 3, b""
+    elif t == "transcript":
+        typ, body = 7, unhex(m["hash"])
+    elif t == "ledger-entries":
+        typ, body = 8, m["contents"].encode()
     elif t in ("refuse", "abort"):
         typ, body = (4 if t == "refuse" else 6), struct.pack("<H", m["code"]) + m_str(m["text"])
     else:
@@ -846,6 +850,9 @@ def check_transcripts(i, e):
     same("manifest_hash", h(manifest_hash(study, query, head)[1]), e["manifest_hash"])
     sid = blake(b"swift-mpc/session/v1" + b"".join(unhex(c) for c in i["session_contributions"]))
     same("session_id", h(sid[:16]), e["session_id"])
+    transcript = blake(b"swift-mpc/transcript/v1" + unhex(e["manifest_hash"])
+                       + b"".join(unhex(c) for c in i["session_contributions"]))
+    same("transcript_hash", h(transcript), e["transcript_hash"])
     p, m, n = int(e["modulus"]), e["dimension"], len(study["parties"])
     masks = {}
     for s, r in zip(i["pair_secrets"], e["masks"]):

@@ -75,9 +75,7 @@ struct BudgetShowCommand: ParsableCommand {
             + "the first `mpc run` creates it")
         ledger = try BudgetLedger(store: MemoryLedgerStore(name: directory), study: manifest)
       }
-      let delta = manifest.delta.map(Double.init) ?? 1e-6
-      let spentCost = manifest.budget.with(amount: ledger.spent)
-      let epsilonSpent = try? spentCost.epsilon(delta: delta)
+      let spentPrivacy = ledger.spentPrivacy(study: manifest)
       if json {
         let entries: [[String: Any]] = ledger.entries.map { e in
           [
@@ -94,9 +92,10 @@ struct BudgetShowCommand: ParsableCommand {
           "remaining": ledger.remaining.description, "head": Hex.encode(ledger.head),
           "entries": entries,
         ]
-        if case .zcdp = manifest.budget, let epsilonSpent {
-          object["epsilon_spent"] = epsilonSpent
-          object["delta"] = delta
+        if let spentPrivacy {
+          object["epsilon_spent"] = spentPrivacy.epsilon
+          object["delta"] = Double(spentPrivacy.delta)
+          object["delta_table"] = Double(spentPrivacy.tableDelta)
         }
         print(try Console.json(object: object))
         return
@@ -123,8 +122,8 @@ struct BudgetShowCommand: ParsableCommand {
       }
       print("spent      \(manifest.budget.unit) = \(ledger.spent)")
       print("remaining  \(manifest.budget.unit) = \(ledger.remaining) of \(manifest.budget.amount)")
-      if case .zcdp = manifest.budget, let epsilonSpent {
-        print("spent as (ε, δ): ε ≤ \(String(format: "%.4f", epsilonSpent)) at δ = \(delta)")
+      if let p = spentPrivacy {
+        print("spent as (ε, δ): ε ≤ \(String(format: "%.4f", p.epsilon)) at \(p.deltaText)")
       }
       print("ledger head \(Hex.encode(ledger.head))")
     } catch let error as ValidationError {

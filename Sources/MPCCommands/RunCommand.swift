@@ -62,7 +62,7 @@ struct RunCommand: AsyncParsableCommand {
   )
   var stateDir: String?
 
-  @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
+  @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2, down to 1/2 (weak KLS21 bound).")
   var force = false
 
   @Flag(name: .long, help: "Print JSON instead of the table.")
@@ -252,6 +252,12 @@ extension RunCommand {
       }
       await transport.close()
       progress.done()
+      if let settled = result.reconciliation {
+        Console.error(
+          "note: the sites' ledgers differed after an earlier abort and were reconciled first: "
+            + "\(settled.sessions.filter(\.stands).count) of \(settled.sessions.count) disputed "
+            + "session(s) kept as charged (protocols/ledger.md §5)")
+      }
       // The released result as `--json` prints it (values, or the file they went to).
       let output = RunOutput(
         result, query: queryManifest, study: manifest, party: party,

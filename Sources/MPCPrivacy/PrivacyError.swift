@@ -6,7 +6,7 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
   /// The number of colluders must be below the number of parties.
   case tooManyColluders(parties: Int, colluders: Int)
   /// The per-party Gaussian share is too narrow for the KLS21 bound to be useful.
-  case shareTooNarrow(shareSigma: String, minimum: String)
+  case shareTooNarrow(shareSigma: String, minimum: String, advice: String)
   /// Two options that cannot be combined, or a required option missing.
   case unsupportedCombination(String)
   /// A privacy cost of one kind combined with one of another kind.
@@ -20,10 +20,15 @@ public enum PrivacyError: Error, Equatable, Sendable, CustomStringConvertible {
     case .tooManyColluders(let parties, let colluders):
       return
         "invalid colluders \(colluders): must be at least 0 and below the number of parties (\(parties))"
-    case .shareTooNarrow(let shareSigma, let minimum):
+    case .shareTooNarrow(let shareSigma, "1/2", let advice):
       return
-        "per-party share sigma s = \(shareSigma) is below \(minimum): the distributed Gaussian bound "
-        + "(KLS21) is useless there; raise sigma, lower the colluders, or pass --force"
+        "per-party share sigma s = \(shareSigma) is below 1/2, where the distributed Gaussian "
+        + "bound (KLS21) ends; not even --force accepts it: \(advice), or lower the colluders"
+    case .shareTooNarrow(let shareSigma, let minimum, let advice):
+      return
+        "per-party share sigma s = \(shareSigma) is below \(minimum): the distributed Gaussian "
+        + "bound (KLS21) is loose there; \(advice), lower the colluders, or pass --force "
+        + "(which accepts shares down to s = 1/2)"
     case .unsupportedCombination(let text):
       return text
     case .mixedCostKinds(let a, let b):

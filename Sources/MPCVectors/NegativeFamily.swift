@@ -139,7 +139,7 @@ struct NegativeFamily: VectorFamily {
       ),
       malformed("bad magic", "4d51" + hello.dropFirst(4)),
       malformed("unsupported frame version", "4d5002" + hello.dropFirst(6)),
-      malformed("unknown message type 7", "4d5001070000000000"),
+      malformed("unknown message type 127", "4d50017f0000000000"),
       malformed("truncated header", "4d500101"),
       malformed("truncated body", String(hello.dropLast(2))),
       malformed("oversized body length", "4d500105ffffffff"),

@@ -166,6 +166,10 @@ struct MessagesFamily: VectorFamily {
           elementWidth: UInt16(try value["element_width"].int()),
           elementCount: UInt32(try value["element_count"].int()),
           elements: try value["elements"].bytes()))
+    case "transcript":
+      return .transcript(try value["hash"].bytes())
+    case "ledger-entries":
+      return .ledgerEntries(Array(try value["contents"].string().utf8))
     case let other:
       throw VectorError.invalidCase(problem: "unknown message type '\(other)'")
     }
@@ -213,6 +217,16 @@ struct MessagesFamily: VectorFamily {
             [UInt8](repeating: 0, count: 8) + [1, 0, 0, 0, 0, 0, 0, 0]
               + [0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f]),
         ]),
+      c(
+        "transcript (query.md §2.4)",
+        ["type": "transcript", "hash": .hex((0..<32).map { UInt8($0 * 7 & 0xff) })]),
+      c(
+        "ledger entries (query.md §2.2), one JSON line",
+        [
+          "type": "ledger-entries",
+          "contents": .string(#"{"cost":{"rho":"1/10"},"kind":"charge","seq":1}"# + "\n"),
+        ]),
+      c("ledger entries, an empty ledger", ["type": "ledger-entries", "contents": ""]),
       c(
         "masked upload, empty chunk",
         [

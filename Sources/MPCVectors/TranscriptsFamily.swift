@@ -162,6 +162,17 @@ struct TranscriptsFamily: VectorFamily {
     hasher.update(Array(QueryRunner.sessionDomain.utf8))
     for c in setup.contributions { hasher.update(c) }
     let sessionID = Array(hasher.finalize().prefix(16))
+    var transcriptHasher = try Blake2b(outputByteCount: 32)
+    transcriptHasher.update(Array(QueryRunner.transcriptDomain.utf8))
+    transcriptHasher.update(manifestHash)
+    for c in setup.contributions { transcriptHasher.update(c) }
+    let transcriptHash = transcriptHasher.finalize()
+    guard
+      try QueryRunner.transcriptHash(
+        manifestHash: manifestHash, contributions: setup.contributions) == transcriptHash
+    else {
+      throw VectorError.invalidCase(problem: "QueryRunner's transcript hash disagrees")
+    }
     let context = MaskContext(
       studyID: study.id, sessionID: sessionID, queryID: query.id, vectorName: "result",
       length: m, field: f)
@@ -237,7 +248,8 @@ struct TranscriptsFamily: VectorFamily {
     }
     return .object([
       "ledger_head": .hex(head), "manifest_hash": .hex(manifestHash),
-      "session_id": .hex(sessionID), "modulus": .decimal(f.modulus), "dimension": .integer(m),
+      "session_id": .hex(sessionID), "transcript_hash": .hex(transcriptHash),
+      "modulus": .decimal(f.modulus), "dimension": .integer(m),
       "components": .array(components),
       "parties": .array(parties), "masks": .array(masks), "opened": decimals(opened),
       "released": .array(released), "cost": costValue(runPlan.plan.cost),

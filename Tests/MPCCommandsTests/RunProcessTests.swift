@@ -150,25 +150,25 @@ import _MPCTestSupport
     #expect(bad.stderr.contains("--listen 7400"))
   }
 
-  /// A query whose Gaussian share σ is below 1.2 is refused as bad input (64), as by
-  /// `mpc privacy plan`, at every site; nothing is charged.
+  /// A query whose Gaussian share σ is below 1.2 (k = 2) is refused as bad input (64), as by
+  /// `mpc privacy plan`, at every site; nothing is charged. (With k = 1 no floor applies.)
   @Test func weakGaussianShareIsAUsageErrorAtEverySite() async throws {
     let dir = try tempDir()
     var keys: [String] = []
-    for i in 0..<2 {
+    for i in 0..<3 {
       let r = try await MPCProcess.run([
         "keygen", "--out", dir.appendingPathComponent("s\(i).key").path, "--json",
       ])
       keys.append(try OutputCoding.decode(KeygenOutput.self, from: Data(r.stdout.utf8)).publicKey)
     }
-    let ports = LoopbackPorts.reserve(2)
+    let ports = LoopbackPorts.reserve(3)
     let study = dir.appendingPathComponent("study.json").path
     var initArgs = ["study", "init", "--id", "weak", "--rho", "1000", "--out", study]
-    for i in 0..<2 { initArgs += ["--party", "S\(i),127.0.0.1:\(ports[i]),\(keys[i])"] }
+    for i in 0..<3 { initArgs += ["--party", "S\(i),127.0.0.1:\(ports[i]),\(keys[i])"] }
     #expect(try await MPCProcess.run(initArgs).status == 0)
     try "x\n1\n".write(to: dir.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
     let results = try await MPCProcess.runAll(
-      (0..<2).map { i in
+      (0..<3).map { i in
         [
           "run", "--study", study, "--party", "\(i)", "--key",
           dir.appendingPathComponent("s\(i).key").path, "--data",

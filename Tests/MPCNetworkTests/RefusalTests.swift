@@ -93,13 +93,14 @@ import _MPCTestSupport
     #expect(String(describing: caught!).contains("party \(other) at \(address)"))
   }
 
-  /// One flipped bit in an upload frame (party 0 → party 1, through a proxy): party 1 aborts
-  /// naming party 0 and the frame; every party fails; the charge stays (masked data left).
+  /// One flipped bit in an upload frame (frame 5, after hello, ledger head, transcript and
+  /// admit; party 0 → party 1, through a proxy): party 1 aborts naming party 0 and the frame;
+  /// every party fails; the charge stays (masked data left).
   @Test func flippedBitAbortsTheRun() async throws {
     let s = try NetStudy(label: "flip")
     let proxy = try await TamperProxy.start(
       target: try #require(Int(s.study.parties[1].address.split(separator: ":")[1])),
-      tamper: .flipBit(frame: 4))
+      tamper: .flipBit(frame: 5))
     let results = try await s.runOverNetwork(
       try NetQueries.query("vector-sum"), label: "flip", chunk: 2,
       options: { i in
@@ -108,7 +109,7 @@ import _MPCTestSupport
         return o
       })
     await proxy.close()
-    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 4)) { try results[1].get() }
+    #expect(throws: NetworkError.frameRejected(peer: 0, frame: 5)) { try results[1].get() }
     #expect(String(describing: results[1].failure!).contains("failed authentication"))
     for r in results { #expect(r.failure != nil) }
     for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge]) }

@@ -26,11 +26,15 @@ import Testing
     let b = try NoiseCalibration.plan(request(.gaussian, .sigma(2), n: 3, t: 0, force: true))
     #expect(abs(Double(b.tau) - 1.951e-05) < 0.001e-5)
     #expect(abs(b.epsilon - 2.41919) < 1e-5)
-    let c = try NoiseCalibration.plan(request(.gaussian, .sigma(1), n: 10, t: 0, force: true))
-    #expect(abs(Double(c.tau) - 19.72) < 0.01)
+    // σ = 1, k = 10: s ≈ 0.316 is below the forced floor of 1/2 (no plan), so the bound's
+    // numbers directly.
+    let tauC = NoiseCalibration.tauUpperBound(sigmaSquared: 1, k: 10)
+    #expect(abs(Double(tauC) - 19.72) < 0.01)
+    let rhoC = NoiseCalibration.rhoUpperBound(
+      sigmaSquared: 1, l2Squared: 1, dimension: 1, tau: tauC)
     // research-numbers.md lists ε = 24.94 here; ρ = ½(1 + 19.72)² = 214.62 gives ε = 321.03
     // by the same CKS20 conversion (checked with an independent Python grid search).
-    #expect(abs(c.epsilon - 321.028) < 0.01)
+    #expect(abs(try Accounting.epsilon(rho: rhoC, delta: Double(Self.delta)) - 321.028) < 0.01)
     // τ charged is an upper bound of the Double formula.
     let s2 = 2.5
     var tau = 0.0
@@ -46,8 +50,59 @@ import Testing
       _ = try NoiseCalibration.plan(request(.gaussian, .sigma(1), n: 10, t: 0))
       Issue.record("s = 0.316 accepted")
     } catch let error as PrivacyError {
-      #expect(error == .shareTooNarrow(shareSigma: "0.3162", minimum: "1.2"))
+      #expect(
+        error
+          == .shareTooNarrow(shareSigma: "0.3162", minimum: "1.2", advice: "use sigma ≥ 3.799"))
       #expect(error.description.contains("pass --force"))
+      #expect(!error.description.contains("raise sigma"))
+    }
+  }
+
+  /// `--force` stops at s = 1/2, where KLS21 ends: s = 0.316 is refused even forced; s = 0.6
+  /// is accepted forced and refused unforced.
+  @Test func forceHasAHardFloorAtOneHalf() throws {
+    let forced = try request(.gaussian, .sigma(1), n: 10, t: 0, force: true)
+    #expect(
+      throws: PrivacyError.shareTooNarrow(
+        shareSigma: "0.3162", minimum: "1/2", advice: "use sigma ≥ 1.583")
+    ) {
+      try NoiseCalibration.plan(forced)
+    }
+    let sigma = Rational(19, 10)  // s ≈ 0.60
+    let between = try request(.gaussian, .sigma(sigma), n: 10, t: 0)
+    #expect(throws: PrivacyError.self) { try NoiseCalibration.plan(between) }
+    let forcedBetween = try request(.gaussian, .sigma(sigma), n: 10, t: 0, force: true)
+    #expect(try NoiseCalibration.plan(forcedBetween).k == 10)
+  }
+
+  /// k = 1: the one honest share is the whole Gaussian, exact; no share floor applies.
+  @Test func noShareFloorWithOneHonestParty() throws {
+    let plan = try NoiseCalibration.plan(request(.gaussian, .sigma(Rational(1, 2)), n: 3, t: 2))
+    #expect(plan.k == 1)
+    #expect(plan.tau.isZero)
+  }
+
+  /// A ρ or ε target that is too loose names the largest one this study accepts, and that
+  /// target (as shown) is accepted.
+  @Test func refusalNamesTheLargestAcceptedTarget() throws {
+    for target in [PrivacyTarget.rho(10), .epsilon(20)] {
+      do {
+        _ = try NoiseCalibration.plan(request(.gaussian, target, n: 10, t: 0))
+        Issue.record("\(target) accepted")
+      } catch let error as PrivacyError {
+        guard case .shareTooNarrow(_, _, let advice) = error else {
+          Issue.record("\(error)")
+          continue
+        }
+        let name = if case .rho = target { "ρ = " } else { "ε = " }
+        let text = try #require(
+          advice.components(separatedBy: name).last?.split(separator: " ").first)
+        let largest = Rational(exactly: try #require(Double(String(text))))
+        let accepted: PrivacyTarget =
+          if case .rho = target { .rho(largest) } else { .epsilon(largest) }
+        #expect(try NoiseCalibration.plan(request(.gaussian, accepted, n: 10, t: 0)).k == 10)
+        #expect(!error.description.contains("raise sigma"))
+      }
     }
   }
 

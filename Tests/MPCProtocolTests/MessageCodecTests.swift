@@ -141,8 +141,8 @@ import _MPCTestSupport
     bad[2] = 2
     Self.expectError(bad) { if case .malformed(2, _) = $0 { true } else { false } }
     bad = frame
-    bad[3] = 0x07
-    Self.expectError(bad) { $0 == .malformed(offset: 3, expected: "a message type 1…6") }
+    bad[3] = 0x09
+    Self.expectError(bad) { $0 == .malformed(offset: 3, expected: "a message type 1…8") }
     Self.expectError(frame + [0]) { $0 == .malformed(offset: 8, expected: "the end of the frame") }
     // A body that claims more than its message uses.
     var padded = try Self.codec.encode(.admit)

@@ -51,8 +51,10 @@ struct Study {
   func run(
     _ query: QueryManifest, noiseLabel: String, chunk: Int = 3,
     transports: ((InMemoryNetwork) -> [any PartyTransport])? = nil,
-    inputs: [LocalVector]? = nil, queries: [QueryManifest]? = nil, runPlans: [RunPlan]? = nil
+    inputs: [LocalVector]? = nil, queries: [QueryManifest]? = nil, runPlans: [RunPlan]? = nil,
+    ledgers: [BudgetLedger]? = nil
   ) async throws -> [Result<QueryResult, any Error>] {
+    let ledgers = ledgers ?? self.ledgers
     var random = SeededRandom.make("network-\(noiseLabel)")
     let network = InMemoryNetwork(partyCount: n, using: &random)
     let endpoints =
@@ -334,9 +336,12 @@ actor Recorder {
 struct RecordingTransport: PartyTransport {
   let inner: InMemoryNetwork.Endpoint
   let recorder: Recorder
+  /// Notes how much noise was drawn when the party first sent a frame.
+  var firstSend: ByteCounter? = nil
   var partyID: Int { inner.partyID }
   var partyCount: Int { inner.partyCount }
   func send(_ frame: [UInt8], to peer: Int) async throws {
+    firstSend?.firstSend()
     if case .maskedUpload = try MessageCodec().decode(frame) { await recorder.sawUpload() }
     await recorder.sawFrame()
     try await inner.send(frame, to: peer)
@@ -352,15 +357,29 @@ struct FaultyTransport: PartyTransport {
   enum Fault: Sendable {
     case replaceAdmitWithRefusal
     case dieAfterFirstUpload(InMemoryNetwork)
+    /// Sends `toPeer` a hello with another session contribution than every other peer.
+    case equivocateHello(toPeer: Int)
+    /// Replaces the first element of its first upload chunk by these element bytes.
+    case replaceFirstUploadElement(with: [UInt8])
   }
   let inner: InMemoryNetwork.Endpoint
   let fault: Fault
+  var recorder: Recorder? = nil
   var partyID: Int { inner.partyID }
   var partyCount: Int { inner.partyCount }
   func send(_ frame: [UInt8], to peer: Int) async throws {
     let codec = MessageCodec()
     let message = try codec.decode(frame)
+    if case .maskedUpload = message { await recorder?.sawUpload() }
+    await recorder?.sawFrame()
     switch (fault, message) {
+    case (.equivocateHello(let target), .hello(var hello)) where peer == target:
+      hello.sessionId = hello.sessionId.map { $0 ^ 0xff }
+      try await inner.send(try codec.encode(.hello(hello)), to: peer)
+    case (.replaceFirstUploadElement(let element), .maskedUpload(var chunk))
+    where chunk.chunkIndex == 0:
+      chunk.elements.replaceSubrange(0..<element.count, with: element)
+      try await inner.send(try codec.encode(.maskedUpload(chunk)), to: peer)
     case (.replaceAdmitWithRefusal, .admit):
       try await inner.send(
         try codec.encode(.refuse(Reason(code: .budgetExhausted, text: "test refusal"))), to: peer)

@@ -135,20 +135,21 @@ struct DemoCommand: ParsableCommand {
     // The ledger of site 0 (all sites hold the same chain).
     let ledger = try LedgerLocation(stateDirectory: base.appendingPathComponent("state"))
       .open(study: study, partyId: 0, create: false).ledger
-    let eps = try? study.budget.with(amount: ledger.spent).epsilon(delta: 1e-6)
+    let spent = ledger.spentPrivacy(study: study)
     if json {
       let output = DemoOutput(
         schema: DemoOutput.schema, directory: base.path, parties: parties, queries: results,
         budget: DemoOutput.Budget(
           unit: study.budget.unit, total: study.budget.amount.description,
           spent: ledger.spent.description, remaining: ledger.remaining.description,
-          epsilonSpent: eps, delta: 1e-6))
+          epsilonSpent: spent?.epsilon, delta: spent.map { Double($0.delta) } ?? 1e-6))
       print(try OutputCoding.encode(output), terminator: "")
     } else {
       print(
         "budget (every site's ledger): spent ρ = \(ledger.spent) of \(study.budget.amount), "
           + "remaining \(ledger.remaining)"
-          + (eps.map { String(format: "; as (ε, δ): ε ≤ %.3f at δ = 1e-6", $0) } ?? ""))
+          + (spent.map { String(format: "; as (ε, δ): ε ≤ %.3f at ", $0.epsilon) + $0.deltaText }
+            ?? ""))
       print(
         "files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)"
       )

@@ -59,10 +59,9 @@ enum ResultFormatter {
         out.append("  mean: the noisy count is not positive; no mean is released")
       }
     }
-    let delta = study.delta.map(Double.init) ?? 1e-6
     var privacy = "privacy: charged \(r.cost)"
-    if let eps = try? r.cost.epsilon(delta: delta), case .zcdp = r.cost {
-      privacy += String(format: " (ε ≤ %.3f at δ = %g)", eps, delta)
+    if let p = r.privacy {
+      privacy += String(format: " (ε ≤ %.3f at ", p.epsilon) + p.deltaText + ")"
     }
     if let asked = askedEpsilon(query) {
       privacy += " for the requested ε = \(asked) at δ = \(GaussianEpsilon.delta(of: study))"

@@ -208,9 +208,8 @@ extension RunOutput {
           },
         valuesFile: valuesFile)
     }
-    let delta = study.delta.map(Double.init) ?? 1e-6
-    if case .zcdp = r.cost, let eps = try? r.cost.epsilon(delta: delta) {
-      epsilonAtDelta = EpsilonAtDelta(epsilon: eps, delta: delta)
+    if let p = r.privacy {
+      epsilonAtDelta = EpsilonAtDelta(epsilon: p.epsilon, delta: Double(p.delta))
     }
     if let asked = ResultFormatter.askedEpsilon(query) {
       requested = Requested(

@@ -141,6 +141,9 @@ public struct NoisePlan: Sendable, Hashable, Codable {
 public enum NoiseCalibration {
   /// The smallest per-party share σ for which the KLS21 bound is accepted without `force`.
   public static let minimumShareSigma = Rational(6, 5)
+  /// The share σ below which KLS21's bound on the sum of k ≥ 2 shares does not hold: refused
+  /// even when forced (`protocols/noise.md` §5.1).
+  public static let forcedShareSigmaFloor = Rational(1, 2)
 
   /// Computes each party's share parameters so that any k = n − t honest shares meet the target.
   public static func plan(_ request: CalibrationRequest) throws -> NoisePlan {
@@ -253,9 +256,13 @@ public enum NoiseCalibration {
       }
     }
     let share = sigmaSquared / Rational(k)
-    if !r.force && share < minimumShareSigma * minimumShareSigma {
+    // k = 1: the one honest share is the whole N_Z(0, σ²), exact; no KLS21 bound is needed.
+    let floor = r.force ? forcedShareSigmaFloor : minimumShareSigma
+    if k > 1 && share < floor * floor {
       throw PrivacyError.shareTooNarrow(
-        shareSigma: String(format: "%.4f", Double(share).squareRoot()), minimum: "1.2")
+        shareSigma: String(format: "%.4f", Double(share).squareRoot()),
+        minimum: r.force ? "1/2" : "1.2",
+        advice: largestTargetAdvice(r, k: k, shareSigma: floor))
     }
     let tau = tauUpperBound(sigmaSquared: sigmaSquared, k: k)
     let rhoValue = rhoUpperBound(
@@ -270,6 +277,30 @@ public enum NoiseCalibration {
       dimension: r.dimension, perParty: .gaussian(sigmaSquared: share),
       cost: .zcdp(rho: rhoValue), rho: rhoValue, epsilon: epsilon, delta: r.delta, tau: tau,
       tableDelta: tableDelta, intervalHalfWidth: width, beta: r.beta)
+  }
+
+  /// What the refused target may be at most for shares of σ ≥ `shareSigma`: the largest σ-,
+  /// ρ- or ε-target (at the request's δ) in the request's terms, rounded towards acceptance.
+  static func largestTargetAdvice(_ r: CalibrationRequest, k: Int, shareSigma: Rational) -> String {
+    let sigmaSquared = shareSigma * shareSigma * Rational(k)
+    let rho = rhoUpperBound(
+      sigmaSquared: sigmaSquared, l2Squared: r.sensitivity.l2Squared, dimension: r.dimension,
+      tau: tauUpperBound(sigmaSquared: sigmaSquared, k: k))
+    // 4 significant digits, moved 0.1% towards the safe side first.
+    func shown(_ x: Double, up: Bool) -> String {
+      String(format: "%.4g", up ? x * (1 + 1e-3) : x * (1 - 1e-3))
+    }
+    switch r.target {
+    case .sigma:
+      return "use sigma ≥ \(shown(Double(sigmaSquared).squareRoot(), up: true))"
+    case .rho:
+      return "use ρ = \(shown(Double(rho), up: false)) or less (the largest this noise "
+        + "component may use with k = \(k) honest parties)"
+    case .epsilon:
+      let epsilon = (try? Accounting.epsilon(rho: rho, delta: Double(r.delta))) ?? 0
+      return "use ε = \(shown(epsilon, up: false)) or less at δ = \(r.delta) (the largest this "
+        + "noise component may use with k = \(k) honest parties)"
+    }
   }
 
   /// The smallest σ² (decimal, 9 significant digits, rounded up) meeting `meets`, searching

@@ -42,6 +42,7 @@ extension StudyManifest {
     // hashes as it did before they existed (`protocols/manifest.md` §4).
     if let policy { record["policy"] = policy.canonical }
     if let registry { record["registry"] = registry.canonical }
+    if let noise { record["noise"] = noise.canonical }
     return .record(record)
   }
 }

@@ -90,6 +90,9 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   public internal(set) var policy: StudyPolicy?
   /// The query registry: approvers and threshold (DESIGN §8); nil: none.
   public internal(set) var registry: QueryRegistry?
+  /// How every party draws its Gaussian noise (method, timing mode; `protocols/noise.md` §10);
+  /// nil: ``StudyNoise/default``.
+  public internal(set) var noise: StudyNoise?
 
   /// n, the number of parties.
   public var partyCount: Int { parties.count }
@@ -102,7 +105,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     id: String, parties: [PartyInfo], colluders: Int, field: FieldChoice = .auto,
     neighbour: NeighbourRelation, maxSitesPerPerson: Int = 1, budget: PrivacyCost,
     delta: Rational? = nil, ledger: String? = nil, policy: StudyPolicy? = nil,
-    registry: QueryRegistry? = nil, file: String = "<study>"
+    registry: QueryRegistry? = nil, noise: StudyNoise? = nil, file: String = "<study>"
   ) throws {
     self.id = id
     self.parties = parties
@@ -115,6 +118,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     self.ledger = ledger
     self.policy = policy
     self.registry = registry
+    self.noise = noise
     if let issue = validationIssue() {
       throw ManifestError.invalidManifest(file: file, field: issue.field, problem: issue.problem)
     }
@@ -144,6 +148,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     case ledger
     case policy
     case registry
+    case noise
   }
 
   public init(from decoder: any Decoder) throws {
@@ -161,6 +166,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     ledger = try container.decodeIfPresent(String.self, forKey: .ledger)
     policy = try container.decodeIfPresent(StudyPolicy.self, forKey: .policy)
     registry = try container.decodeIfPresent(QueryRegistry.self, forKey: .registry)
+    noise = try container.decodeIfPresent(StudyNoise.self, forKey: .noise)
     if let issue = validationIssue() { throw issue }
   }
 
@@ -177,6 +183,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     try container.encodeIfPresent(ledger, forKey: .ledger)
     try container.encodeIfPresent(policy, forKey: .policy)
     try container.encodeIfPresent(registry, forKey: .registry)
+    try container.encodeIfPresent(noise, forKey: .noise)
   }
 
   // MARK: - Validation
@@ -251,6 +258,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
         field: "delta", problem: "required with a rho (zCDP) budget: δ for reporting (ε, δ)")
     }
     if let issue = registry?.validationIssue() { return issue }
+    if let issue = noise?.validationIssue() { return issue }
     if let policy,
       let (field, problem) = policy.studyViolation(
         budget: budget, neighbour: neighbour, delta: delta, maxSites: maxSitesPerPerson,

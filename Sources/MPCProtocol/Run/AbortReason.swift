@@ -59,8 +59,10 @@ extension RunError: AbortReason {
     switch self {
     case .invalidSetUp: .internalError
     case .peerAborted: .peerAborted
+    case .implausibleResult: .implausibleResult
     case .peerMismatch(_, .hello, _): .manifestMismatch
-    case .peerMismatch(_, .ledgerHead, _): .ledgerMismatch
+    case .peerMismatch(_, .ledgerHead, _), .peerMismatch(_, .ledgerReconcile, _): .ledgerMismatch
+    case .peerMismatch(_, .transcript, _): .sessionMismatch
     case .peerMismatch: .malformedMessage
     }
   }

@@ -4,61 +4,47 @@ import MPCField
 import MPCPrivacy
 import MPCSharing
 
-/// The opened vector Σ_i y_i as signed values: machine integers while every value fits,
-/// big integers otherwise (only for sums wider than 63 bits).
-enum OpenedValues: Sendable {
-  case small([Int64])
-  case big([BigInt])
-
-  /// An empty vector with room for `capacity` values.
-  init(capacity: Int) {
-    var values: [Int64] = []
-    values.reserveCapacity(capacity)
-    self = .small(values)
-  }
-
-  /// Appends the signed values of one opened chunk, switching to big integers if one does not
-  /// fit a machine word.
-  mutating func append(_ chunk: FieldVector) {
-    switch self {
-    case .small(var values):
-      self = .small([])  // release the reference so the append does not copy
-      if let fitting = chunk.signedInt64Values() {
-        values += fitting
-        self = .small(values)
-      } else {
-        self = .big(values.map { BigInt(Int($0)) } + chunk.signedValues)
-      }
-    case .big(var values):
-      self = .big([])
-      values += chunk.signedValues
-      self = .big(values)
-    }
-  }
-
-  /// The values at `range`, in the released component's representation.
-  func slice(_ range: Range<Int>) -> ReleasedComponent.RawValues {
-    // The whole vector (a vector-sum's only component) is shared, not copied.
-    switch self {
-    case .small(let values): .small(range == values.indices ? values : Array(values[range]))
-    case .big(let values): .big(range == values.indices ? values : Array(values[range]))
-    }
-  }
-}
-
 extension QueryRunner {
+  /// y_i = x_i + η_i on the coordinates `range` in `field` (`protocols/query.md` §4 steps
+  /// 1–2): this is where the party's noise share (drawn before the run's first message,
+  /// ``NoiseShare``) is added to its clipped local values.
+  static func addNoiseShare(
+    _ share: NoiseShare, to values: [Int64], range: Range<Int>, field: any PrimeField
+  ) throws -> FieldVector {
+    var sum = [Int64](repeating: 0, count: range.count)
+    defer { sum.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    let exact = sum.withUnsafeMutableBufferPointer { out in
+      share.values.withUnsafeBufferPointer { eta in
+        values.withUnsafeBufferPointer { x in
+          var overflow = false
+          for k in 0..<out.count {
+            let (s, o) = eta[range.lowerBound + k].addingReportingOverflow(x[range.lowerBound + k])
+            out[k] = s
+            overflow = overflow || o
+          }
+          return !overflow
+        }
+      }
+    }
+    if exact { return FieldVector(signed: sum[...], in: field) }
+    // |x + η| above 2^63 somewhere: add x_i in the field instead (extreme bounds only).
+    var y = FieldVector(signed: share.values[range], in: field)
+    try y.add(FieldVector(signed: values[range], in: field))
+    return y
+  }
+
   /// Chunks a stage may run ahead of the next one (memory: about 3 windows of chunks).
   static let pipelineWindow = 1
 
-  /// Steps 3–5 of `protocols/query.md` as a pipeline of three stages over chunks, so drawing
-  /// noise and masks overlaps the network: this task computes y_i chunk by chunk
+  /// `protocols/query.md` §4 (steps 1–5) as a pipeline of three stages over chunks, so drawing
+  /// masks overlaps the network: this task computes y_i chunk by chunk
   /// (x_i + η_i + masks); a sender encodes each chunk once and hands it to every peer; an
   /// opener adds every peer's chunk c to this party's own chunk c and keeps only the opened
   /// signed values. The stages hand chunks over through bounded windows; any failure stops
   /// all three.
   static func uploadAndOpen(
     setup: PartySetup, runPlan: RunPlan, sessionID: [UInt8], transport: some PartyTransport,
-    peers: [Int], noise: inout some RandomSource, statistics: inout RunStatistics
+    peers: [Int], share: NoiseShare, statistics: inout RunStatistics
   ) async throws -> OpenedValues {
     let field = runPlan.field
     let m = runPlan.plan.dimension
@@ -100,36 +86,14 @@ extension QueryRunner {
           throw error
         }
       }
-      // Stage 1 (this task, which owns the noise source): y_i chunk by chunk.
+      // Stage 1 (this task): y_i chunk by chunk.
       let clock = ContinuousClock()
-      var noiseBuffer = [Int64](repeating: 0, count: min(chunk, m))
-      defer { noiseBuffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
       do {
         for c in 0..<layout.chunkCount {
           let range = layout.range(c)
           var phaseStart = clock.now
-          // η_i for this chunk, drawn in coordinate order per component, plus x_i.
-          let exact = noiseBuffer.withUnsafeMutableBufferPointer { buffer in
-            let part = UnsafeMutableBufferPointer(rebasing: buffer[0..<range.count])
-            runPlan.fillNoise(part, from: range.lowerBound, using: &noise)
-            return setup.input.values.withUnsafeBufferPointer { all in
-              let x = UnsafeBufferPointer(rebasing: all[range])
-              var overflow = false
-              for k in 0..<part.count {
-                let (sum, o) = part[k].addingReportingOverflow(x[k])
-                part[k] = sum
-                overflow = overflow || o
-              }
-              // Wrapping addition is undone exactly: the buffer holds η_i again.
-              if overflow { for k in 0..<part.count { part[k] &-= x[k] } }
-              return !overflow
-            }
-          }
-          var y = FieldVector(signed: noiseBuffer[0..<range.count], in: field)
-          if !exact {
-            // |x + η| above 2^63 somewhere: add x_i in the field instead (extreme bounds only).
-            try y.add(FieldVector(signed: setup.input.values[range], in: field))
-          }
+          var y = try addNoiseShare(
+            share, to: setup.input.values, range: range, field: field)
           statistics.add(clock.now - phaseStart, to: .noise)
           phaseStart = clock.now
           try stream.mask(&y)

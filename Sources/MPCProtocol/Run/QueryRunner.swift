@@ -1,287 +1,428 @@
-import Foundation
-public import MPCBigInt
+import MPCBigInt
 public import MPCCrypto
-public import MPCField
-public import MPCPrivacy
+import MPCField
+import MPCPrivacy
 import MPCSharing
 
-/// What one party brings to a run: the agreed manifests, its local vector and its ledger.
-public struct PartySetup: Sendable {
-  /// The study (identical at every party).
-  public var study: StudyManifest
-  /// The query (identical at every party).
-  public var query: QueryManifest
-  /// This party's clipped local vector x_i (``LocalData``).
-  public var input: LocalVector
-  /// This party's budget ledger.
-  public var ledger: BudgetLedger
-  /// Deadline of every wait for a peer.
-  public var timeout: Duration
-  /// Elements per upload chunk (memory per chunk, not per vector).
-  public var chunkElements: Int
-  /// Accept a Gaussian share σ below 1.2 (KLS21's bound is then loose).
-  public var force: Bool
-  /// The Gaussian sampler's timing mode (`protocols/noise.md`); Laplace is always exact.
-  public var timing: DiscreteGaussianSampler.Timing
-  /// The run plan, if the caller derived it already (e.g. while connecting: building a large
-  /// σ's noise table takes a few milliseconds); it must come from `RunPlan(study:query:force:
-  /// timing:)` with this setup's values, which the run checks.
-  public var runPlan: RunPlan?
-
-  /// Elements per upload chunk unless a setup says otherwise: 32,768, i.e. 512 KiB frames in a
-  /// 16-byte field. Measured (Sources/Benchmarks/BENCHMARKS.md) faster than 64 Ki elements, and
-  /// with less memory in flight; 16 Ki elements costs more per chunk than it saves.
-  public static let defaultChunkElements = 1 << 15
-
-  /// A setup with the default deadline (60 s) and chunk size (``defaultChunkElements``).
-  public init(
-    study: StudyManifest, query: QueryManifest, input: LocalVector, ledger: BudgetLedger,
-    timeout: Duration = .seconds(60), chunkElements: Int = defaultChunkElements,
-    force: Bool = false,
-    timing: DiscreteGaussianSampler.Timing = .variable
-  ) {
-    self.study = study
-    self.query = query
-    self.input = input
-    self.ledger = ledger
-    self.timeout = timeout
-    self.chunkElements = chunkElements
-    self.force = force
-    self.timing = timing
-  }
-}
-
-/// One separately noised part of a query with its calibrated noise.
-public struct NoisedComponent: Sendable {
-  /// The plan component (name, offset, dimension, sensitivity, cost).
-  public let component: PlanComponent
-  /// The calibration of its noise.
-  public let noise: NoisePlan
-  /// The per-party sampler.
-  public let sampler: any NoiseSampler
-}
-
-/// Everything a run derives before it touches the network: the plan, each component's noise
-/// calibration and sampler, and the field. Deterministic from the manifests, so every party
-/// derives the same one (and tests can replay a party's noise).
-public struct RunPlan: Sendable {
-  /// The query plan (dimension, components, cost).
-  public let plan: QueryPlan
-  /// The components with their noise.
-  public let components: [NoisedComponent]
-  /// The field, sized so the opened value never wraps.
-  public let field: any PrimeField
-  /// What the plan was derived from (a precomputed plan must match the run's).
-  let derivedFrom: Derivation
-
-  struct Derivation: Sendable, Hashable {
-    let study: StudyManifest
-    let query: QueryManifest
-    let force: Bool
-    let timing: DiscreteGaussianSampler.Timing
-  }
-
-  /// The largest number of rows a party may contribute; bounds the field size for counts.
-  public static let maxRowsPerParty = BigInt(1) << 32
-
-  /// Derives the run plan; throws if the query does not fit the study or the field.
-  public init(
-    study: StudyManifest, query: QueryManifest, force: Bool = false,
-    timing: DiscreteGaussianSampler.Timing = .variable
-  ) throws {
-    let plan = try query.plan(for: study)
-    let isMean: Bool
-    if case .mean = query.kind { isMean = true } else { isMean = false }
-    // A mean's interval combines two components: each is computed at β/2 (union bound).
-    let beta = isMean ? NoiseInterval.defaultBeta / 2 : NoiseInterval.defaultBeta
-    let delta = study.delta ?? Rational(1, 1_000_000)
-    var components: [NoisedComponent] = []
-    for component in plan.components {
-      // Gaussian noise is calibrated to the ρ that is charged (an ε given for it was turned into
-      // the largest ρ meeting (ε, δ), GaussianEpsilon);
-      // Laplace to its pure ε.
-      let target: PrivacyTarget =
-        plan.mechanism == .gaussian
-        ? .rho(component.parameter.asZCDP.amount) : .epsilon(component.parameter.amount)
-      let request = CalibrationRequest(
-        mechanism: plan.mechanism, target: target,
-        sensitivity: component.sensitivity,
-        dimension: component.dimension, parties: study.partyCount, colluders: study.colluders,
-        delta: delta, force: force, beta: beta)
-      let noise = try NoiseCalibration.plan(request)
-      let sampler: any NoiseSampler
-      switch noise.perParty {
-      case .gaussian(let sigmaSquared):
-        sampler = try DiscreteGaussianSampler(sigmaSquared: sigmaSquared, timing: timing)
-      case .polya(let scale, let shares):
-        sampler = try PolyaShareSampler(scale: scale, shares: shares)
-      }
-      components.append(NoisedComponent(component: component, noise: noise, sampler: sampler))
-    }
-    self.plan = plan
-    self.components = components
-    derivedFrom = Derivation(study: study, query: query, force: force, timing: timing)
-    field = try study.field.resolve(
-      bound: Self.resultBound(query: query, study: study, components: components))
-  }
-
-  /// Fills `buffer` with this party's noise for coordinates [start, start + buffer.count):
-  /// every component's sampler fills its part of the range in coordinate order, so the noise
-  /// does not depend on how a vector is cut into chunks (`protocols/query.md` §4).
-  public func fillNoise(
-    _ buffer: UnsafeMutableBufferPointer<Int64>, from start: Int,
-    using random: inout some RandomSource
-  ) {
-    let end = start + buffer.count
-    for nc in components {
-      let lo = max(start, nc.component.offset)
-      let hi = min(end, nc.component.offset + nc.component.dimension)
-      guard lo < hi else { continue }
-      nc.sampler.fill(
-        UnsafeMutableBufferPointer(rebasing: buffer[(lo - start)..<(hi - start)]), using: &random)
-    }
-  }
-
-  /// B: the largest |opened value| of any coordinate except with probability 2^−64: the largest
-  /// possible |true total| plus 2^32 standard deviations of the total noise (Chebyshev).
-  public static func resultBound(
-    query: QueryManifest, study: StudyManifest, components: [NoisedComponent]
-  ) -> BigInt {
-    let n = BigInt(study.partyCount)
-    let rows = maxRowsPerParty
-    var truth: BigInt
-    switch query.kind {
-    case .count, .histogram: truth = n * rows
-    case .sum(_, let b), .mean(_, let b, _): truth = n * rows * b.maxMagnitude
-    case .vectorSum(let m, let bounds):
-      // Largest |bound| over coordinates, on machine words (no BigInt per coordinate).
-      var largest: UInt64 = 0
-      for j in 0..<m {
-        let b = bounds.bounds(at: j)
-        largest = max(largest, b.lower.magnitude, b.upper.magnitude)
-      }
-      truth = BigInt(largest) * n
-    }
-    var noise = BigInt(0)
-    for c in components {
-      let variance: Double
-      switch c.noise.perParty {
-      case .gaussian(let s2): variance = Double(study.partyCount) * Double(s2)
-      case .polya(let scale, let shares):
-        let q = Foundation.exp(-1 / Double(scale))
-        variance = Double(study.partyCount) * 2 * q / (Double(shares) * (1 - q) * (1 - q))
-      }
-      let tail = BigInt(Int((variance.squareRoot() + 1).rounded(.up))) << 32
-      noise = max(noise, tail)
-    }
-    return truth + noise
-  }
-}
-
-// MARK: - Results
-
-/// One released coordinate.
-public struct ReleasedValue: Sendable, Hashable, Codable {
-  /// Its label: a histogram bin, "count", "sum", or the coordinate index.
-  public var label: String
-  /// The noisy total as opened (true total + all parties' noise).
-  public var raw: BigInt
-  /// The post-processed value (counts clamped at 0); equals `raw` otherwise.
-  public var value: BigInt
-  /// Lower end of the (1 − β) interval of the true value.
-  public var lower: BigInt
-  /// Upper end of the interval.
-  public var upper: BigInt
-}
-
-/// A released component (a mean has two: `sum` and `count`).
+/// One party's run of one query: the party state machine of DESIGN §4 as the steps of
+/// `protocols/query.md` over any ``PartyTransport``. It does no I/O of its own besides the
+/// transport and the ledger.
 ///
-/// The opened values are held compactly (machine integers when they fit) so that a 10^6-long
-/// vector costs no allocation per coordinate; ``values`` builds the per-coordinate view on demand.
-public struct ReleasedComponent: Sendable {
-  /// The opened raw values of one component: machine integers, or big integers if any is wide.
-  public enum RawValues: Sendable {
-    /// Every value fits in an `Int64`.
-    case small([Int64])
-    /// Some value needs more than 64 bits.
-    case big([BigInt])
+/// ```swift
+/// let result = try await QueryRunner(setup, transport: transport)
+///   .run(noise: &noise, session: &session)
+/// ```
+public struct QueryRunner: Sendable {
+  /// Domain of the session id: sid = BLAKE2b-256(domain ‖ c_0 ‖ … ‖ c_{n−1})[0..<16] over
+  /// every party's 16-byte hello contribution, so no party alone can force a reused session.
+  public static let sessionDomain = "swift-mpc/session/v1"
+  /// Domain of the agreement transcript hash T = BLAKE2b-256(domain ‖ H ‖ c_0 ‖ … ‖ c_{n−1})
+  /// (H the manifest hash), which every party sends in `transcript` and compares before it
+  /// charges (`protocols/query.md` §2.4).
+  public static let transcriptDomain = "swift-mpc/transcript/v1"
 
-    /// Number of values.
-    public var count: Int {
-      switch self {
-      case .small(let v): v.count
-      case .big(let v): v.count
-      }
+  /// The session id of the contributions c_0 … c_{n−1} (`protocols/query.md` §2.3).
+  public static func sessionID(contributions: [[UInt8]]) throws -> [UInt8] {
+    var hasher = try Blake2b(outputByteCount: 32)
+    hasher.update(Array(sessionDomain.utf8))
+    for c in contributions { hasher.update(c) }
+    return Array(hasher.finalize().prefix(16))
+  }
+
+  /// The agreement transcript hash T of manifest hash H and the contributions (§2.4).
+  public static func transcriptHash(manifestHash: [UInt8], contributions: [[UInt8]]) throws
+    -> [UInt8]
+  {
+    var hasher = try Blake2b(outputByteCount: 32)
+    hasher.update(Array(transcriptDomain.utf8))
+    hasher.update(manifestHash)
+    for c in contributions { hasher.update(c) }
+    return hasher.finalize()
+  }
+
+  /// What this party brings to the run.
+  public let setup: PartySetup
+  /// What the run derives before any message (`protocols/query.md` §1).
+  public let runPlan: RunPlan
+  let transport: any PartyTransport
+  let me: Int
+  let peers: [Int]
+  let codec = MessageCodec()
+
+  /// What agreement (§2) establishes: the session id and the manifest hash charged with it.
+  struct Agreement: Sendable {
+    let sessionID: [UInt8]
+    let manifestHash: [UInt8]
+    /// The reconciliation agreement settled first, if the ledger heads differed (§2.2).
+    var reconciliation: Reconciliation?
+  }
+
+  /// Checks the set-up and derives the run plan (`protocols/query.md` §1); sends nothing.
+  public init(_ setup: PartySetup, transport: some PartyTransport) throws {
+    let n = transport.partyCount
+    guard n == setup.study.partyCount else {
+      throw RunError.invalidSetUp(
+        problem: "the transport has \(n) parties, the study \(setup.study.partyCount)")
     }
-
-    /// Value `i`.
-    public subscript(i: Int) -> BigInt {
-      switch self {
-      case .small(let v): BigInt(Int(v[i]))
-      case .big(let v): v[i]
+    if let given = setup.runPlan {
+      guard
+        given.derivedFrom
+          == RunPlan.Derivation(
+            study: setup.study, query: setup.query, force: setup.force, timing: setup.timing)
+      else {
+        throw RunError.invalidSetUp(problem: "the given run plan is not this setup's")
       }
+      runPlan = given
+    } else {
+      runPlan = try RunPlan(
+        study: setup.study, query: setup.query, force: setup.force, timing: setup.timing)
+    }
+    guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
+      throw InputError.localOverflow(
+        file: "local input", what: "\(setup.input.rows) rows, above the supported 2^32 per party")
+    }
+    guard setup.input.values.count == runPlan.plan.dimension else {
+      throw InputError.vectorLength(
+        file: "local input", expected: runPlan.plan.dimension, actual: setup.input.values.count)
+    }
+    self.setup = setup
+    self.transport = transport
+    me = transport.partyID
+    peers = (0..<n).filter { $0 != transport.partyID }
+  }
+
+  /// Runs `setup.query` as party `transport.partyID` (`QueryRunner(setup, transport:).run`).
+  public static func run(
+    _ setup: PartySetup, transport: some PartyTransport,
+    noise: inout some RandomSource, session: inout some RandomSource
+  ) async throws -> QueryResult {
+    try await QueryRunner(setup, transport: transport).run(noise: &noise, session: &session)
+  }
+
+  /// Runs the query: agree, admit, upload and open, release. `noise` draws this party's noise
+  /// share (the CSPRNG in production); `session` draws its session contribution.
+  public func run(
+    noise: inout some RandomSource, session: inout some RandomSource
+  ) async throws -> QueryResult {
+    var statistics = RunStatistics()
+    var share = try drawNoiseShare(noise: &noise, statistics: &statistics)
+    defer { share.zeroize() }
+    let agreement = try await agree(session: &session, statistics: &statistics)
+    try await admit(agreement, statistics: &statistics)
+    let opened = try await uploadAndOpen(agreement, share: share, statistics: &statistics)
+    return try release(opened, agreement, statistics: &statistics)
+  }
+
+  // MARK: - §1.2 Noise before any message
+
+  /// `protocols/query.md` §1.2: this party's whole noise share, drawn before the run's first
+  /// message (or the one the caller drew, ``PartySetup/noiseShare``, if it is this plan's).
+  func drawNoiseShare(
+    noise: inout some RandomSource, statistics: inout RunStatistics
+  ) throws -> NoiseShare {
+    if let given = setup.noiseShare {
+      guard given.derivedFrom == runPlan.derivedFrom else {
+        throw RunError.invalidSetUp(problem: "the given noise share is not this run plan's")
+      }
+      return given
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    let share = NoiseShare(runPlan, using: &noise)
+    statistics.add(clock.now - start, to: .noise)
+    return share
+  }
+
+  // MARK: - §2 Agreement
+
+  /// `protocols/query.md` §2: broadcasts `hello` and `ledgerHead`, checks every peer's (protocol
+  /// version, study, party id, ledger head, manifest hash), derives the session id from all
+  /// contributions and checks that every peer saw the same contributions (`transcript`), so a
+  /// party that sent different contributions to different peers cannot split the session.
+  /// Ledger heads that differ are first reconciled (§2.2: ledgers exchanged, the conservative
+  /// plan of `protocols/ledger.md` §5 appended at every party) and the round repeated once.
+  /// Nothing is charged; a failure aborts.
+  func agree(
+    session: inout some RandomSource, statistics: inout RunStatistics
+  ) async throws -> Agreement {
+    let clock = ContinuousClock()
+    let start = clock.now
+    do {
+      var round = try await agreementRound(session: &session, statistics: &statistics)
+      var reconciliation: Reconciliation?
+      if case .ledgersDiffer(let peer, _) = round {
+        reconciliation = try await reconcileLedgers(differingPeer: peer, statistics: &statistics)
+        round = try await agreementRound(session: &session, statistics: &statistics)
+      }
+      switch round {
+      case .agreed(var agreement):
+        agreement.reconciliation = reconciliation
+        statistics.add(clock.now - start, to: .agreement)
+        return agreement
+      case .ledgersDiffer(let peer, let spent):
+        throw RunError.peerMismatch(
+          peer: peer, step: .ledgerHead,
+          problem: "its budget ledger differs (spent \(spent), here \(setup.ledger.spent)) even "
+            + "after automatic reconciliation; compare `mpc budget` at both sites and run "
+            + "`mpc budget reconcile`")
+      }
+    } catch {
+      await broadcastAbort(for: error)
+      throw error
     }
   }
 
-  /// The component's name.
-  public var name: String
-  /// The opened values (true total + all noise), before post-processing.
-  public var raw: RawValues
-  /// The interval half-width h (from ``noise``).
-  public var halfWidth: BigInt
-  /// Whether values are counts, clamped at 0.
-  public var clampAtZero: Bool
-  /// Labels: histogram bins, `count`, `sum`; nil means the coordinate index (vector-sum).
-  public var labels: [String]?
-  /// Its noise calibration (mechanism, k, per-party share, ρ/ε, interval half-width).
-  public var noise: NoisePlan
-  /// Its sensitivity.
-  public var sensitivity: Sensitivity
-
-  /// Value `i` post-processed, with its interval.
-  public func value(at i: Int) -> ReleasedValue {
-    let raw = self.raw[i]
-    let zero = BigInt(0)
-    let label = labels.map { $0[i] } ?? "\(i)"
-    return ReleasedValue(
-      label: label, raw: raw, value: clampAtZero ? max(raw, zero) : raw,
-      lower: clampAtZero ? max(raw - halfWidth, zero) : raw - halfWidth, upper: raw + halfWidth)
+  /// One round of §2.1–§2.4; stops before the transcript check when some ledger head differs
+  /// (every party sees every head, so all of them stop there alike).
+  enum AgreementRound {
+    case agreed(Agreement)
+    /// The first peer whose ledger head differs from this party's, and its spent total.
+    case ledgersDiffer(peer: Int, spent: Rational)
   }
 
-  /// Every value post-processed (allocates per coordinate: for display and small results).
-  public var values: [ReleasedValue] { (0..<raw.count).map(value(at:)) }
-}
+  func agreementRound(
+    session: inout some RandomSource, statistics: inout RunStatistics
+  ) async throws -> AgreementRound {
+    let study = setup.study
+    let ledgerHead = setup.ledger.head
+    let manifestHash = ManifestHash.compute(
+      study: study, query: setup.query, ledgerHead: ledgerHead)
+    let contribution = session.bytes(count: 16)
+    var contributions = [[UInt8]](repeating: [], count: transport.partyCount)
+    contributions[me] = contribution
+    try await broadcast(
+      .hello(
+        Hello(
+          studyId: study.id, partyId: UInt32(me), sessionId: contribution,
+          manifestHash: manifestHash)), statistics: &statistics)
+    try await broadcast(
+      .ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)),
+      statistics: &statistics)
+    var differing: (peer: Int, spent: Rational)?
+    for p in peers {
+      guard case .hello(let hello) = try await receive(p, .hello) else {
+        throw RunError.peerMismatch(peer: p, step: .hello, problem: "expected hello")
+      }
+      guard hello.protocolVersion == MessageCodec.protocolVersion else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem:
+            "speaks protocol v\(hello.protocolVersion), this party v\(MessageCodec.protocolVersion)"
+        )
+      }
+      guard hello.studyId == study.id, hello.partyId == UInt32(p) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem: "is party \(hello.partyId) of study \"\(hello.studyId)\"")
+      }
+      guard case .ledgerHead(let head) = try await receive(p, .ledgerHead) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .ledgerHead, problem: "expected a ledger head")
+      }
+      guard head.hash == ledgerHead else {
+        // Its manifest hash covers its own head: not comparable until reconciled.
+        if differing == nil { differing = (p, head.spent) }
+        continue
+      }
+      guard hello.manifestHash == manifestHash else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem: "its study or query differs from this party's (manifest hash "
+            + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
+        )
+      }
+      contributions[p] = hello.sessionId
+    }
+    if let differing { return .ledgersDiffer(peer: differing.peer, spent: differing.spent) }
+    let transcript = try Self.transcriptHash(
+      manifestHash: manifestHash, contributions: contributions)
+    try await broadcast(.transcript(transcript), statistics: &statistics)
+    for p in peers {
+      guard case .transcript(let theirs) = try await receive(p, .transcript) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .transcript, problem: "expected its agreement transcript")
+      }
+      guard theirs == transcript else {
+        throw RunError.peerMismatch(
+          peer: p, step: .transcript,
+          problem: "it saw other hello contributions than this party (transcript "
+            + "\(Hex.encode(theirs.prefix(8)))…, here \(Hex.encode(transcript.prefix(8)))…): "
+            + "some party sent different contributions to different peers, so the parties "
+            + "would not share one session; nothing was charged")
+      }
+    }
+    return .agreed(
+      Agreement(
+        sessionID: try Self.sessionID(contributions: contributions), manifestHash: manifestHash))
+  }
 
-/// The mean of a `mean` query: noisy sum / noisy count, clamped to [L, U].
-public struct ReleasedMean: Sendable, Hashable, Codable {
-  /// The clamped mean, or nil if the noisy count is not positive.
-  public var value: Rational?
-  /// Lower end of its ≥ 95% interval (nil if the count's interval reaches 0).
-  public var lower: Rational?
-  /// Upper end.
-  public var upper: Rational?
-}
+  /// `protocols/query.md` §2.2: every party sends its ledger file (`ledgerEntries`) and
+  /// appends the reconciliation of `protocols/ledger.md` §5 planned from all of them (the same
+  /// at every party); a fork that is not only charges and releases of aborted sessions is
+  /// refused, naming `mpc budget reconcile`.
+  /// Returns the reconciliation planned (nil if there was nothing to settle).
+  func reconcileLedgers(differingPeer: Int, statistics: inout RunStatistics) async throws
+    -> Reconciliation?
+  {
+    try await broadcast(.ledgerEntries(try setup.ledger.contents()), statistics: &statistics)
+    var ledgers = [setup.ledger]
+    for p in peers {
+      guard case .ledgerEntries(let contents) = try await receive(p, .ledgerReconcile) else {
+        throw RunError.peerMismatch(
+          peer: p, step: .ledgerReconcile, problem: "expected its ledger file")
+      }
+      do {
+        ledgers.append(
+          try BudgetLedger(
+            store: MemoryLedgerStore(name: "party \(p)'s ledger", contents: contents),
+            study: setup.study))
+      } catch {
+        throw RunError.peerMismatch(
+          peer: p, step: .ledgerReconcile, problem: "its ledger file does not open here: \(error)")
+      }
+    }
+    do {
+      guard let plan = try LedgerReconciler.plan(ledgers) else { return nil }
+      if setup.ledger.entries.last?.reconciliation != plan {
+        try setup.ledger.reconcile(plan)
+      }
+      return plan
+    } catch let refusal as ReconcileRefusal {
+      throw RunError.peerMismatch(
+        peer: differingPeer, step: .ledgerReconcile,
+        problem: "\(refusal); settle it with `mpc budget reconcile` at every site")
+    }
+  }
 
-/// What a run returns at every party.
-public struct QueryResult: Sendable {
-  /// The query id.
-  public var queryID: String
-  /// The 16-byte session id of the run.
-  public var sessionID: [UInt8]
-  /// The field used.
-  public var field: String
-  /// The mechanism.
-  public var mechanism: Mechanism
-  /// The released components.
-  public var components: [ReleasedComponent]
-  /// The mean, for `mean` queries.
-  public var mean: ReleasedMean?
-  /// The cost charged to the ledger for this query.
-  public var cost: PrivacyCost
-  /// The ledger's spent total after the run.
-  public var spent: Rational
-  /// The ledger's remaining budget after the run.
-  public var remaining: Rational
-  /// Per-phase durations and bytes sent per peer at this party (measurement only).
-  public var statistics = RunStatistics()
+  // MARK: - §3 Admission
+
+  /// `protocols/query.md` §3: the admission barrier. Charges the ledger durably, then
+  /// broadcasts `admit` (which therefore means "charged") and waits for every peer's; a
+  /// budget that does not suffice is refused without a charge. Any failure before the barrier
+  /// is passed releases this party's charge (§3.3): no masked value has left anyone yet.
+  func admit(_ agreement: Agreement, statistics: inout RunStatistics) async throws {
+    let clock = ContinuousClock()
+    let start = clock.now
+    var charged = false
+    do {
+      do {
+        try setup.ledger.admit(runPlan.plan.cost)
+      } catch {
+        if let frame = try? codec.encode(
+          .refuse(Reason(code: .budgetExhausted, text: String(describing: error))))
+        {
+          for p in peers {
+            try? await transport.send(frame, to: p)
+            statistics.countSent(frame.count, to: p)
+          }
+        }
+        throw error
+      }
+      try setup.ledger.charge(
+        plan: runPlan.plan, sessionId: agreement.sessionID, manifestHash: agreement.manifestHash)
+      charged = true
+      try await broadcast(.admit, statistics: &statistics)
+      for p in peers {
+        switch try await receive(p, .admission) {
+        case .admit: continue
+        case .refuse(let reason):
+          throw RunError.peerAborted(peer: p, reason: "refused: \(reason.text)")
+        default:
+          throw RunError.peerMismatch(peer: p, step: .admission, problem: "expected admit")
+        }
+      }
+    } catch {
+      // No party uploads before every admit arrived: nothing masked has left anywhere.
+      if charged {
+        _ = try? setup.ledger.release(queryId: setup.query.id, sessionId: agreement.sessionID)
+      }
+      await broadcastAbort(for: error)
+      throw error
+    }
+    statistics.add(clock.now - start, to: .admission)
+  }
+
+  // MARK: - §4 Masked upload and opening
+
+  /// `protocols/query.md` §4: adds this party's noise share
+  /// (``addNoiseShare(_:to:range:field:)``), masks, uploads in chunks and opens Σ_i y_i. After
+  /// the barrier the charge stands whatever happens (§3.4); a failure aborts.
+  func uploadAndOpen(
+    _ agreement: Agreement, share: NoiseShare, statistics: inout RunStatistics
+  ) async throws -> OpenedValues {
+    do {
+      return try await Self.uploadAndOpen(
+        setup: setup, runPlan: runPlan, sessionID: agreement.sessionID, transport: transport,
+        peers: peers, share: share, statistics: &statistics)
+    } catch {
+      let explained = await Self.explainClosedLink(error, transport: transport, codec: codec)
+      await broadcastAbort(for: explained)
+      throw explained
+    }
+  }
+
+  // MARK: - §5 Release
+
+  /// `protocols/query.md` §5: post-processing of the opened values (no further privacy cost),
+  /// after the plausibility check of §5.1 (a value outside its component's range is refused).
+  func release(
+    _ opened: OpenedValues, _ agreement: Agreement, statistics: inout RunStatistics
+  ) throws -> QueryResult {
+    let clock = ContinuousClock()
+    let start = clock.now
+    try Self.checkPlausible(opened, runPlan: runPlan)
+    var result = try Self.release(
+      opened: opened, runPlan: runPlan, query: setup.query, sessionID: agreement.sessionID,
+      ledger: setup.ledger)
+    statistics.add(clock.now - start, to: .postProcessing)
+    result.statistics = statistics
+    result.reconciliation = agreement.reconciliation
+    return result
+  }
+
+  // MARK: - Messages
+
+  /// Broadcasts `message` to every peer in id order.
+  func broadcast(_ message: Message, statistics: inout RunStatistics) async throws {
+    let frame = try codec.encode(message)
+    for p in peers {
+      try await transport.send(frame, to: p)
+      statistics.countSent(frame.count, to: p)
+    }
+  }
+
+  /// Sends `abort` with `error`'s reason to every peer, ignoring failures (the abort path).
+  func broadcastAbort(for error: any Error) async {
+    let reason = Reason(code: ReasonCode(for: error), text: String(describing: error))
+    guard let frame = try? codec.encode(.abort(reason)) else { return }
+    for p in peers { try? await transport.send(frame, to: p) }
+  }
+
+  /// The next message from `peer`; an `abort` from it is thrown as ``RunError/peerAborted``.
+  func receive(_ peer: Int, _ step: RunStep) async throws -> Message {
+    let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
+    let message = try codec.decode(frame)
+    if case .abort(let reason) = message {
+      throw RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+    }
+    return message
+  }
+
+  /// A send that failed on a closed link says less than the peer did: its abort, if it sent
+  /// one before closing, is still queued behind its upload chunks. Returns that abort as the
+  /// error when it is there, the original error otherwise.
+  static func explainClosedLink(
+    _ error: any Error, transport: some PartyTransport, codec: MessageCodec
+  ) async -> any Error {
+    guard case TransportError.closed(let peer, _) = error else { return error }
+    while let frame = try? await transport.receive(
+      from: peer, timeout: .seconds(1), step: .abortReason)
+    {
+      if case .abort(let reason)? = try? codec.decode(frame) {
+        return RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+      }
+    }
+    return error
+  }
+
 }

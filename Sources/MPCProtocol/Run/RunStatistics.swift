@@ -7,7 +7,8 @@ public struct RunStatistics: Sendable, Hashable {
     case agreement
     /// The durable charge and the admit barrier (§3).
     case admission
-    /// Drawing this party's noise and adding it to its values (§4 step 2).
+    /// Drawing this party's noise share before any message (§1.2) and adding it to its
+    /// values (§4 step 2).
     case noise
     /// Mapping the local values into the field and masking them (§4 steps 1 and 3).
     case masking

@@ -25,6 +25,10 @@ public enum RunStep: Hashable, Sendable, CustomStringConvertible {
   case hello
   /// The ledger heads in the hello (query.md §2).
   case ledgerHead
+  /// Comparing the agreement transcripts (`protocols/query.md` §2.4).
+  case transcript
+  /// Exchanging ledgers to reconcile differing heads (`protocols/query.md` §2.2).
+  case ledgerReconcile
   /// The admission barrier: every party's durable charge (query.md §3).
   case admission
   /// The masked upload and opening; `chunk` when one chunk is meant (query.md §4).
@@ -45,6 +49,8 @@ public enum RunStep: Hashable, Sendable, CustomStringConvertible {
     case .setUp: "set-up"
     case .hello: "hello"
     case .ledgerHead: "ledger head"
+    case .transcript: "session agreement"
+    case .ledgerReconcile: "ledger reconciliation"
     case .admission: "admission"
     case .upload(nil): "masked upload"
     case .upload(let chunk?): "masked upload chunk \(chunk)"

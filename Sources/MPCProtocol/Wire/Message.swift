@@ -29,12 +29,17 @@ public struct ReasonCode: RawRepresentable, Sendable, Hashable, CustomStringConv
   public static let cancelled = ReasonCode(rawValue: 9)
   /// Anything else.
   public static let internalError = ReasonCode(rawValue: 10)
+  /// The parties saw different hello contributions: they would derive different sessions.
+  public static let sessionMismatch = ReasonCode(rawValue: 11)
+  /// An opened value lies outside the range the field was sized for: the opening failed.
+  public static let implausibleResult = ReasonCode(rawValue: 12)
 
   public var description: String {
     let names: [UInt16: String] = [
       1: "manifest-mismatch", 2: "ledger-mismatch", 3: "budget-exhausted",
       4: "version-mismatch", 5: "timeout", 6: "malformed-message", 7: "local-data",
-      8: "peer-aborted", 9: "cancelled", 10: "internal-error",
+      8: "peer-aborted", 9: "cancelled", 10: "internal-error", 11: "session-mismatch",
+      12: "implausible-result",
     ]
     return names[rawValue] ?? "code-\(rawValue)"
   }
@@ -154,6 +159,12 @@ public enum Message: Sendable, Hashable {
   case maskedUpload(MaskedUploadChunk)
   /// The sender aborts the query.
   case abort(Reason)
+  /// The 32-byte hash of the agreement transcript the sender saw (every party's hello
+  /// contribution; `protocols/query.md` §2.4), compared before anything is charged.
+  case transcript([UInt8])
+  /// The sender's whole ledger file, byte for byte (`protocols/ledger.md` §1), sent when the
+  /// ledger heads differ so that every party can plan the same reconciliation (§5).
+  case ledgerEntries([UInt8])
 
   /// The type byte of ``maskedUpload(_:)``.
   public static let maskedUploadType: UInt8 = 0x05
@@ -167,6 +178,11 @@ public enum Message: Sendable, Hashable {
     case .refuse: 0x04
     case .maskedUpload: Self.maskedUploadType
     case .abort: 0x06
+    case .transcript: 0x07
+    case .ledgerEntries: 0x08
     }
   }
+
+  /// The largest type byte of this version (types are 1…this).
+  public static let lastType: UInt8 = 0x08
 }

@@ -72,6 +72,10 @@ public struct MessageCodec: Sendable {
           offset: 0, expected: "element bytes = width × count")
       }
       body.bytes += c.elements
+    case .transcript(let hash):
+      try body.fixed(hash, 32, "transcript hash")
+    case .ledgerEntries(let contents):
+      body.bytes += contents
     }
     guard body.bytes.count <= limits.maxBodyBytes else {
       throw WireError.oversized(
@@ -178,8 +182,8 @@ public struct MessageCodec: Sendable {
       throw WireError.malformed(
         offset: 2, expected: "frame version \(Self.protocolVersion), found \(bytes[base + 2])")
     }
-    if available > 3, !(0x01...0x06).contains(bytes[base + 3]) {
-      throw WireError.malformed(offset: 3, expected: "a message type 1…6")
+    if available > 3, !(0x01...Message.lastType).contains(bytes[base + 3]) {
+      throw WireError.malformed(offset: 3, expected: "a message type 1…\(Message.lastType)")
     }
     guard available >= Self.headerSize else { return nil }
     let length = Int(Reader.le32(Array(bytes[base..<base + 8]), at: 4))
@@ -216,6 +220,10 @@ public struct MessageCodec: Sendable {
         code: ReasonCode(rawValue: try reader.u16("reason code")),
         text: try reader.string("reason text"))
       message = bytes[base + 3] == 0x04 ? .refuse(reason) : .abort(reason)
+    case 0x07:
+      message = .transcript(try reader.fixed(32, "transcript hash"))
+    case 0x08:
+      message = .ledgerEntries(try reader.fixed(reader.remaining, "ledger file"))
     default:
       message = .maskedUpload(try reader.chunk())
     }

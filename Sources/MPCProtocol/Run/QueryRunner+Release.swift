@@ -1,0 +1,107 @@
+import MPCBigInt
+import MPCPrivacy
+
+extension QueryRunner {
+  /// Throws ``RunError/implausibleResult(component:coordinate:range:)`` for the first opened
+  /// value outside its component's ``RunPlan/plausibleRanges`` (`protocols/query.md` §5.1).
+  static func checkPlausible(_ opened: OpenedValues, runPlan: RunPlan) throws {
+    for (nc, range) in zip(runPlan.components, runPlan.plausibleRanges) {
+      let start = nc.component.offset
+      let coordinates = start..<(start + nc.component.dimension)
+      let outside: Int?
+      switch opened {
+      case .small(let values):
+        // Bounds beyond the machine range hold for every machine integer.
+        let lower = Int(exactly: range.lowerBound).map(Int64.init) ?? .min
+        let upper = Int(exactly: range.upperBound).map(Int64.init) ?? .max
+        outside = coordinates.first { !(lower...upper).contains(values[$0]) }
+      case .big(let values):
+        outside = coordinates.first { !range.contains(values[$0]) }
+      }
+      if let j = outside {
+        throw RunError.implausibleResult(
+          component: nc.component.name, coordinate: j - start,
+          range: "[\(range.lowerBound), \(range.upperBound)]")
+      }
+    }
+  }
+
+  /// The released components and mean of the opened values (`protocols/query.md` §5).
+  static func release(
+    opened: OpenedValues, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
+    ledger: BudgetLedger
+  ) throws -> QueryResult {
+    var components: [ReleasedComponent] = []
+    for nc in runPlan.components {
+      let range = nc.component.offset..<(nc.component.offset + nc.component.dimension)
+      let clampAtZero: Bool
+      switch query.kind {
+      case .count, .histogram: clampAtZero = true
+      case .mean: clampAtZero = nc.component.name == "count"
+      case .sum, .vectorSum: clampAtZero = false
+      }
+      let labels: [String]?
+      switch query.kind {
+      case .histogram, .count, .sum, .mean:
+        labels = (0..<nc.component.dimension).map {
+          label(query: query, component: nc.component.name, index: $0)
+        }
+      case .vectorSum: labels = nil
+      }
+      components.append(
+        ReleasedComponent(
+          name: nc.component.name,
+          raw: opened.slice(range),
+          halfWidth: BigInt(Int(nc.noise.intervalHalfWidth)), clampAtZero: clampAtZero,
+          labels: labels, noise: nc.noise, sensitivity: nc.component.sensitivity))
+    }
+    var mean: ReleasedMean?
+    if case .mean(_, let bounds, _) = query.kind,
+      let s = components.first(where: { $0.name == "sum" })?.value(at: 0),
+      let c = components.first(where: { $0.name == "count" })?.value(at: 0)
+    {
+      let lo = Rational(BigInt(bounds.lower))
+      let hi = Rational(BigInt(bounds.upper))
+      func clamp(_ x: Rational) -> Rational { min(max(x, lo), hi) }
+      var result = ReleasedMean(value: nil, lower: nil, upper: nil)
+      if c.raw > 0 {
+        result.value = clamp(try Rational(s.raw, c.raw))
+      }
+      // Both intervals hold with ≥ 1 − β/2 each, so this one with ≥ 1 − β.
+      let cLow = c.lower
+      if cLow > 0 {
+        let sLow = s.lower
+        let sHigh = s.upper
+        let cHigh = c.upper
+        let candidates = [
+          try Rational(sLow, cLow), try Rational(sLow, cHigh), try Rational(sHigh, cLow),
+          try Rational(sHigh, cHigh),
+        ]
+        result.lower = clamp(candidates.min()!)
+        result.upper = clamp(candidates.max()!)
+      }
+      mean = result
+    }
+    return QueryResult(
+      queryID: query.id, sessionID: sessionID, field: runPlan.field.description,
+      mechanism: runPlan.plan.mechanism, components: components, mean: mean,
+      cost: runPlan.plan.cost, privacy: runPlan.privacy,
+      spent: ledger.spent, remaining: ledger.remaining)
+  }
+
+  static func label(query: QueryManifest, component: String, index: Int) -> String {
+    switch query.kind {
+    case .histogram(_, let bins, _):
+      switch bins {
+      case .categories(let names): return index < names.count ? names[index] : "other"
+      case .edges(let edges):
+        return index < edges.count - 1 ? "[\(edges[index]), \(edges[index + 1]))" : "other"
+      }
+    case .vectorSum: return "\(index)"
+    case .count: return "count"
+    case .sum: return "sum"
+    case .mean: return component
+    }
+  }
+
+}
