@@ -80,31 +80,26 @@ public enum NetworkDoctor {
       }
       for await (peer, result) in group { dialed[peer] = result }
     }
-    var acceptFailure: (any Error)?
-    do {
-      try await table.waitUntilSettled(deadline: deadline)
-    } catch {
-      acceptFailure = error
-    }
+    // A peer that did not come up is reported below from what the table recorded for it.
+    try? await table.waitUntilSettled(deadline: deadline)
     try? await server.channel.close()
     let accepted = await table.close()
     let failures = await table.failures
     var statuses: [PeerStatus] = []
     for peer in 0..<study.partyCount where peer != partyID {
+      let unreachable = NetworkError.peerUnreachable(
+        peer: peer, address: peer > partyID ? factory.dialAddress(peer) : study.parties[peer].address,
+        step: peer > partyID ? .connect : .awaitLinks, seconds: options.connectDeadline.seconds,
+        lastError: nil)
       let result: Result<Link, any Error>
-      if peer > partyID {
-        // Cannot be nil: every higher peer was dialed.
-        result = dialed[peer]!
+      if let outcome = dialed[peer] {
+        result = outcome
       } else if let link = accepted[peer] {
         result = .success(link)
       } else if let failure = failures[peer] {
         result = .failure(failure)
       } else {
-        result = .failure(
-          acceptFailure
-            ?? NetworkError.peerUnreachable(
-              peer: peer, address: study.parties[peer].address, step: .awaitLinks,
-              seconds: options.connectDeadline.seconds, lastError: nil))
+        result = .failure(unreachable)
       }
       statuses.append(status(peer: peer, result: result, factory: factory))
     }
