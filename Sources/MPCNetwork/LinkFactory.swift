@@ -98,7 +98,9 @@ struct LinkFactory: Sendable {
 
   func accept(_ child: FrameChannel, table: LinkTable) async {
     do {
-      try await runLink(child, initiator: nil) { await table.register($0) }
+      try await runLink(child, initiator: nil, deadline: .now + options.handshakeTimeout) {
+        await table.register($0)
+      }
     } catch let error as NetworkError {
       await table.recordFailure(error)
     } catch {
@@ -124,9 +126,11 @@ struct LinkFactory: Sendable {
           peer: peer, address: address, step: .connect,
           seconds: options.connectDeadline.seconds, lastError: lastError)
       }
+      // One attempt (TCP connect, handshake, preface) waits at most the handshake timeout and
+      // never past the connect deadline: no wait of its own.
+      let attemptDeadline = min(deadline, .now + options.handshakeTimeout)
       do {
-        return try await openLink(
-          to: peer, at: hostPort, connectTimeout: min(remaining, .seconds(10)))
+        return try await openLink(to: peer, at: hostPort, deadline: attemptDeadline)
       } catch let error as NetworkError where error.isDefinitive {
         throw NetworkError.link(peer: peer, address: address, step: .connect, error: error)
       } catch is CancellationError {
@@ -141,12 +145,12 @@ struct LinkFactory: Sendable {
   }
 
   /// One attempt: TCP connect, handshake as initiator, preface.
-  func openLink(to peer: Int, at hostPort: HostPort, connectTimeout: Duration) async throws
-    -> Link
+  func openLink(to peer: Int, at hostPort: HostPort, deadline: ContinuousClock.Instant)
+    async throws -> Link
   {
     let maximum = options.maximumFrame
     let channel = try await ClientBootstrap(group: group)
-      .connectTimeout(.nanoseconds(connectTimeout.nanoseconds))
+      .connectTimeout(.nanoseconds(max(deadline - .now, .milliseconds(1)).nanoseconds))
       .connect(host: hostPort.host, port: hostPort.port) { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(
@@ -158,7 +162,7 @@ struct LinkFactory: Sendable {
     return try await withCheckedThrowingContinuation { continuation in
       Task {
         do {
-          try await runLink(channel, initiator: peer) { link in
+          try await runLink(channel, initiator: peer, deadline: deadline) { link in
             continuation.resume(returning: link)
             return true
           }
@@ -176,12 +180,12 @@ struct LinkFactory: Sendable {
   /// the link is kept, and the link then reads into its inbox until it closes.
   /// `initiator` is the peer dialed, nil on an accepted connection.
   func runLink(
-    _ asyncChannel: FrameChannel, initiator peer: Int?,
+    _ asyncChannel: FrameChannel, initiator peer: Int?, deadline: ContinuousClock.Instant,
     onReady: @Sendable (Link) async -> Bool
   ) async throws {
     let channel = asyncChannel.channel
     let start = ContinuousClock.now
-    let timeout = options.handshakeTimeout
+    let timeout = deadline - start
     let watchdog = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
       channel.close(promise: nil)
     }
@@ -195,7 +199,7 @@ struct LinkFactory: Sendable {
       } catch {
         var error =
           error as? NetworkError ?? .closedDuringHandshake(peer: peer ?? -1, step: .linkStart)
-        if ContinuousClock.now - start >= timeout {
+        if ContinuousClock.now >= deadline {
           error = .handshakeTimeout(peer: error.peer ?? -1, seconds: timeout.seconds)
         }
         return error
