@@ -178,26 +178,6 @@ extension RunCommand {
       // The run plan (noise tables included) is built while the links come up.
       let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
       let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
-      let transport: NetworkTransport
-      do {
-        transport = try await NetworkTransport.connect(
-          study: manifest, partyID: party, identity: identity, options: options)
-      } catch {
-        planning.cancel()
-        throw network.explain(error)
-      }
-      progress.say("connected; running \(queryManifest.id)…")
-      var setup = PartySetup(
-        study: manifest, query: queryManifest, input: input, ledger: ledger,
-        timeout: .seconds(network.timeout), force: force)
-      do {
-        setup.runPlan = try await planning.value
-      } catch {
-        // The plan follows from the study and the query alone (e.g. a Gaussian share σ below
-        // 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
-        await transport.close()
-        throw CommandFailure(description: "\(error)", status: .usage)
-      }
       let noise: ChaCha20PRG
       if let seedNoise {
         Console.error(
@@ -209,15 +189,31 @@ extension RunCommand {
       }
       var noiseSource = noise
       var session = SystemRandom()
+      var connected = false
       let result: QueryResult
       do {
-        result = try await QueryRunner.run(
-          setup, transport: transport, noise: &noiseSource, session: &session)
+        result = try await NetworkTransport.withLinks(
+          study: manifest, partyID: party, identity: identity, options: options
+        ) { transport in
+          connected = true
+          progress.say("connected; running \(queryManifest.id)…")
+          var setup = PartySetup(
+            study: manifest, query: queryManifest, input: input, ledger: ledger,
+            timeout: .seconds(network.timeout), force: force)
+          do {
+            setup.runPlan = try await planning.value
+          } catch {
+            // The plan follows from the study and the query alone (e.g. a Gaussian share σ
+            // below 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
+            throw CommandFailure(description: "\(error)", status: .usage)
+          }
+          return try await QueryRunner.run(
+            setup, transport: transport, noise: &noiseSource, session: &session)
+        }
       } catch {
-        await transport.close()
-        throw error
+        planning.cancel()
+        throw connected ? error : network.explain(error)
       }
-      await transport.close()
       progress.done()
       // The released result as `--json` prints it (values, or the file they went to).
       let output = RunOutput(

@@ -1,6 +1,7 @@
 import Foundation
 import MPCNetwork
 import MPCProtocol
+import Synchronization
 import Testing
 import _MPCTestSupport
 
@@ -8,26 +9,36 @@ import _MPCTestSupport
   import Glibc
 #endif
 
+/// Calls `body` with a `sockaddr_in` for `host`:`port` and its length.
+func withSocketAddress<T>(
+  _ host: String, port: Int, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T
+) -> T {
+  var addr = sockaddr_in()
+  addr.sin_family = sa_family_t(AF_INET)
+  addr.sin_addr.s_addr = inet_addr(host)
+  addr.sin_port = UInt16(port).bigEndian
+  return withUnsafePointer(to: &addr) { p in
+    p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      body($0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+  }
+}
+
 /// A TCP port on 127.0.0.1 that accepts connections (the kernel completes them from the
 /// backlog) and never answers: a hung peer.
 final class SilentListener: Sendable {
   let port: Int
   let fd: Int32
+  private let isOpen = Mutex(true)
 
   init() throws {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    // Inherited by accepted sockets, so a party can bind the port once this one is closed.
+    var one: Int32 = 1
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
     var port = 0
     for candidate in LoopbackPorts.reserve(8) {
-      var addr = sockaddr_in()
-      addr.sin_family = sa_family_t(AF_INET)
-      addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-      addr.sin_port = UInt16(candidate).bigEndian
-      let bound = withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-          bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-        }
-      }
-      if bound {
+      if withSocketAddress("127.0.0.1", port: candidate, { bind(fd, $0, $1) == 0 }) {
         port = candidate
         break
       }
@@ -40,7 +51,17 @@ final class SilentListener: Sendable {
     self.port = port
   }
 
-  deinit { close(fd) }
+  /// Closes the socket now (the port is free for a real party).
+  func closeNow() {
+    if isOpen.withLock({ open in
+      defer { open = false }
+      return open
+    }) {
+      close(fd)
+    }
+  }
+
+  deinit { closeNow() }
 }
 
 /// Every wait of the connect obeys the operator's deadlines: a peer that accepts connections
@@ -59,8 +80,9 @@ final class SilentListener: Sendable {
     let chosen = options
     let start = ContinuousClock.now
     do {
-      _ = try await NetworkTransport.connect(
-        study: s.study, partyID: 0, identity: s.keys[0], options: chosen)
+      try await NetworkTransport.withLinks(
+        study: s.study, partyID: 0, identity: s.keys[0], options: chosen
+      ) { _ in }
       Issue.record("connected to a peer that never answers")
     } catch let NetworkError.peerUnreachable(peer, _, step, seconds, _) {
       #expect(peer == 1 && step == .connect && seconds == Double(connect))

@@ -1,0 +1,172 @@
+import Foundation
+import MPCCrypto
+import MPCNetwork
+import MPCProtocol
+import Testing
+import _MPCTestSupport
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Runs blocking socket work on a Dispatch thread (never on the cooperative pool).
+func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { continuation in
+    DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+  }
+}
+
+/// A blocking TCP client socket for sending raw bytes to a party.
+struct RawClient: Sendable {
+  let fd: Int32
+
+  /// Connects to 127.0.0.1:`port`, from `source` (another loopback address) when given.
+  init(port: Int, source: String? = nil) throws {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if let source {
+      _ = withSocketAddress(source, port: 0) { Glibc.bind(fd, $0, $1) }
+    }
+    let connected = withSocketAddress("127.0.0.1", port: port) { Glibc.connect(fd, $0, $1) == 0 }
+    guard connected else {
+      Glibc.close(fd)
+      throw POSIXError(.ECONNREFUSED)
+    }
+    self.fd = fd
+  }
+
+  func send(_ bytes: [UInt8]) {
+    _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+  }
+
+  /// Reads exactly `count` bytes (nil if the connection closed first).
+  func receive(_ count: Int) -> [UInt8]? {
+    var out = [UInt8](repeating: 0, count: count)
+    var got = 0
+    while got < count {
+      let n = out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) }
+      if n <= 0 { return nil }
+      got += n
+    }
+    return out
+  }
+
+  /// Whether the other end has closed the connection, looked at after `wait` seconds.
+  func isClosedByPeer(after wait: Double) -> Bool {
+    var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard poll(&p, 1, Int32(wait * 1000)) > 0 else { return false }
+    var byte: UInt8 = 0
+    return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) == 0
+  }
+
+  func close() { Glibc.close(fd) }
+}
+
+/// Runs `party`'s links until they are all up, checking one.
+func linkUp(
+  _ study: StudyManifest, party: Int, keys: [X25519.KeyPair], options: NetworkOptions
+) async throws {
+  try await NetworkTransport.withLinks(
+    study: study, partyID: party, identity: keys[party], options: options
+  ) { transport in
+    let id = try transport.linkSessionID(with: 1 - party)
+    #expect(id.count == 16)
+  }
+}
+
+/// Failures before the peer proved its key (`protocols/channel.md` §6): retryable, never
+/// attributed to a party, and never the end of a run.
+@Suite struct PreAuthenticationTests {
+  /// Time enough for the junk and then the real link.
+  static let patient = {
+    var options = NetStudy.fastOptions
+    options.connectDeadline = .seconds(20)
+    return options
+  }()
+
+  /// Party 1 waits for party 0; junk arrives first: a message 1 with a wrong study digest, and a
+  /// well-formed message 1 claiming party 0 followed by a junk confirmation. The real party 0
+  /// then connects and the link comes up.
+  @Test func junkBeforeTheKeyProofDoesNotEndTheConnect() async throws {
+    let s = try NetStudy(n: 2, label: "junk")
+    let port = try #require(Int(s.study.parties[1].address.split(separator: ":")[1]))
+    let (study, keys, chosen) = (s.study, s.keys, Self.patient)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        try await linkUp(study, party: 1, keys: keys, options: chosen)
+      }
+      group.addTask {
+        // Wait for party 1 to listen.
+        var client: RawClient?
+        for _ in 0..<200 where client == nil {
+          client = try? await blocking { try RawClient(port: port) }
+          if client == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        let first = try #require(client)
+        var random = SeededRandom.make("junk-initiator")
+        let impostor = X25519.KeyPair.generate(using: &random)
+        // A message 1 of another study (wrong digest).
+        var context = LinkContext(
+          studyID: "another-study", initiator: 0, responder: 1,
+          initiatorStatic: impostor.publicKey, responderStatic: study.parties[1].publicKey)
+        let wrongStudy = LinkHandshake.Initiator(
+          context: context, identity: impostor, using: &random)
+        let closed = try await blocking {
+          first.send(wrongStudy.message1)
+          return first.isClosedByPeer(after: 5)
+        }
+        #expect(closed)
+        first.close()
+        // The right study, party 0's claim, an impostor's key; then a junk confirmation.
+        context.studyID = study.id
+        let claim = LinkHandshake.Initiator(context: context, identity: impostor, using: &random)
+        let second = try await blocking { try RawClient(port: port) }
+        let replied = try await blocking { () -> Bool in
+          second.send(claim.message1)
+          let reply = second.receive(LinkHandshake.message2Size)
+          second.send(Array("MPCL".utf8) + [1, 3] + [UInt8](repeating: 0x41, count: 32))
+          return reply != nil && second.isClosedByPeer(after: 5)
+        }
+        #expect(replied)
+        second.close()
+        // Now the real party 0.
+        try await linkUp(study, party: 0, keys: keys, options: chosen)
+      }
+      try await group.waitForAll()
+    }
+  }
+
+  /// Party 0 dials party 1's address; the first host to answer there replies junk to message 1.
+  /// Party 0 keeps dialing and links with the real party 1 once it is up.
+  @Test func aJunkReplyWhileDialingIsRetried() async throws {
+    let silent = try SilentListener()
+    let s = try NetStudy(n: 2, label: "junk-reply", ports: [try freePorts(1)[0], silent.port])
+    let (study, keys, chosen) = (s.study, s.keys, Self.patient)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask {
+        try await linkUp(study, party: 0, keys: keys, options: chosen)
+      }
+      group.addTask {
+        // Answer the first dial with junk, then give the port to the real party 1.
+        let fd = silent.fd
+        try await blocking {
+          let conn = accept(fd, nil, nil)
+          var message1 = [UInt8](repeating: 0, count: LinkHandshake.message1Size)
+          _ = recv(conn, &message1, message1.count, Int32(MSG_WAITALL))
+          let junk = [UInt8](repeating: 0x5a, count: LinkHandshake.message2Size)
+          _ = junk.withUnsafeBytes { send(conn, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+          Glibc.close(conn)
+        }
+        silent.closeNow()
+        // The kernel may hold the port a moment after the junk host's connections.
+        for attempt in 1...50 {
+          do {
+            return try await linkUp(study, party: 1, keys: keys, options: chosen)
+          } catch NetworkError.cannotListen where attempt < 50 {
+            try await Task.sleep(for: .milliseconds(100))
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+  }
+}
