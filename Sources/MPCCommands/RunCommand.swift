@@ -101,12 +101,25 @@ extension RunCommand {
     let ledger: BudgetLedger
     let releases: ReleaseLog
     var approvers: [String] = []
+    // Once the study and this site's own key are loaded, a local failure is still told to the
+    // other sites (a reason code for `stage`, no data), so they stop at once (query.md).
+    var known: (StudyManifest, X25519.KeyPair)?
+    var stage = ReasonCode.manifestMismatch
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
         throw CommandFailure(
           description: "--party \(party): the study has parties 0…\(manifest.partyCount - 1)")
       }
+      identity = try KeyFile.load(URL(fileURLWithPath: key))
+      guard identity.publicKey == manifest.parties[party].publicKey else {
+        throw CommandFailure(
+          description:
+            "\(key) is not the key pinned for party \(party) (\(manifest.parties[party].name)) "
+            + "in \(study): its public key is \(Hex.encode(identity.publicKey)), the study pins "
+            + "\(Hex.encode(manifest.parties[party].publicKey))")
+      }
+      known = (manifest, identity)
       let queryData: Data
       if let query {
         guard let data = FileManager.default.contents(atPath: query) else {
@@ -126,14 +139,7 @@ extension RunCommand {
         Console.error(
           "note: query \(queryManifest.id) is approved by \(approvers.joined(separator: ", "))")
       }
-      identity = try KeyFile.load(URL(fileURLWithPath: key))
-      guard identity.publicKey == manifest.parties[party].publicKey else {
-        throw CommandFailure(
-          description:
-            "\(key) is not the key pinned for party \(party) (\(manifest.parties[party].name)) "
-            + "in \(study): its public key is \(Hex.encode(identity.publicKey)), the study pins "
-            + "\(Hex.encode(manifest.parties[party].publicKey))")
-      }
+      stage = .localData
       let dataURL = URL(fileURLWithPath: data)
       if case .vectorSum = queryManifest.kind {
         input = try LocalData.loadVector(
@@ -141,6 +147,7 @@ extension RunCommand {
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
+      stage = .ledgerMismatch
       let opened = try LedgerLocation.resolve(explicit: stateDir).open(
         study: manifest, partyId: party, create: true)
       ledger = opened.ledger
@@ -168,7 +175,13 @@ extension RunCommand {
             + "ledger \(ledger.name) (budget \(manifest.budget))")
       }
     } catch {
-      throw CommandFailure.usage(error)
+      let code = CommandFailure.usage(error)
+      if let (manifest, identity) = known {
+        await Self.tellPeers(
+          study: manifest, party: party, identity: identity, options: network.networkOptions(),
+          code: stage, timeout: .seconds(network.timeout))
+      }
+      throw code
     }
     Self.reportBadInput(input, query: queryManifest, data: data)
     do {
@@ -205,6 +218,7 @@ extension RunCommand {
           } catch {
             // The plan follows from the study and the query alone (e.g. a Gaussian share σ
             // below 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
+            await Self.abort(transport, code: .manifestMismatch)
             throw CommandFailure(description: "\(error)", status: .usage)
           }
           return try await QueryRunner.run(
@@ -212,7 +226,7 @@ extension RunCommand {
         }
       } catch {
         planning.cancel()
-        throw connected ? error : network.explain(error)
+        throw connected ? Self.explain(error, study: manifest) : network.explain(error)
       }
       progress.done()
       // The released result as `--json` prints it (values, or the file they went to).

@@ -2,6 +2,10 @@ import MPCProtocol
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 extension NetworkError {
   /// The peer the error is about, if known.
   var peer: Int? {
@@ -57,15 +61,37 @@ extension NetworkError {
   }
 }
 
-/// A short text for a connection error (the errno text for socket errors).
+/// A short text for a connection error, in the operator's words (never the socket library's
+/// function names or errno numbers).
 func describe(_ error: any Error) -> String {
   if let error = error as? NetworkError { return error.description }
   if let error = error as? NIOConnectionError, let first = error.connectionErrors.first {
     return describe(first.error)
   }
-  if let error = error as? IOError { return error.description }
-  if error is ChannelError { return "\(error)" }
+  if let error = error as? IOError { return describe(errno: error.errnoCode) }
+  if let error = error as? ChannelError {
+    switch error {
+    case .connectTimeout: return "the connection attempt timed out"
+    case .ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed:
+      return "the connection closed"
+    default: return "the connection failed"
+    }
+  }
   return String(describing: error)
+}
+
+/// What a socket error number means for the operator.
+func describe(errno code: Int32) -> String {
+  switch code {
+  case ECONNREFUSED: return "nothing is listening there (connection refused)"
+  case ECONNRESET, EPIPE: return "the other end reset the connection"
+  case ETIMEDOUT: return "the connection timed out"
+  case EHOSTUNREACH, ENETUNREACH, ENETDOWN: return "that host cannot be reached from here"
+  case EADDRINUSE: return "the address is already in use by another program"
+  case EADDRNOTAVAIL: return "this machine does not have that address"
+  case EACCES, EPERM: return "not permitted (ports below 1024 need privileges)"
+  default: return "the network refused (\(String(cString: strerror(code))))"
+  }
 }
 
 extension Duration {

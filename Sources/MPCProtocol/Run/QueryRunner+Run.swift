@@ -68,7 +68,8 @@ public enum QueryRunner {
       let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
       let message = try codec.decode(frame)
       if case .abort(let reason) = message {
-        throw RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+        throw RunError.peerAborted(
+          peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
       }
       return message
     }
@@ -156,7 +157,7 @@ public enum QueryRunner {
         switch try await receive(p, .admission) {
         case .admit: continue
         case .refuse(let reason):
-          throw RunError.peerAborted(peer: p, reason: "refused: \(reason.text)")
+          throw RunError.peerAborted(peer: p, reason: "refused: \(PeerText.printable(reason.text))")
         default:
           throw RunError.peerMismatch(peer: p, step: .admission, problem: "expected admit")
         }
@@ -199,7 +200,8 @@ public enum QueryRunner {
       from: peer, timeout: .seconds(1), step: .abortReason)
     {
       if case .abort(let reason)? = try? codec.decode(frame) {
-        return RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+        return RunError.peerAborted(
+          peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
       }
     }
     return error
