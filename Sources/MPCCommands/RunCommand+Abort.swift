@@ -2,6 +2,7 @@ import Foundation
 import MPCCrypto
 import MPCNetwork
 import MPCProtocol
+import Synchronization
 
 /// How `mpc run` tells the other sites that this one stops, and how it names a peer that did
 /// (`protocols/query.md`, "Aborts"): a reason code and a fixed text per code, never data, paths
@@ -64,5 +65,91 @@ extension RunCommand {
     return CommandFailure(
       description: "party \(peer) (\(study.parties[peer].name)) stopped the query: "
         + PeerText.printable(reason))
+  }
+}
+
+// MARK: - Signals
+
+/// SIGINT and SIGTERM as a ``Mailbox``: from ``start()`` on, the signals no longer end the
+/// process; each one received is put in ``received``. After the first, both get their default
+/// action back, so a second Ctrl-C ends the process at once.
+final class SignalWatch: Sendable {
+  let received = Mailbox<Int32>(capacity: 2)
+  // Set once in init, never mutated; only kept alive (a cancelled source delivers nothing).
+  nonisolated(unsafe) private let sources: [any DispatchSourceSignal]
+
+  private init(signals: [Int32]) {
+    let received = received
+    sources = signals.map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        _ = received.offer(number)
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+      }
+      source.resume()
+      return source
+    }
+  }
+
+  static func start() -> SignalWatch { SignalWatch(signals: [SIGINT, SIGTERM]) }
+
+  deinit { for source in sources { source.cancel() } }
+}
+
+/// The run was stopped by a signal.
+struct Interrupted: Error {
+  var signal: Int32
+  var name: String {
+    signal == SIGINT ? "SIGINT (Ctrl-C)" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+  }
+}
+
+/// The transport of the run, once its links are up (read by the signal handler's task).
+final class CurrentTransport: Sendable {
+  private let transport = Mutex<NetworkTransport?>(nil)
+  func set(_ t: NetworkTransport) { transport.withLock { $0 = t } }
+  func get() -> NetworkTransport? { transport.withLock { $0 } }
+}
+
+extension RunCommand {
+  /// Runs `operation` until it ends or a signal arrives; on a signal, sends `cancelled` to every
+  /// peer (once the links are up), cancels the operation and throws ``Interrupted``.
+  static func interruptibly<R: Sendable>(
+    _ signals: SignalWatch, current: CurrentTransport,
+    _ operation: @escaping @Sendable () async throws -> R
+  ) async throws -> R {
+    try await withThrowingTaskGroup(of: R?.self) { group in
+      group.addTask {
+        let signal = try await signals.received.take()
+        if let transport = current.get() { await abort(transport, code: .cancelled) }
+        throw Interrupted(signal: signal)
+      }
+      group.addTask { try await operation() }
+      defer { group.cancelAll() }
+      while let next = try await group.next() {
+        if let result = next { return result }
+      }
+      // Cannot happen: the operation either returns a value or throws.
+      throw CancellationError()
+    }
+  }
+
+  /// Whether this site's charge for `query` stands after a failed run, and why (query.md §3).
+  static func chargeNote(_ ledger: BudgetLedger, since count: Int, query: QueryManifest)
+    -> String
+  {
+    let added = ledger.entries.dropFirst(count).filter { $0.queryId == query.id }
+    guard added.contains(where: { $0.kind == .charge }) else {
+      return
+        "note: nothing was charged for \(query.id) at this site (the run stopped before admission)"
+    }
+    if added.contains(where: { $0.kind == .release }) {
+      return "note: nothing is charged for \(query.id) at this site: the charge was released, "
+        + "as no masked value had left this site"
+    }
+    return "note: the charge for \(query.id) stands at this site: every party had admitted the "
+      + "query, so this site's masked upload may have left (a charge that stands is never refunded)"
   }
 }

@@ -184,6 +184,8 @@ extension RunCommand {
       throw code
     }
     Self.reportBadInput(input, query: queryManifest, data: data)
+    // From here on SIGINT and SIGTERM stop the run and tell the other sites.
+    let signals = SignalWatch.start()
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
@@ -191,42 +193,64 @@ extension RunCommand {
       // The run plan (noise tables included) is built while the links come up.
       let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
       let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
-      let noise: ChaCha20PRG
-      if let seedNoise {
+      let seed = seedNoise
+      if seed != nil {
         Console.error(
           "warning: --seed-noise makes this party's DP noise predictable; "
             + "for testing and benchmarks only, never with real data")
-        noise = try ChaCha20PRG(seedHex: seedNoise)
-      } else {
-        noise = ChaCha20PRG.freshlyKeyed()
       }
-      var noiseSource = noise
-      var session = SystemRandom()
-      var connected = false
+      let entriesBefore = ledger.entries.count
+      let current = CurrentTransport()
+      let (timeout, chosenForce) = (network.timeout, force)
       let result: QueryResult
       do {
-        result = try await NetworkTransport.withLinks(
-          study: manifest, partyID: party, identity: identity, options: options
-        ) { transport in
-          connected = true
-          progress.say("connected; running \(queryManifest.id)…")
-          var setup = PartySetup(
-            study: manifest, query: queryManifest, input: input, ledger: ledger,
-            timeout: .seconds(network.timeout), force: force)
-          do {
-            setup.runPlan = try await planning.value
-          } catch {
-            // The plan follows from the study and the query alone (e.g. a Gaussian share σ
-            // below 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
-            await Self.abort(transport, code: .manifestMismatch)
-            throw CommandFailure(description: "\(error)", status: .usage)
+        result = try await Self.interruptibly(signals, current: current) {
+          try await NetworkTransport.withLinks(
+            study: manifest, partyID: party, identity: identity, options: options
+          ) { transport in
+            current.set(transport)
+            progress.say("connected; running \(queryManifest.id)…")
+            var setup = PartySetup(
+              study: manifest, query: queryManifest, input: input, ledger: ledger,
+              timeout: .seconds(timeout), force: chosenForce)
+            do {
+              setup.runPlan = try await planning.value
+            } catch {
+              // The plan follows from the study and the query alone (e.g. a Gaussian share σ
+              // below 1.2 without --force): bad input, the exit status of `mpc privacy plan`.
+              await Self.abort(transport, code: .manifestMismatch)
+              throw CommandFailure(description: "\(error)", status: .usage)
+            }
+            // The noise PRG is keyed here, in the task that draws from it.
+            var noiseSource: ChaCha20PRG
+            if let seed {
+              noiseSource = try ChaCha20PRG(seedHex: seed)
+            } else {
+              noiseSource = ChaCha20PRG.freshlyKeyed()
+            }
+            var session = SystemRandom()
+            return try await QueryRunner.run(
+              setup, transport: transport, noise: &noiseSource, session: &session)
           }
-          return try await QueryRunner.run(
-            setup, transport: transport, noise: &noiseSource, session: &session)
         }
       } catch {
         planning.cancel()
-        throw connected ? Self.explain(error, study: manifest) : network.explain(error)
+        progress.done()
+        let connected = current.get() != nil
+        let code: ExitCode
+        if let interrupted = error as? Interrupted {
+          Console.error(
+            "error: interrupted by \(interrupted.name); "
+              + (connected
+                ? "told the other sites that this site stops (cancelled)"
+                : "no link was up yet, so no other site was told"))
+          code = ExitStatus.interrupted.code
+        } else {
+          code = CommandFailure.report(
+            connected ? Self.explain(error, study: manifest) : network.explain(error))
+        }
+        Console.error(Self.chargeNote(ledger, since: entriesBefore, query: queryManifest))
+        throw code
       }
       progress.done()
       // The released result as `--json` prints it (values, or the file they went to).

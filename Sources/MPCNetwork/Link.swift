@@ -1,6 +1,7 @@
 import MPCCrypto
 import MPCProtocol
 import NIOCore
+import Synchronization
 
 /// One established, authenticated link to a peer: its keys, the peer's preface, and two
 /// ``Mailbox``es: `outgoing` (plaintexts the link's writer seals in order) and `inbox` (frames
@@ -29,6 +30,10 @@ final class Link: Sendable {
   let inbox = Mailbox<[UInt8]>(capacity: 1)
   /// Closed by the writer when it stops.
   let writerDone = Mailbox<Void>(capacity: 1)
+  /// Closed by the reader when it stops.
+  let readerDone = Mailbox<Void>(capacity: 1)
+  /// Set by ``close()``: the reader then discards what still arrives until the peer closes.
+  let closing = Atomic<Bool>(false)
 
   init(
     peer: Int, address: String, keys: LinkKeys, preface: LinkPreface, channel: any Channel,
@@ -91,9 +96,16 @@ final class Link: Sendable {
     cipher: FrameCipher
   ) async {
     var cipher = cipher
+    defer { readerDone.close() }
     do {
       while let buffer = try await iterator.next() {
-        try await inbox.put(try cipher.open(buffer))
+        let frame = try cipher.open(buffer)
+        if closing.load(ordering: .acquiring) { continue }
+        do {
+          try await inbox.put(frame)
+        } catch  where closing.load(ordering: .acquiring) {
+          continue
+        }
       }
       inbox.close(throwing: LinkEnded(failure: nil))
     } catch let error as NetworkError {
@@ -101,8 +113,8 @@ final class Link: Sendable {
     } catch {
       inbox.close(throwing: LinkEnded(failure: nil))
     }
-    // Nothing more can arrive: a send now would wait for a peer that is gone.
-    outgoing.close(throwing: TransportError.closed(peer: peer, step: .send))
+    // The writer runs on: a peer that half-closed (after its abort) still reads until it
+    // closes, and a peer that is gone makes the next write fail.
   }
 
   /// The frame-authentication failure that ended the link, if one did.
@@ -119,12 +131,19 @@ final class Link: Sendable {
     }
   }
 
-  /// Writes what is queued (waiting at most ``closeTimeout``), closes the connection and waits
-  /// until it is closed; pending and later receives fail as closed.
+  /// Writes what is queued, half-closes, and reads (discarding) until the peer closes too, all
+  /// within ``closeTimeout``; then closes the connection and waits until it is closed. Pending
+  /// and later receives fail as closed. Closing only after the peer did means a peer still
+  /// sending gets no reset that would drop this side's last frames (an abort) unread.
   func close() async {
+    closing.store(true, ordering: .releasing)
+    inbox.close(throwing: LinkEnded(failure: nil))
     outgoing.close(throwing: TransportError.closed(peer: peer, step: .send))
-    let writer = writerDone
-    _ = try? await withDeadline(.now + closeTimeout) { _ = try? await writer.take() }
+    let (writer, reader) = (writerDone, readerDone)
+    _ = try? await withDeadline(.now + closeTimeout) {
+      _ = try? await writer.take()
+      _ = try? await reader.take()
+    }
     try? await channel.close()
     try? await channel.closeFuture.get()
     inbox.close(throwing: LinkEnded(failure: nil))

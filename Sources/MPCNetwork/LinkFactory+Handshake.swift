@@ -23,6 +23,8 @@ extension LinkFactory {
     }
     let failure: NetworkError? = try await withTaskCancellationHandler {
       try await asyncChannel.executeThenClose { inbound, outbound in
+        // With half-closure, ending the closure only sends FIN: close fully, whatever happened.
+        defer { channel.close(promise: nil) }
         var iterator = inbound.makeAsyncIterator()
         let link: Link
         let ciphers: (send: FrameCipher, receive: FrameCipher)

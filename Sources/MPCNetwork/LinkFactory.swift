@@ -7,8 +7,11 @@ typealias FrameChannel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
 /// At most two decoded frames wait in a link's inbound stream before NIO stops reading (TCP
 /// then pushes back on the sender): with the inbox, memory per peer stays a few frames.
+/// Finishing the writer half-closes the connection (TCP FIN), so a closing link can still read
+/// until its peer closes: a peer's last frames (an abort) are not lost to a reset.
 let frameChannelConfiguration = FrameChannel.Configuration(
-  backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2))
+  backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2),
+  isOutboundHalfClosureEnabled: true)
 
 /// Opens one party's links (`protocols/channel.md` §4): listens on its address, dials every
 /// higher id with retries, accepts every lower id, and runs the handshake and preface on each.

@@ -81,12 +81,11 @@ final class LinkTable: Sendable {
     }
   }
 
-  /// Every peer has a link, or (doctor) a definitive failure; or (run) the connect failed.
+  /// Every peer has a link or a definitive failure. A run with a definitive failure still
+  /// waits for the other peers, so that each of them sees the mismatch itself and stops at
+  /// once, instead of waiting for a party that has already given up.
   private func settled(_ s: State) -> Bool {
-    s.fatal != nil
-      || expected.allSatisfy {
-        s.links[$0] != nil || (policy == .doctor && s.failures[$0]?.isDefinitive == true)
-      }
+    expected.allSatisfy { s.links[$0] != nil || s.failures[$0]?.isDefinitive == true }
   }
 
   /// Waits until settled or `deadline`. A run throws its fatal failure, or at the deadline a

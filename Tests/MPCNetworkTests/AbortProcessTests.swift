@@ -6,7 +6,8 @@ import _MPCTestSupport
 /// loopback, one of which cannot take part; the others stop naming it and the reason category,
 /// long before their --timeout.
 @Suite(.serialized) struct AbortProcessTests {
-  static let query = #"{"id": "ages", "kind": "sum", "column": "age", "bounds": [0, 120], "rho": "1/10"}"#
+  static let query =
+    #"{"id": "ages", "kind": "sum", "column": "age", "bounds": [0, 120], "rho": "1/10"}"#
 
   /// Runs party i with `study` and `csv`, timing each process from the common start.
   static func runAll(
