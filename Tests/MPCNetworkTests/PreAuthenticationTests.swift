@@ -55,7 +55,8 @@ struct RawClient: Sendable {
     var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
     guard poll(&p, 1, Int32(wait * 1000)) > 0 else { return false }
     var byte: UInt8 = 0
-    return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) == 0
+    // 0: closed (FIN); -1 after poll said readable: reset.
+    return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) <= 0
   }
 
   func close() { Glibc.close(fd) }
@@ -168,5 +169,57 @@ func linkUp(
       }
       try await group.waitForAll()
     }
+  }
+
+  /// Pending handshakes are capped per source and in total: idle connections over a cap are
+  /// closed at once, those within it stay until their handshake deadline, and the real peer
+  /// still links once they are gone.
+  @Test func pendingHandshakesAreCappedPerSourceAndInTotal() async throws {
+    let s = try NetStudy(n: 2, label: "caps")
+    let port = try #require(Int(s.study.parties[1].address.split(separator: ":")[1]))
+    var options = Self.patient
+    options.maximumPendingPerSource = 3
+    options.maximumPendingHandshakes = 5
+    options.handshakeTimeout = .seconds(10)
+    let (study, keys, chosen) = (s.study, s.keys, options)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      group.addTask { try await linkUp(study, party: 1, keys: keys, options: chosen) }
+      group.addTask {
+        var first: RawClient?
+        for _ in 0..<200 where first == nil {
+          first = try? await blocking { try RawClient(port: port) }
+          if first == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        var clients = [try #require(first)]
+        for _ in 0..<5 { clients.append(try await blocking { try RawClient(port: port) }) }
+        for _ in 0..<4 {
+          clients.append(try await blocking { try RawClient(port: port, source: "127.0.0.2") })
+        }
+        let all = clients
+        // Looked at together, well inside the handshake timeout of those kept.
+        let closed = try await blocking { () -> [Bool] in
+          usleep(1_000_000)
+          return all.map { $0.isClosedByPeer(after: 0) }
+        }
+        // 127.0.0.1: 3 of 6 kept; 127.0.0.2: 2 of 4 kept (5 in total).
+        #expect(closed.prefix(6).filter { !$0 }.count == 3, "\(closed)")
+        #expect(closed.suffix(4).filter { !$0 }.count == 2, "\(closed)")
+        for client in all { client.close() }
+        try await linkUp(study, party: 0, keys: keys, options: chosen)
+      }
+      try await group.waitForAll()
+    }
+  }
+
+  /// A peer's version string with escape sequences reaches the doctor's report escaped.
+  @Test func aPeersVersionIsPrintedWithControlCharactersEscaped() async throws {
+    let s = try NetStudy(n: 2, label: "escape")
+    let hostile = "1.0\u{1B}[2K\u{1B}[1Acount 1234\u{202E}"
+    let all = try await DoctorTests.doctors(
+      s, parties: [0, 1], versions: ["1.0", hostile], deadline: .seconds(10))
+    let seen = try #require(all[0]?.first?.peerVersion)
+    #expect(!seen.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x202E })
+    #expect(seen == "1.0\\x1B[2K\\x1B[1Acount 1234\\u{202E}")
+    #expect(PeerText.printable("ok\u{07}\n\u{9B}") == "ok\\x07\\x0A\\x9B")
   }
 }
