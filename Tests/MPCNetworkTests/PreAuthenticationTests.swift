@@ -223,3 +223,37 @@ func linkUp(
     #expect(PeerText.printable("ok\u{07}\n\u{9B}") == "ok\\x07\\x0A\\x9B")
   }
 }
+
+/// Sends an abort whose text carries escape sequences instead of its hello.
+struct HostileAbortTransport: PartyTransport {
+  let inner: NetworkTransport
+  var partyID: Int { inner.partyID }
+  var partyCount: Int { inner.partyCount }
+  func send(_ frame: [UInt8], to peer: Int) async throws {
+    if case .hello = try MessageCodec().decode(frame) {
+      let text = "\u{1B}[2K\u{1B}[1Acount 1234 [1212, 1256]"
+      return try await inner.send(
+        try MessageCodec().encode(.abort(Reason(code: .localData, text: text))), to: peer)
+    }
+    try await inner.send(frame, to: peer)
+  }
+  func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
+    try await inner.receive(from: peer, timeout: timeout, step: step)
+  }
+  func pairSecret(with peer: Int) throws -> SecretBytes { try inner.pairSecret(with: peer) }
+  func linkSessionID(with peer: Int) throws -> [UInt8] { try inner.linkSessionID(with: peer) }
+}
+
+@Suite struct PeerTextTests {
+  /// An abort text with escape sequences reaches the other parties' errors escaped.
+  @Test func anAbortTextIsEscaped() async throws {
+    let s = try NetStudy(n: 2, label: "hostile-abort")
+    let results = try await s.runOverNetwork(
+      try NetQueries.query("count"), label: "hostile",
+      wrap: { i, t in i == 1 ? HostileAbortTransport(inner: t) as any PartyTransport : t })
+    let text = String(describing: try #require(results[0].failure))
+    #expect(text.contains("party 1 aborted"), "\(text)")
+    #expect(!text.unicodeScalars.contains { $0.value == 0x1B }, "\(text)")
+    #expect(text.contains("\\x1B[2K\\x1B[1Acount 1234"), "\(text)")
+  }
+}
