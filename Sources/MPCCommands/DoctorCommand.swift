@@ -52,12 +52,11 @@ struct DoctorCommand: AsyncParsableCommand {
     }
     if json {
       print(
-        try OutputCoding.encode(DoctorOutput(study: manifest.id, party: party, statuses: statuses)),
+        try OutputCoding.encode(DoctorOutput(study: manifest, party: party, statuses: statuses)),
         terminator: "")
     } else {
-      print(
-        "study \(manifest.id), party \(party) (\(manifest.parties[party].name)), \(MPCVersion.description)"
-      )
+      print("study \(manifest.id), fingerprint \(manifest.fingerprint.hex)")
+      print("party \(party) (\(manifest.parties[party].name)), \(MPCVersion.description)")
       for s in statuses {
         let mark = s.isOK ? "ok  " : "FAIL"
         print("\(mark) party \(s.peer) \(s.name) at \(s.address): \(s.detail)")
@@ -85,13 +84,16 @@ struct DoctorOutput: CommandOutput {
 
   var schema: String
   var study: String
+  /// The study fingerprint (`mpc study show`), to compare between sites.
+  var fingerprint: String
   var party: Int
   var version: String
   var peers: [Peer]
 
-  init(study: String, party: Int, statuses: [PeerStatus]) {
+  init(study: StudyManifest, party: Int, statuses: [PeerStatus]) {
     schema = Self.schema
-    self.study = study
+    self.study = study.id
+    fingerprint = study.fingerprint.hex
     self.party = party
     version = MPCVersion.description
     peers = statuses.map {

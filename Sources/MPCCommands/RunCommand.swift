@@ -115,12 +115,26 @@ extension RunCommand {
     let releases: ReleaseLog
     var approvers: [String] = []
     var registered: RegisteredQuery?
+    // Once the study and this site's own key are loaded, a local failure is still told to the
+    // other sites (a reason code for `stage`, no data), so they stop at once (query.md).
+    var known: (StudyManifest, X25519.KeyPair)?
+    var stage = ReasonCode.manifestMismatch
+    let runPlan: RunPlan
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
         throw CommandFailure(
           description: "--party \(party): the study has parties 0…\(manifest.partyCount - 1)")
       }
+      identity = try KeyFile.load(URL(fileURLWithPath: key))
+      guard identity.publicKey == manifest.parties[party].publicKey else {
+        throw CommandFailure(
+          description:
+            "\(key) is not the key pinned for party \(party) (\(manifest.parties[party].name)) "
+            + "in \(study): its public key is \(Hex.encode(identity.publicKey)), the study pins "
+            + "\(Hex.encode(manifest.parties[party].publicKey))")
+      }
+      known = (manifest, identity)
       let queryData: Data
       if let query {
         guard let data = FileManager.default.contents(atPath: query) else {
@@ -142,14 +156,7 @@ extension RunCommand {
         Console.error(
           "note: query \(queryManifest.id) is approved by \(approvers.joined(separator: ", "))")
       }
-      identity = try KeyFile.load(URL(fileURLWithPath: key))
-      guard identity.publicKey == manifest.parties[party].publicKey else {
-        throw CommandFailure(
-          description:
-            "\(key) is not the key pinned for party \(party) (\(manifest.parties[party].name)) "
-            + "in \(study): its public key is \(Hex.encode(identity.publicKey)), the study pins "
-            + "\(Hex.encode(manifest.parties[party].publicKey))")
-      }
+      stage = .localData
       let dataURL = URL(fileURLWithPath: data)
       if case .vectorSum = queryManifest.kind {
         input = try LocalData.loadVector(
@@ -163,6 +170,7 @@ extension RunCommand {
           input: input)
         return
       }
+      stage = .ledgerMismatch
       let opened = try LedgerLocation.resolve(explicit: stateDir).open(
         study: manifest, partyId: party, create: true)
       ledger = opened.ledger
@@ -195,62 +203,87 @@ extension RunCommand {
       }
       // Decidable from this site's own ledger, so decided before connecting (the admission
       // check at every party repeats it, DESIGN §5).
+      stage = .budgetExhausted
       let cost = try queryManifest.plan(for: manifest, file: query ?? "--query-inline").cost
       if cost.amount > ledger.remaining {
         throw LedgerError.budgetExhausted(
           spent: ledger.spent, total: manifest.budget.amount, cost: cost.amount)
       }
+      // The run plan (calibration and noise tables) follows from the study and the query
+      // alone, so its refusals (e.g. a Gaussian share σ below 1.2 without --force) are decided
+      // here too: bad input, the same exit status as `mpc privacy plan`.
+      stage = .manifestMismatch
+      runPlan = try RunPlan(study: manifest, query: queryManifest, force: force)
     } catch let error as ExitCode {
       throw error
     } catch {
-      throw CommandFailure.usage(error)
+      let code = CommandFailure.usage(error)
+      // A dry run never touches the network, not even to tell the others it cannot run.
+      if !dryRun, let (manifest, identity) = known {
+        await Self.tellPeers(
+          study: manifest, party: party, identity: identity, options: network.networkOptions(),
+          code: stage, timeout: .seconds(network.timeout))
+      }
+      throw code
     }
     Self.reportBadInput(input, query: queryManifest, data: data)
-    // The run plan (calibration and noise tables) follows from the study and the query alone,
-    // so its refusals (e.g. a Gaussian share σ below 1.2 without --force) come before any peer
-    // is dialled: bad input, the same exit status as `mpc privacy plan`.
-    let runPlan: RunPlan
-    do {
-      runPlan = try RunPlan(study: manifest, query: queryManifest, force: force)
-    } catch {
-      throw CommandFailure.usage(error)
-    }
+    // From here on SIGINT and SIGTERM stop the run and tell the other sites.
+    let signals = SignalWatch.start()
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
       let options = network.networkOptions()
-      let transport: NetworkTransport
-      do {
-        transport = try await NetworkTransport.connect(
-          study: manifest, partyID: party, identity: identity, options: options)
-      } catch {
-        throw network.explain(error)
-      }
-      progress.say("connected; running \(queryManifest.id)…")
-      var setup = PartySetup(
-        study: manifest, query: queryManifest, input: input, ledger: ledger,
-        timeout: .seconds(network.timeout), force: force)
-      setup.runPlan = runPlan
-      let noise: ChaCha20PRG
-      if let seedNoise {
+      let seed = seedNoise
+      if seed != nil {
         Console.error(
           "warning: --seed-noise makes this party's DP noise predictable; "
             + "for testing and benchmarks only, never with real data")
-        noise = try ChaCha20PRG(seedHex: seedNoise)
-      } else {
-        noise = ChaCha20PRG.freshlyKeyed()
       }
-      var noiseSource = noise
-      var session = SystemRandom()
+      let entriesBefore = ledger.entries.count
+      let current = CurrentTransport()
+      let (timeout, chosenForce) = (network.timeout, force)
       let result: QueryResult
       do {
-        result = try await QueryRunner.run(
-          setup, transport: transport, noise: &noiseSource, session: &session)
+        result = try await Self.interruptibly(signals, current: current) {
+          try await NetworkTransport.withLinks(
+            study: manifest, partyID: party, identity: identity, options: options
+          ) { transport in
+            current.set(transport)
+            progress.say("connected; running \(queryManifest.id)…")
+            var setup = PartySetup(
+              study: manifest, query: queryManifest, input: input, ledger: ledger,
+              timeout: .seconds(timeout), force: chosenForce)
+            setup.runPlan = runPlan
+            // The noise PRG is keyed here, in the task that draws from it.
+            var noiseSource: ChaCha20PRG
+            if let seed {
+              noiseSource = try ChaCha20PRG(seedHex: seed)
+            } else {
+              noiseSource = ChaCha20PRG.freshlyKeyed()
+            }
+            var session = SystemRandom()
+            return try await QueryRunner.run(
+              setup, transport: transport, noise: &noiseSource, session: &session)
+          }
+        }
       } catch {
-        await transport.close()
-        throw error
+        progress.done()
+        let connected = current.get() != nil
+        let code: ExitCode
+        if let interrupted = error as? Interrupted {
+          Console.error(
+            "error: interrupted by \(interrupted.name); "
+              + (connected
+                ? "told the other sites that this site stops (cancelled)"
+                : "no link was up yet, so no other site was told"))
+          code = ExitStatus.interrupted.code
+        } else {
+          code = CommandFailure.report(
+            connected ? Self.explain(error, study: manifest) : network.explain(error))
+        }
+        Console.error(Self.chargeNote(ledger, since: entriesBefore, query: queryManifest))
+        throw code
       }
-      await transport.close()
       progress.done()
       if let settled = result.reconciliation {
         Console.error(

@@ -1,160 +1,158 @@
 import MPCCrypto
 import MPCProtocol
 import NIOCore
+import Synchronization
 
-/// One established, authenticated link to a peer: its keys, the peer's preface, the sending
-/// half (sealing frames in order) and the receiving mailbox the link's reader fills.
+/// One established, authenticated link to a peer: its keys, the peer's preface, and two
+/// ``Mailbox``es: `outgoing` (plaintexts the link's writer seals in order) and `inbox` (frames
+/// the link's reader decrypted in order). Reader and writer run in the task that opened the
+/// link (``LinkFactory/runLink(_:initiator:deadline:onReady:)``), a child of
+/// ``NetworkTransport/withLinks(study:partyID:identity:options:_:)``.
 final class Link: Sendable {
+  /// A plaintext to seal and send, and where the writer reports that it was written.
+  struct Outgoing: Sendable {
+    var plaintext: [UInt8]
+    var written: Mailbox<Void>
+  }
+
   let peer: Int
   let address: String
   let keys: LinkKeys
   let preface: LinkPreface
-  let sender: LinkSender
-  let inbox: LinkInbox
   let channel: any Channel
+  let maximumFrame: Int
+  /// How long ``close()`` waits for queued frames to be written (the operator's --timeout).
+  let closeTimeout: Duration
+  /// One frame at a time: ``send(_:)`` waits until its frame is written.
+  let outgoing = Mailbox<Outgoing>(capacity: 1)
+  /// Frames received, in order, bounded: the reader waits while the inbox is full, so TCP
+  /// flow control pushes back on a sender that runs ahead. Ends with ``LinkEnded``.
+  let inbox = Mailbox<[UInt8]>(capacity: 1)
+  /// Closed by the writer when it stops.
+  let writerDone = Mailbox<Void>(capacity: 1)
+  /// Closed by the reader when it stops.
+  let readerDone = Mailbox<Void>(capacity: 1)
+  /// Set by ``close()``: the reader then discards what still arrives until the peer closes.
+  let closing = Atomic<Bool>(false)
 
   init(
-    peer: Int, address: String, keys: LinkKeys, preface: LinkPreface, sender: LinkSender,
-    inbox: LinkInbox, channel: any Channel
+    peer: Int, address: String, keys: LinkKeys, preface: LinkPreface, channel: any Channel,
+    maximumFrame: Int, closeTimeout: Duration
   ) {
     self.peer = peer
     self.address = address
     self.keys = keys
     self.preface = preface
-    self.sender = sender
-    self.inbox = inbox
     self.channel = channel
+    self.maximumFrame = maximumFrame
+    self.closeTimeout = closeTimeout
   }
 
-  /// Closes the connection and waits until it is closed; pending receives fail as closed.
-  func close() async {
-    await sender.finish()
-    try? await channel.close()
-    try? await channel.closeFuture.get()
-    await inbox.finish(nil)
-  }
-}
-
-/// The sending half: seals with the direction's ``FrameCipher`` and writes, one frame at a
-/// time in call order (a frame's counter must match its position on the wire).
-actor LinkSender {
-  let peer: Int
-  var cipher: FrameCipher
-  let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
-  var busy = false
-  var queue: [CheckedContinuation<Void, Never>] = []
-
-  init(peer: Int, cipher: FrameCipher, writer: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
-    self.peer = peer
-    self.cipher = cipher
-    self.writer = writer
-  }
-
-  func send(_ plaintext: [UInt8], step: RunStep) async throws {
-    guard plaintext.count <= cipher.maximumFrame else {
+  /// Seals and writes `plaintext` after every frame sent before it; returns once it is
+  /// written. Throws `TransportError.closed(peer:step:)` if the link is closed.
+  func send(_ plaintext: [UInt8]) async throws {
+    guard plaintext.count <= maximumFrame else {
       throw NetworkError.outgoingFrameTooLarge(
-        peer: peer, length: plaintext.count, maximum: cipher.maximumFrame)
+        peer: peer, length: plaintext.count, maximum: maximumFrame)
     }
-    while busy { await withCheckedContinuation { queue.append($0) } }
-    busy = true
-    defer {
-      busy = false
-      if !queue.isEmpty { queue.removeFirst().resume() }
-    }
-    let frame = try cipher.sealFrame(plaintext)
+    let written = Mailbox<Void>(capacity: 1)
     do {
-      try await writer.write(frame)
+      try await outgoing.put(Outgoing(plaintext: plaintext, written: written))
+      try await written.take()
+    } catch is CancellationError {
+      throw CancellationError()
     } catch {
+      throw TransportError.closed(peer: peer, step: .send)
+    }
+  }
+
+  /// The writer: seals each queued plaintext with the next counter and writes it, until the
+  /// outgoing mailbox ends or a write fails (then every later send fails as closed).
+  func write(to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, cipher: FrameCipher) async {
+    var cipher = cipher
+    defer {
+      outbound.finish()
+      writerDone.close()
+    }
+    while let next = try? await outgoing.take() {
+      do {
+        try await outbound.write(try cipher.sealFrame(next.plaintext))
+        _ = next.written.offer(())
+      } catch {
+        // Every frame queued behind this one fails too; later sends throw at once.
+        let closed = TransportError.closed(peer: peer, step: .send)
+        next.written.fail(closed)
+        outgoing.close(throwing: closed)
+        while let queued = try? await outgoing.take() { queued.written.fail(closed) }
+        return
+      }
+    }
+  }
+
+  /// The reader: decrypts frames in order into the inbox until the stream ends, a frame fails
+  /// (the inbox then ends with that failure) or the inbox is closed.
+  func read(
+    _ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+    cipher: FrameCipher
+  ) async {
+    var cipher = cipher
+    defer { readerDone.close() }
+    do {
+      while let buffer = try await iterator.next() {
+        let frame = try cipher.open(buffer)
+        if closing.load(ordering: .acquiring) { continue }
+        do {
+          try await inbox.put(frame)
+        } catch  where closing.load(ordering: .acquiring) {
+          continue
+        }
+      }
+      inbox.close(throwing: LinkEnded(failure: nil))
+    } catch let error as NetworkError {
+      inbox.close(throwing: LinkEnded(failure: error.relabeled(peer: peer)))
+    } catch {
+      inbox.close(throwing: LinkEnded(failure: nil))
+    }
+    // The writer runs on: a peer that half-closed (after its abort) still reads until it
+    // closes, and a peer that is gone makes the next write fail.
+  }
+
+  /// The frame-authentication failure that ended the link, if one did.
+  var failure: NetworkError? { (inbox.endError as? LinkEnded)?.failure }
+
+  /// The next frame; throws the link's failure, or `TransportError.closed(peer:step:)` once the
+  /// link has ended and nothing is queued.
+  func receive(step: RunStep) async throws -> [UInt8] {
+    do {
+      return try await inbox.take()
+    } catch let ended as LinkEnded {
+      if let failure = ended.failure { throw failure }
       throw TransportError.closed(peer: peer, step: step)
     }
   }
 
-  func finish() { writer.finish() }
+  /// Writes what is queued, half-closes, and reads (discarding) until the peer closes too, all
+  /// within ``closeTimeout``; then closes the connection and waits until it is closed. Pending
+  /// and later receives fail as closed. Closing only after the peer did means a peer still
+  /// sending gets no reset that would drop this side's last frames (an abort) unread.
+  func close() async {
+    closing.store(true, ordering: .releasing)
+    inbox.close(throwing: LinkEnded(failure: nil))
+    outgoing.close(throwing: TransportError.closed(peer: peer, step: .send))
+    let (writer, reader) = (writerDone, readerDone)
+    _ = try? await withDeadline(.now + closeTimeout) {
+      _ = try? await writer.take()
+      _ = try? await reader.take()
+    }
+    try? await channel.close()
+    try? await channel.closeFuture.get()
+    inbox.close(throwing: LinkEnded(failure: nil))
+  }
 }
 
-/// Frames received from one peer, in order, bounded: the link's reader waits while the inbox
-/// is full, so TCP flow control pushes back on a sender that runs ahead.
-actor LinkInbox {
-  enum State {
-    case open
-    case closed
-    case failed(any Error)
-  }
-
-  let peer: Int
-  let capacity: Int
-  var frames: [[UInt8]] = []
-  var state = State.open
-  var waiters:
-    [(id: UInt64, step: RunStep, continuation: CheckedContinuation<[UInt8], any Error>)] =
-      []
-  var spaceWaiters: [CheckedContinuation<Void, Never>] = []
-  var nextID: UInt64 = 0
-
-  init(peer: Int, capacity: Int = 1) {
-    self.peer = peer
-    self.capacity = capacity
-  }
-
-  /// Hands a frame to a waiting receiver or queues it; waits while the inbox is full.
-  func put(_ frame: [UInt8]) async {
-    guard case .open = state else { return }
-    if !waiters.isEmpty {
-      waiters.removeFirst().continuation.resume(returning: frame)
-      return
-    }
-    frames.append(frame)
-    while frames.count >= capacity, case .open = state {
-      await withCheckedContinuation { spaceWaiters.append($0) }
-    }
-  }
-
-  /// Ends the inbox: queued frames are still delivered, then receives throw `error`, or
-  /// `TransportError.closed(peer:step:)` when `error` is nil.
-  func finish(_ error: (any Error)?) {
-    guard case .open = state else { return }
-    state = error.map { .failed($0) } ?? .closed
-    for w in waiters { w.continuation.resume(throwing: endError(step: w.step)) }
-    waiters = []
-    for s in spaceWaiters { s.resume() }
-    spaceWaiters = []
-  }
-
-  /// The error the link failed with (a rejected frame), if it did.
-  var failure: (any Error)? {
-    if case .failed(let error) = state { return error }
-    return nil
-  }
-
-  func endError(step: RunStep) -> any Error {
-    if case .failed(let error) = state { return error }
-    return TransportError.closed(peer: peer, step: step)
-  }
-
-  /// The next frame; throws when the link has ended and nothing is queued.
-  func take(step: RunStep) async throws -> [UInt8] {
-    if !frames.isEmpty {
-      let frame = frames.removeFirst()
-      if !spaceWaiters.isEmpty { spaceWaiters.removeFirst().resume() }
-      return frame
-    }
-    if case .open = state {} else { throw endError(step: step) }
-    try Task.checkCancellation()
-    let id = nextID
-    nextID += 1
-    return try await withTaskCancellationHandler {
-      try await withCheckedThrowingContinuation { continuation in
-        waiters.append((id, step, continuation))
-      }
-    } onCancel: {
-      Task { await self.cancel(id) }
-    }
-  }
-
-  func cancel(_ id: UInt64) {
-    guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
-    waiters.remove(at: index).continuation.resume(throwing: CancellationError())
-  }
+/// How a link's inbox ends: closed (`failure` nil) or by a frame that failed authentication.
+struct LinkEnded: Error, Sendable {
+  var failure: NetworkError?
 }
 
 /// Runs `operation` until `deadline`; nil if the deadline came first (the operation is then

@@ -58,6 +58,7 @@ package struct LinkPreface: Sendable, Equatable {
     }
     self.mode = mode
     studyHash = Array(bytes[6..<38])
-    softwareVersion = String(decoding: bytes[40...], as: UTF8.self)
+    // A peer's text: escaped before it can reach a terminal (channel.md §6).
+    softwareVersion = PeerText.printable(String(decoding: bytes[40...], as: UTF8.self))
   }
 }

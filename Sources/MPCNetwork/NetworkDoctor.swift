@@ -66,51 +66,33 @@ public enum NetworkDoctor {
   ) async throws -> [PeerStatus] {
     let factory = try LinkFactory(
       study: study, partyID: partyID, identity: identity, options: options, mode: .doctor)
-    let deadline = ContinuousClock.now + options.connectDeadline
-    let table = LinkTable(factory: factory, expected: Set(0..<partyID), settleOnFailure: true)
-    let server = try await factory.listen(table: table)
-    var dialed: [Int: Result<Link, any Error>] = [:]
-    await withTaskGroup(of: (Int, Result<Link, any Error>).self) { group in
-      for peer in (partyID + 1)..<max(partyID + 1, study.partyCount) {
-        group.addTask {
-          do { return (peer, .success(try await factory.dial(peer, deadline: deadline))) } catch {
-            return (peer, .failure(error))
-          }
+    return try await factory.withLinkSet(policy: .doctor) { set in
+      // A peer that did not come up is reported from what the table recorded for it.
+      try? await set.table.waitUntilSettled(deadline: set.deadline)
+      await set.stopListening()
+      let found = set.table.close()
+      return (0..<study.partyCount).filter { $0 != partyID }.map { peer in
+        let dialed = peer > partyID
+        let address = dialed ? factory.dialAddress(peer) : study.parties[peer].address
+        let result: Result<Link, any Error>
+        if let link = found.links[peer] {
+          result = .success(link)
+        } else if let failure = found.failures[peer] {
+          // A definitive failure names the peer; an unauthenticated one names the address.
+          result = .failure(
+            dialed && failure.isDefinitive
+              ? NetworkError.link(peer: peer, address: address, step: .connect, error: failure)
+              : failure)
+        } else {
+          result = .failure(
+            NetworkError.peerUnreachable(
+              peer: peer, address: address, step: dialed ? .connect : .awaitLinks,
+              seconds: options.connectDeadline.seconds,
+              lastError: dialed ? found.lastAttempt[peer] : nil))
         }
+        return status(peer: peer, result: result, factory: factory)
       }
-      for await (peer, result) in group { dialed[peer] = result }
     }
-    var acceptFailure: (any Error)?
-    do {
-      try await table.waitUntilSettled(deadline: deadline)
-    } catch {
-      acceptFailure = error
-    }
-    try? await server.channel.close()
-    let accepted = await table.close()
-    let failures = await table.failures
-    var statuses: [PeerStatus] = []
-    for peer in 0..<study.partyCount where peer != partyID {
-      let result: Result<Link, any Error>
-      if peer > partyID {
-        // Cannot be nil: every higher peer was dialed.
-        result = dialed[peer]!
-      } else if let link = accepted[peer] {
-        result = .success(link)
-      } else if let failure = failures[peer] {
-        result = .failure(failure)
-      } else {
-        result = .failure(
-          acceptFailure
-            ?? NetworkError.peerUnreachable(
-              peer: peer, address: study.parties[peer].address, step: .awaitLinks,
-              seconds: options.connectDeadline.seconds, lastError: nil))
-      }
-      statuses.append(status(peer: peer, result: result, factory: factory))
-    }
-    for case .success(let link) in dialed.values { await link.close() }
-    for link in accepted.values { await link.close() }
-    return statuses
   }
 
   static func status(peer: Int, result: Result<Link, any Error>, factory: LinkFactory)
@@ -154,8 +136,10 @@ public enum NetworkDoctor {
         status.fix = "run `mpc doctor` again at both sites"
         return status
       }
-      switch error.underlying {
-      case .peerUnreachable:
+      var cause = error.underlying
+      if case .unauthenticated(_, _, _, let failure) = cause { cause = failure.underlying }
+      switch cause {
+      case .peerUnreachable, .handshakeTimeout:
         status.outcome = .unreachable
         status.fix =
           "start `mpc doctor` (or `mpc run`) at \(who) at the same time, and check that it "

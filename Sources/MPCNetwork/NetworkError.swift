@@ -38,6 +38,11 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
   case prefaceRejected(peer: Int, reason: String)
   /// The peer holds a different study file (its hash differs).
   case studyMismatch(peer: Int, theirs: String, ours: String)
+  /// A connection that failed before the other end proved the key pinned for a party (a bad
+  /// or junk handshake message, a wrong key, a timeout): never attributed to a party, never
+  /// definitive, retried (`protocols/channel.md` §6). `address` is the dialed address, or the
+  /// source of an accepted connection; `claimedPeer` is the party it was dialed as or claimed.
+  case unauthenticated(address: String, dialed: Bool, claimedPeer: Int?, failure: NetworkError)
   /// A failure on the link to `peer` at `address` during `step` (`"connecting to"`, …).
   case link(peer: Int, address: String, step: RunStep, error: NetworkError)
 
@@ -90,6 +95,13 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
         + "every site must hold the same study file"
     case .link(let peer, let address, let step, let error):
       return "\(step) party \(peer) at \(address): \(error)"
+    case .unauthenticated(let address, let dialed, let claimed, let failure):
+      let who =
+        dialed
+        ? "the host at \(address) (dialed as party \(claimed ?? -1))"
+        : "an unauthenticated connection from \(address)"
+          + (claimed.map { " (claiming to be party \($0))" } ?? "")
+      return "\(who) failed before proving its key: \(failure.preAuthenticationReason)"
     }
   }
 
@@ -100,8 +112,31 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
   }
 }
 
+extension NetworkError {
+  /// What went wrong before the key was proved, without naming a party (it may be anyone).
+  var preAuthenticationReason: String {
+    switch underlying {
+    case .peerKeyMismatch: return "it did not prove the pinned key"
+    case .malformedHandshake(_, let step, let reason): return "malformed \(step): \(reason)"
+    case .wrongStudyOrParty(_, let reason): return reason
+    case .closedDuringHandshake(_, let step): return "it closed the connection at \(step)"
+    case .handshakeTimeout(_, let seconds):
+      return "no complete handshake within \(format(seconds)) s"
+    case .frameTooLarge(_, let length, let maximum):
+      return "a handshake message of \(length) bytes (at most \(maximum))"
+    case .unauthenticated(_, _, _, let failure): return failure.preAuthenticationReason
+    default: return underlyingDescription
+    }
+  }
+
+  private var underlyingDescription: String { underlying.description }
+}
+
+/// Seconds for a message: whole seconds as integers, else to a tenth (at least 0.1).
 func format(_ seconds: Double) -> String {
-  seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+  if seconds == seconds.rounded() { return String(Int(seconds)) }
+  let tenths = max(1, Int((seconds * 10).rounded()))
+  return tenths % 10 == 0 ? String(tenths / 10) : "\(tenths / 10).\(tenths % 10)"
 }
 
 extension NetworkError: AbortReason {
@@ -113,7 +148,7 @@ extension NetworkError: AbortReason {
     case .malformedHandshake, .peerKeyMismatch, .wrongStudyOrParty, .frameRejected,
       .frameTooLarge, .outgoingFrameTooLarge, .ownKeyMismatch, .unknownParty, .invalidAddress,
       .cannotListen, .peerUnreachable, .handshakeTimeout, .closedDuringHandshake,
-      .prefaceRejected:
+      .prefaceRejected, .unauthenticated:
       .internalError
     }
   }

@@ -17,6 +17,11 @@ public struct NetworkOptions: Sendable {
   public var dialAddresses: [Int: String]
   /// This software's version string, sent in the link preface (shown by `mpc doctor`).
   public var softwareVersion: String
+  /// At most this many accepted connections may be in their handshake at once (each costs
+  /// X25519 operations and a socket before it proved anything); more are closed at once.
+  public var maximumPendingHandshakes: Int = 64
+  /// At most this many of them from one source address.
+  public var maximumPendingPerSource: Int = 8
 
   /// Options with the defaults: 60 s to connect, 10 s per handshake, backoff 5 ms … 2 s,
   /// frames up to 16 MiB, the study addresses.

@@ -3,13 +3,15 @@ public import MPCProtocol
 import NIOCore
 
 /// The TCP `PartyTransport` (DESIGN §6): one authenticated, encrypted link per pair of
-/// parties, opened by ``connect(study:partyID:identity:options:)`` and closed by ``close()``.
+/// parties, open for the duration of ``withLinks(study:partyID:identity:options:_:)``, the
+/// library's "run one site":
 ///
 /// ```swift
-/// let transport = try await NetworkTransport.connect(
-///   study: study, partyID: 1, identity: key, options: NetworkOptions(softwareVersion: "1.0"))
-/// defer { Task { await transport.close() } }
-/// let result = try await QueryRunner.run(setup, transport: transport, noise: &n, session: &s)
+/// let result = try await NetworkTransport.withLinks(
+///   study: study, partyID: 1, identity: key, options: NetworkOptions(softwareVersion: "1.0")
+/// ) { transport in
+///   try await QueryRunner.run(setup, transport: transport, noise: &noise, session: &session)
+/// }
 /// ```
 public final class NetworkTransport: PartyTransport {
   /// This party's id.
@@ -24,58 +26,29 @@ public final class NetworkTransport: PartyTransport {
     self.links = links
   }
 
-  /// Connects party `partyID` to every other party of `study` (`protocols/channel.md` §4):
-  /// listens on its study address (or `options.listenAddress`), dials every higher id with
+  /// Connects party `partyID` to every other party of `study` (`protocols/channel.md` §4),
+  /// runs `body` with the transport, and closes every link when `body` returns or throws
+  /// (frames already sent are written first).
+  ///
+  /// Listens on its study address (or `options.listenAddress`), dials every higher id with
   /// retries and backoff, accepts every lower id, and runs the pinned-key handshake and the
-  /// preface on each link. Throws a ``NetworkError`` naming the peer, its address and the step
-  /// when a peer does not come up by `options.connectDeadline`, proves another key or holds
-  /// another study file.
-  public static func connect(
+  /// preface on each link; every listener, dialer, reader and writer is a child task of this
+  /// call. Throws a ``NetworkError`` naming the peer, its address and the step when a peer does
+  /// not come up by `options.connectDeadline`, proves another key or holds another study file.
+  public static func withLinks<Result>(
     study: StudyManifest, partyID: Int, identity: X25519.KeyPair,
-    options: NetworkOptions = NetworkOptions()
-  ) async throws -> NetworkTransport {
+    options: NetworkOptions = NetworkOptions(),
+    _ body: (NetworkTransport) async throws -> Result
+  ) async throws -> Result {
     let factory = try LinkFactory(
       study: study, partyID: partyID, identity: identity, options: options, mode: .run)
-    let deadline = ContinuousClock.now + options.connectDeadline
-    let table = LinkTable(
-      factory: factory, expected: Set(0..<partyID), settleOnFailure: false)
-    let server = try await factory.listen(table: table)
-    var links: [Int: Link] = [:]
-    var failure: (any Error)?
-    await withTaskGroup(of: Result<Link?, any Error>.self) { group in
-      for peer in (partyID + 1)..<max(partyID + 1, study.partyCount) {
-        group.addTask {
-          do { return .success(try await factory.dial(peer, deadline: deadline)) } catch {
-            return .failure(error)
-          }
-        }
-      }
-      group.addTask {
-        do {
-          try await table.waitUntilSettled(deadline: deadline)
-          return .success(nil)
-        } catch { return .failure(error) }
-      }
-      for await result in group {
-        switch result {
-        case .success(let link?): links[link.peer] = link
-        case .success(nil): break
-        case .failure(let error):
-          if failure == nil {
-            failure = error
-            group.cancelAll()
-          }
-        }
-      }
+    return try await factory.withLinkSet(policy: .run) { set in
+      try await set.table.waitUntilSettled(deadline: set.deadline)
+      await set.stopListening()
+      let transport = NetworkTransport(
+        partyID: partyID, partyCount: study.partyCount, links: set.table.close().links)
+      return try await body(transport)
     }
-    try? await server.channel.close()
-    let accepted = await table.close()
-    links.merge(accepted) { dialed, _ in dialed }
-    if let failure {
-      for link in links.values { await link.close() }
-      throw failure
-    }
-    return NetworkTransport(partyID: partyID, partyCount: study.partyCount, links: links)
   }
 
   func link(_ peer: Int) throws -> Link {
@@ -87,11 +60,11 @@ public final class NetworkTransport: PartyTransport {
   /// (a frame from `peer` was refused) it throws that failure, the cause, not the closed socket.
   public func send(_ frame: [UInt8], to peer: Int) async throws {
     let link = try link(peer)
-    if let failure = await link.inbox.failure { throw failure }
+    if let failure = link.failure { throw failure }
     do {
-      try await link.sender.send(frame, step: .send)
+      try await link.send(frame)
     } catch {
-      throw await link.inbox.failure ?? error
+      throw link.failure ?? error
     }
   }
 
@@ -99,10 +72,10 @@ public final class NetworkTransport: PartyTransport {
   /// `timeout`, `TransportError.closed(peer:step:)` as soon as the link closes, and
   /// ``NetworkError/frameRejected(peer:frame:)`` if a frame fails authentication.
   public func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
-    let inbox = try link(peer).inbox
+    let link = try link(peer)
     guard
       let frame = try await withDeadline(
-        .now + timeout, { try await inbox.take(step: step) })
+        .now + timeout, { try await link.receive(step: step) })
     else {
       throw TransportError.timeout(peer: peer, step: step, seconds: timeout.seconds)
     }

@@ -1,5 +1,9 @@
 package import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Runs the built `mpc` executable, for process-level tests.
 package enum MPCProcess {
   /// The output and exit status of one run.
@@ -101,19 +105,36 @@ package enum MPCProcess {
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-      box.data = err.fileHandleForReading.readDataToEndOfFile()
+      box.data = readToEnd(err.fileHandleForReading)
       group.leave()
     }
     return Started(process: process, out: out, err: err, errData: box, group: group)
   }
 
   static func finish(_ s: Started) -> Result {
-    let outData = s.out.fileHandleForReading.readDataToEndOfFile()
+    let outData = readToEnd(s.out.fileHandleForReading)
     s.group.wait()
     s.process.waitUntilExit()
     return Result(
       status: s.process.terminationStatus,
       stdout: String(decoding: outData, as: UTF8.self),
       stderr: String(decoding: s.errData.data, as: UTF8.self))
+  }
+
+  /// Everything `handle` yields until end of file. Foundation's `readDataToEndOfFile` traps
+  /// (`try!`) when a read is interrupted by a signal (EINTR), which happens while tests send
+  /// signals to child processes; this loop retries instead.
+  package static func readToEnd(_ handle: FileHandle) -> Data {
+    let fd = handle.fileDescriptor
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+      let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if n > 0 {
+        data.append(contentsOf: buffer[0..<n])
+      } else if n == 0 || (errno != EINTR && errno != EAGAIN) {
+        return data
+      }
+    }
   }
 }

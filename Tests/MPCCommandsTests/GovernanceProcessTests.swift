@@ -439,7 +439,7 @@ enum HeadlessChromium {
     process.standardOutput = out
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
+    let data = MPCProcess.readToEnd(out.fileHandleForReading)
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "chromium exited \(process.terminationStatus)")
     return String(decoding: data, as: UTF8.self)

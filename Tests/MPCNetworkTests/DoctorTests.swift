@@ -73,8 +73,9 @@ import _MPCTestSupport
     runOptions.connectDeadline = .seconds(10)
     let chosen = runOptions
     async let run: Void = {
-      _ = try await NetworkTransport.connect(
-        study: s.study, partyID: 1, identity: s.keys[1], options: chosen)
+      try await NetworkTransport.withLinks(
+        study: s.study, partyID: 1, identity: s.keys[1], options: chosen
+      ) { _ in }
     }()
     var options = NetStudy.fastOptions
     options.connectDeadline = .seconds(6)
@@ -102,7 +103,7 @@ import _MPCTestSupport
       old, parties: [0, 1], versions: ["1", "1"], studies: [old.study, fresh.study],
       deadline: .seconds(6))
     let zero = try #require(all[0])
-    #expect(zero[0].outcome == .keyMismatch)
+    #expect(zero[0].outcome == .keyMismatch, "\(zero[0].detail)")
     #expect(zero[0].fix?.contains("parties[1].public_key") == true)
     #expect(try #require(all[1])[0].outcome == .keyMismatch)
   }

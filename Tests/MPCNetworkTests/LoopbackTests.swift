@@ -34,53 +34,42 @@ import _MPCTestSupport
   /// links differ.
   @Test func linksAgreeOnSecrets() async throws {
     let s = try NetStudy(label: "secrets")
-    let transports = try await withThrowingTaskGroup(of: (Int, NetworkTransport).self) { group in
+    try await s.withTransports { transports in
       for i in 0..<3 {
-        group.addTask {
-          (
-            i,
-            try await NetworkTransport.connect(
-              study: s.study, partyID: i, identity: s.keys[i], options: NetStudy.fastOptions)
-          )
+        for j in 0..<3 where j != i {
+          let a = try transports[i].pairSecret(with: j)
+          #expect(a.constantTimeEquals(try transports[j].pairSecret(with: i)))
+          #expect(try transports[i].linkSessionID(with: j) == transports[j].linkSessionID(with: i))
         }
       }
-      var out: [Int: NetworkTransport] = [:]
-      for try await (i, t) in group { out[i] = t }
-      return (0..<3).map { out[$0]! }
-    }
-    for i in 0..<3 {
-      for j in 0..<3 where j != i {
-        let a = try transports[i].pairSecret(with: j)
-        #expect(a.constantTimeEquals(try transports[j].pairSecret(with: i)))
-        #expect(try transports[i].linkSessionID(with: j) == transports[j].linkSessionID(with: i))
-      }
-    }
-    #expect(
-      !(try transports[0].pairSecret(with: 1).constantTimeEquals(
-        try transports[0].pairSecret(with: 2))))
-    #expect(throws: TransportError.unknownPeer(peer: 0)) { try transports[0].pairSecret(with: 0) }
-    // Frames arrive in order; a silent peer times out; a closed peer is reported at once.
-    for k in 0..<5 { try await transports[0].send([UInt8(k)], to: 2) }
-    for k in 0..<5 {
       #expect(
-        try await transports[2].receive(from: 0, timeout: .seconds(2), step: .hello) == [UInt8(k)])
-    }
-    let clock = ContinuousClock()
-    let waited = await clock.measure {
-      await #expect(throws: TransportError.timeout(peer: 1, step: .hello, seconds: 0.2)) {
-        _ = try await transports[2].receive(from: 1, timeout: .milliseconds(200), step: .hello)
+        !(try transports[0].pairSecret(with: 1).constantTimeEquals(
+          try transports[0].pairSecret(with: 2))))
+      #expect(throws: TransportError.unknownPeer(peer: 0)) { try transports[0].pairSecret(with: 0) }
+      // Frames arrive in order; a silent peer times out; a closed peer is reported at once.
+      for k in 0..<5 { try await transports[0].send([UInt8(k)], to: 2) }
+      for k in 0..<5 {
+        #expect(
+          try await transports[2].receive(from: 0, timeout: .seconds(2), step: .hello) == [UInt8(k)]
+        )
       }
-    }
-    #expect(waited < .seconds(2))
-    await transports[1].close()
-    let closedAfter = await clock.measure {
-      await #expect(throws: TransportError.closed(peer: 1, step: .hello)) {
-        _ = try await transports[2].receive(from: 1, timeout: .seconds(20), step: .hello)
+      let clock = ContinuousClock()
+      let waited = await clock.measure {
+        await #expect(throws: TransportError.timeout(peer: 1, step: .hello, seconds: 0.2)) {
+          _ = try await transports[2].receive(from: 1, timeout: .milliseconds(200), step: .hello)
+        }
       }
+      #expect(waited < .seconds(2))
+      await transports[1].close()
+      let closedAfter = await clock.measure {
+        await #expect(throws: TransportError.closed(peer: 1, step: .hello)) {
+          _ = try await transports[2].receive(from: 1, timeout: .seconds(20), step: .hello)
+        }
+      }
+      #expect(closedAfter < .seconds(5))
+      await transports[0].close()
+      await transports[2].close()
     }
-    #expect(closedAfter < .seconds(5))
-    await transports[0].close()
-    await transports[2].close()
   }
 
   /// 10^5-element vector sum between three parties (timing printed for the notes).

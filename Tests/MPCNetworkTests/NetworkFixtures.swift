@@ -112,18 +112,14 @@ struct NetStudy {
           var noise = SeededRandom.make("noise-\(label)-\(i)")
           var session = SeededRandom.make("session-\(label)-\(i)")
           do {
-            let transport = try await NetworkTransport.connect(
-              study: studies[i], partyID: i, identity: keys[i], options: options(i))
-            let wrapped = wrap?(i, transport) ?? transport
-            do {
-              let r = try await QueryRunner.run(
+            let r = try await NetworkTransport.withLinks(
+              study: studies[i], partyID: i, identity: keys[i], options: options(i)
+            ) { transport in
+              let wrapped = wrap?(i, transport) ?? transport
+              return try await QueryRunner.run(
                 setup, transport: wrapped, noise: &noise, session: &session)
-              await transport.close()
-              return (i, .success(r))
-            } catch {
-              await transport.close()
-              throw error
             }
+            return (i, .success(r))
           } catch {
             return (i, .failure(error))
           }
@@ -132,6 +128,45 @@ struct NetStudy {
       var results = [Result<QueryResult, any Error>?](repeating: nil, count: n)
       for await (i, r) in group { results[i] = r }
       return results.map { $0! }
+    }
+  }
+
+  /// Every party's transport at once (each party's ``NetworkTransport/withLinks`` runs in a
+  /// child task until `body` returns), for tests that drive the links by hand.
+  func withTransports<R: Sendable>(
+    options: NetworkOptions = NetStudy.fastOptions,
+    _ body: @escaping @Sendable ([NetworkTransport]) async throws -> R
+  ) async throws -> R {
+    let keys = keys
+    let study = study
+    let up = Mailbox<(Int, NetworkTransport)>(capacity: n)
+    let done = Mailbox<Void>(capacity: 1)
+    return try await withThrowingTaskGroup(of: R?.self) { group in
+      for i in 0..<n {
+        group.addTask {
+          try await NetworkTransport.withLinks(
+            study: study, partyID: i, identity: keys[i], options: options
+          ) { transport in
+            try await up.put((i, transport))
+            // Held open until the test's body is done.
+            _ = try? await done.take()
+          }
+          return nil
+        }
+      }
+      group.addTask {
+        var transports = [NetworkTransport?](repeating: nil, count: n)
+        for _ in 0..<n {
+          let (i, t) = try await up.take()
+          transports[i] = t
+        }
+        defer { done.close() }
+        return try await body(transports.map { $0! })
+      }
+      var result: R?
+      for try await r in group where r != nil { result = r }
+      // Cannot be nil: the body's task returned a value or the group threw.
+      return result!
     }
   }
 

@@ -11,6 +11,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
   /// Bad flags, or input files that cannot be read or are invalid (study, query, key, data),
   /// or a request refused before any network activity; nothing was sent or charged.
   case usage = 64
+  /// Stopped by SIGINT or SIGTERM (`mpc run`): the other sites were told, and the message says
+  /// whether this site's charge stands.
+  case interrupted = 130
 
   /// The status as ArgumentParser's exit code.
   public var code: ExitCode { ExitCode(rawValue) }
@@ -23,6 +26,8 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
       "the operation failed at run time (a peer, the budget, the network), or a check failed "
         + "(`query verify`, `run --dry-run` would be refused, `audit verify`)"
     case .usage: "bad flags or bad input files (nothing was sent or charged)"
+    case .interrupted:
+      "interrupted (SIGINT or SIGTERM); the other sites were told, and the message says whether the charge stands"
     }
   }
 }

@@ -47,11 +47,11 @@ struct NetworkArguments: ParsableArguments {
     }
   }
 
-  /// The library's options for these arguments: a link's handshake waits at most --timeout
-  /// (and at most the library's 10 s default).
+  /// The library's options for these arguments: a link's handshake waits at most --timeout,
+  /// and no attempt waits past --connect-timeout (there is no deadline of the library's own).
   func networkOptions() -> NetworkOptions {
     NetworkOptions(
-      connectDeadline: .seconds(connectTimeout), handshakeTimeout: .seconds(min(timeout, 10)),
+      connectDeadline: .seconds(connectTimeout), handshakeTimeout: .seconds(timeout),
       listenAddress: listen, softwareVersion: MPCVersion.software)
   }
 

@@ -193,7 +193,8 @@ extension QueryRunner {
         guard let upload = try codec.decodeUpload(frame) else {
           // Not an upload: an abort (or a protocol error) from the peer.
           if case .abort(let reason) = try codec.decode(frame) {
-            throw RunError.peerAborted(peer: p, reason: "\(reason.code): \(reason.text)")
+            throw RunError.peerAborted(
+              peer: p, reason: "\(reason.code): \(PeerText.printable(reason.text))")
           }
           throw RunError.peerMismatch(
             peer: p, step: .upload(chunk: nil), problem: "expected an upload chunk")

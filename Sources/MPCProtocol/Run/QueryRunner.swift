@@ -326,7 +326,7 @@ public struct QueryRunner: Sendable {
         switch try await receive(p, .admission) {
         case .admit: continue
         case .refuse(let reason):
-          throw RunError.peerAborted(peer: p, reason: "refused: \(reason.text)")
+          throw RunError.peerAborted(peer: p, reason: "refused: \(PeerText.printable(reason.text))")
         default:
           throw RunError.peerMismatch(peer: p, step: .admission, problem: "expected admit")
         }
@@ -403,7 +403,7 @@ public struct QueryRunner: Sendable {
     let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
     let message = try codec.decode(frame)
     if case .abort(let reason) = message {
-      throw RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+      throw RunError.peerAborted(peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
     }
     return message
   }
@@ -419,7 +419,7 @@ public struct QueryRunner: Sendable {
       from: peer, timeout: .seconds(1), step: .abortReason)
     {
       if case .abort(let reason)? = try? codec.decode(frame) {
-        return RunError.peerAborted(peer: peer, reason: "\(reason.code): \(reason.text)")
+        return RunError.peerAborted(peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
       }
     }
     return error

@@ -1,0 +1,155 @@
+import Foundation
+import MPCCrypto
+import MPCNetwork
+import MPCProtocol
+import Synchronization
+
+/// How `mpc run` tells the other sites that this one stops, and how it names a peer that did
+/// (`protocols/query.md`, "Aborts"): a reason code and a fixed text per code, never data, paths
+/// or errnos.
+extension RunCommand {
+  /// The text sent with an abort of `code`: what the category means, nothing about the data.
+  static func abortText(_ code: ReasonCode) -> String {
+    switch code {
+    case .localData: "its data could not be loaded for this query"
+    case .manifestMismatch:
+      "its study or query file is invalid, or its policy or registry refuses the query"
+    case .ledgerMismatch: "its budget ledger cannot be used"
+    case .cancelled: "its operator stopped the run"
+    default: "it cannot take part in this query"
+    }
+  }
+
+  /// Sends an abort of `code` to every peer (failures ignored: this site is stopping anyway).
+  static func abort(_ transport: NetworkTransport, code: ReasonCode) async {
+    guard
+      let frame = try? MessageCodec().encode(.abort(Reason(code: code, text: abortText(code))))
+    else { return }
+    for peer in 0..<transport.partyCount where peer != transport.partyID {
+      try? await transport.send(frame, to: peer)
+    }
+  }
+
+  /// A site that cannot take part still connects, tells every peer why (`code`) and waits until
+  /// each has closed its link (at most `timeout`), so the others stop at once instead of at
+  /// their deadline. Prints what happened.
+  static func tellPeers(
+    study: StudyManifest, party: Int, identity: X25519.KeyPair, options: NetworkOptions,
+    code: ReasonCode, timeout: Duration
+  ) async {
+    do {
+      try await NetworkTransport.withLinks(
+        study: study, partyID: party, identity: identity, options: options
+      ) { transport in
+        await abort(transport, code: code)
+        let deadline = ContinuousClock.now + timeout
+        for peer in 0..<study.partyCount where peer != party {
+          // Whatever the peer still sends, until it closes the link.
+          while deadline > .now,
+            (try? await transport.receive(
+              from: peer, timeout: deadline - .now, step: .abortReason)) != nil
+          {}
+        }
+      }
+      Console.error("note: told the other sites that this site stops (\(code))")
+    } catch {
+      Console.error("note: could not tell the other sites that this site stops: \(error)")
+    }
+  }
+
+  /// A run failure as the operator reads it: a peer that aborted is named with its site name.
+  static func explain(_ error: any Error, study: StudyManifest) -> any Error {
+    guard case RunError.peerAborted(let peer, let reason) = error,
+      study.parties.indices.contains(peer)
+    else { return error }
+    return CommandFailure(
+      description: "party \(peer) (\(study.parties[peer].name)) stopped the query: "
+        + PeerText.printable(reason))
+  }
+}
+
+// MARK: - Signals
+
+/// SIGINT and SIGTERM as a ``Mailbox``: from ``start()`` on, the signals no longer end the
+/// process; each one received is put in ``received``. After the first, both get their default
+/// action back, so a second Ctrl-C ends the process at once.
+final class SignalWatch: Sendable {
+  let received = Mailbox<Int32>(capacity: 2)
+  // Set once in init, never mutated; only kept alive (a cancelled source delivers nothing).
+  nonisolated(unsafe) private let sources: [any DispatchSourceSignal]
+
+  private init(signals: [Int32]) {
+    let received = received
+    sources = signals.map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        _ = received.offer(number)
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+      }
+      source.resume()
+      return source
+    }
+  }
+
+  static func start() -> SignalWatch { SignalWatch(signals: [SIGINT, SIGTERM]) }
+
+  deinit { for source in sources { source.cancel() } }
+}
+
+/// The run was stopped by a signal.
+struct Interrupted: Error {
+  var signal: Int32
+  var name: String {
+    signal == SIGINT ? "SIGINT (Ctrl-C)" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)"
+  }
+}
+
+/// The transport of the run, once its links are up (read by the signal handler's task).
+final class CurrentTransport: Sendable {
+  private let transport = Mutex<NetworkTransport?>(nil)
+  func set(_ t: NetworkTransport) { transport.withLock { $0 = t } }
+  func get() -> NetworkTransport? { transport.withLock { $0 } }
+}
+
+extension RunCommand {
+  /// Runs `operation` until it ends or a signal arrives; on a signal, sends `cancelled` to every
+  /// peer (once the links are up), cancels the operation and throws ``Interrupted``.
+  static func interruptibly<R: Sendable>(
+    _ signals: SignalWatch, current: CurrentTransport,
+    _ operation: @escaping @Sendable () async throws -> R
+  ) async throws -> R {
+    try await withThrowingTaskGroup(of: R?.self) { group in
+      group.addTask {
+        let signal = try await signals.received.take()
+        if let transport = current.get() { await abort(transport, code: .cancelled) }
+        throw Interrupted(signal: signal)
+      }
+      group.addTask { try await operation() }
+      defer { group.cancelAll() }
+      while let next = try await group.next() {
+        if let result = next { return result }
+      }
+      // Cannot happen: the operation either returns a value or throws.
+      throw CancellationError()
+    }
+  }
+
+  /// Whether this site's charge for `query` stands after a failed run, and why (query.md §3).
+  static func chargeNote(_ ledger: BudgetLedger, since count: Int, query: QueryManifest)
+    -> String
+  {
+    let added = ledger.entries.dropFirst(count).filter { $0.queryId == query.id }
+    guard added.contains(where: { $0.kind == .charge }) else {
+      return
+        "note: nothing was charged for \(query.id) at this site (the run stopped before admission)"
+    }
+    if added.contains(where: { $0.kind == .release }) {
+      return "note: nothing is charged for \(query.id) at this site: the charge was released, "
+        + "as no masked value had left this site"
+    }
+    return "note: the charge for \(query.id) stands at this site: every party had admitted the "
+      + "query, so this site's masked upload may have left (a charge that stands is never refunded)"
+  }
+}

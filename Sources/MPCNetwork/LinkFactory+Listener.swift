@@ -1,0 +1,112 @@
+import MPCProtocol
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The listening side (`protocols/channel.md` §4): binds this party's address and runs every
+/// accepted connection as a child task until the server is closed and its links have ended.
+extension LinkFactory {
+  typealias Server = NIOAsyncChannel<FrameChannel, Never>
+
+  /// Binds this party's listen address (its study address unless `options.listenAddress`).
+  func bind() async throws -> Server {
+    let address = listenAddress
+    // Cannot be nil: checked in init.
+    let hostPort = HostPort(address)!
+    let maximum = options.maximumFrame
+    do {
+      return try await ServerBootstrap(group: group)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .bind(host: hostPort.host, port: hostPort.port) { channel in
+          channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(
+              ByteToMessageHandler(LinkFrameDecoder.responder(maximumFrame: maximum)))
+            return try FrameChannel(
+              wrappingChannelSynchronously: channel, configuration: frameChannelConfiguration)
+          }
+        }
+    } catch {
+      throw NetworkError.cannotListen(address: address, reason: describe(error))
+    }
+  }
+
+  /// Accepts connections into `table`, each in a child task, until `server` is closed; returns
+  /// when the last accepted link has ended.
+  func serve(_ server: Server, table: LinkTable) async {
+    let pending = PendingHandshakes(
+      total: options.maximumPendingHandshakes, perSource: options.maximumPendingPerSource)
+    try? await server.executeThenClose { inbound in
+      await withDiscardingTaskGroup { group in
+        do {
+          for try await child in inbound {
+            // Before anything is proved, a connection costs only what the caps allow.
+            let source = child.channel.remoteAddress?.ipAddress ?? "unknown"
+            guard pending.admit(source) else {
+              group.addTask { try? await child.executeThenClose { _, _ in } }
+              continue
+            }
+            group.addTask {
+              await self.accept(child, table: table, pending: pending, source: source)
+            }
+          }
+        } catch {
+          // The server channel failed: no more connections; the accepted ones run on.
+        }
+      }
+    }
+  }
+
+  /// One accepted connection: handshake as responder, then the link until it closes. Its place
+  /// in `pending` is given back when the handshake ends, either way.
+  func accept(
+    _ child: FrameChannel, table: LinkTable, pending: PendingHandshakes, source: String
+  ) async {
+    do {
+      try await runLink(child, initiator: nil, deadline: .now + options.handshakeTimeout) {
+        pending.done(source)
+        return table.register($0)
+      }
+    } catch let error as NetworkError {
+      pending.done(source)
+      // An unauthenticated failure is noted for the party it claimed (a hint in the message
+      // when that party never comes up), never held against it.
+      if let peer = error.peer ?? error.claimedPeer {
+        table.recordFailure(error, peer: peer, step: .accept)
+      }
+    } catch {
+      // runLink throws only NetworkError.
+      pending.done(source)
+    }
+  }
+}
+
+/// Accepted connections still in their handshake, in total and per source address.
+final class PendingHandshakes: Sendable {
+  let total: Int
+  let perSource: Int
+  private let counts = Mutex<(total: Int, bySource: [String: Int])>((0, [:]))
+
+  init(total: Int, perSource: Int) {
+    self.total = total
+    self.perSource = perSource
+  }
+
+  /// Takes a place for a connection from `source`; false when a cap is reached.
+  func admit(_ source: String) -> Bool {
+    counts.withLock { c in
+      guard c.total < total, c.bySource[source, default: 0] < perSource else { return false }
+      c.total += 1
+      c.bySource[source, default: 0] += 1
+      return true
+    }
+  }
+
+  /// Gives the place back.
+  func done(_ source: String) {
+    counts.withLock { c in
+      c.total -= 1
+      let left = c.bySource[source, default: 1] - 1
+      c.bySource[source] = left > 0 ? left : nil
+    }
+  }
+}
