@@ -106,6 +106,13 @@ struct Interrupted: Error {
   }
 }
 
+/// The signal that stopped the run, once one did.
+final class CaughtSignal: Sendable {
+  private let signal = Mutex<Int32?>(nil)
+  func set(_ s: Int32) { signal.withLock { $0 = s } }
+  func get() -> Int32? { signal.withLock { $0 } }
+}
+
 /// The transport of the run, once its links are up (read by the signal handler's task).
 final class CurrentTransport: Sendable {
   private let transport = Mutex<NetworkTransport?>(nil)
@@ -114,22 +121,37 @@ final class CurrentTransport: Sendable {
 }
 
 extension RunCommand {
-  /// Runs `operation` until it ends or a signal arrives; on a signal, sends `cancelled` to every
-  /// peer (once the links are up), cancels the operation and throws ``Interrupted``.
+  /// Runs `operation` until it ends or a signal arrives. On a signal, sends `cancelled` to every
+  /// peer (once the links are up) and closes the links from this (uncancelled) task, so they
+  /// are written and closed in order; the operation then fails and ``Interrupted`` is thrown.
   static func interruptibly<R: Sendable>(
     _ signals: SignalWatch, current: CurrentTransport,
     _ operation: @escaping @Sendable () async throws -> R
   ) async throws -> R {
-    try await withThrowingTaskGroup(of: R?.self) { group in
+    let caught = CaughtSignal()
+    return try await withThrowingTaskGroup(of: R?.self) { group in
       group.addTask {
         let signal = try await signals.received.take()
-        if let transport = current.get() { await abort(transport, code: .cancelled) }
+        caught.set(signal)
+        if let transport = current.get() {
+          await abort(transport, code: .cancelled)
+          await transport.close()
+        }
         throw Interrupted(signal: signal)
       }
       group.addTask { try await operation() }
       defer { group.cancelAll() }
-      while let next = try await group.next() {
-        if let result = next { return result }
+      while true {
+        do {
+          guard let next = try await group.next() else { break }
+          if let result = next { return result }
+        } catch let interrupted as Interrupted {
+          throw interrupted
+        } catch {
+          // After a signal the operation fails on its closed links; the signal's task is not
+          // cancelled while it still closes them (a reset would drop the abort unread).
+          if caught.get() == nil { throw error }
+        }
       }
       // Cannot happen: the operation either returns a value or throws.
       throw CancellationError()
