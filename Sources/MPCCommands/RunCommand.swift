@@ -3,6 +3,7 @@ import Foundation
 import MPCBigInt
 import MPCCrypto
 import MPCNetwork
+import MPCPrivacy
 import MPCProtocol
 
 #if canImport(Glibc)
@@ -60,22 +61,25 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2 (weak KLS21 bound).")
   var force = false
 
-  @Flag(name: .long, help: "Print JSON instead of the table.")
+  @Flag(name: .long, help: "Print JSON (schema mpc.run/2) instead of the table.")
   var json = false
 
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Testing only: seed this party's noise PRG with 32 bytes (64 hex digits).",
-      visibility: .hidden))
-  var seedNoise: String?
+      "Write the released values to FILE as they are opened (FILE.partial until the run "
+        + "succeeded).", valueName: "FILE"))
+  var out: String?
+
+  @Option(name: .long, help: "The --out format: csv, json (the mpc.run/2 document) or int64.")
+  var format: ResultFormat = .csv
 
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Testing only: write the raw opened values to this file as little-endian int64 (8 bytes "
-        + "each, in order) and leave them out of the JSON.", visibility: .hidden))
-  var valuesOut: String?
+      "Testing only: seed this party's noise PRG with 32 bytes (64 hex digits); only in a "
+        + "test study, and announced to the peers.", visibility: .hidden))
+  var seedNoise: String?
 
   func validate() throws {
     guard (query == nil) != (queryInline == nil) else {
@@ -101,6 +105,7 @@ extension RunCommand {
     let ledger: BudgetLedger
     let releases: ReleaseLog
     var approvers: [String] = []
+    var resultFile: ResultFile?
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -134,6 +139,21 @@ extension RunCommand {
             + "in \(study): its public key is \(Hex.encode(identity.publicKey)), the study pins "
             + "\(Hex.encode(manifest.parties[party].publicKey))")
       }
+      if seedNoise != nil, !manifest.testStudy {
+        throw CommandFailure(
+          description: "--seed-noise: study \(manifest.id) is not a test study "
+            + "(\"test_study\": true); seeded noise is predictable and never for real data",
+          status: .usage)
+      }
+      if case .vectorSum(let m, _) = queryManifest.kind, m > Self.textVectorLimit, !json,
+        out == nil
+      {
+        throw CommandFailure(
+          description: "query \(queryManifest.id) releases \(m) values; the table shows only "
+            + "the first \(ResultFormatter.shownRows): add --out FILE (--format csv, json or "
+            + "int64), or --json", status: .usage)
+      }
+      if let out { try ResultFile.check(path: out) }
       let dataURL = URL(fileURLWithPath: data)
       if case .vectorSum = queryManifest.kind {
         input = try LocalData.loadVector(
@@ -160,8 +180,10 @@ extension RunCommand {
         } else {
           print(stored.text)
         }
+        if let out { Console.error("note: --out \(out) was not written (a stored result)") }
         return
       }
+      if let out { resultFile = try ResultFile(path: out, format: format) }
       if opened.created {
         Console.error(
           "note: first query of study \(manifest.id) at this site: created party \(party)'s "
@@ -170,7 +192,9 @@ extension RunCommand {
     } catch {
       throw CommandFailure.usage(error)
     }
-    Self.reportBadInput(input, query: queryManifest, data: data)
+    // This site's data summary, before anything is sent (stderr: stdout holds the result).
+    let localData = LocalDataSummary(input, query: queryManifest, file: data)
+    for line in localData.lines(maxBadRows: queryManifest.maxBadRows) { Console.error(line) }
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
@@ -198,18 +222,27 @@ extension RunCommand {
         await transport.close()
         throw CommandFailure(description: "\(error)", status: .usage)
       }
+      // A vector-sum streams to --out as it is opened; nothing of it is kept in memory.
+      var streaming = false
+      if resultFile != nil, case .vectorSum = queryManifest.kind { streaming = true }
+      if let resultFile, streaming, let component = setup.runPlan?.components.first {
+        resultFile.halfWidth = component.noise.intervalHalfWidth
+        setup.openedSink = resultFile.sink(component: component.component.name)
+        setup.keepsOpenedValues = false
+      }
       let noise: ChaCha20PRG
       if let seedNoise {
         Console.error(
-          "warning: --seed-noise makes this party's DP noise predictable; "
-            + "for testing and benchmarks only, never with real data")
+          "warning: --seed-noise makes this party's DP noise predictable (announced to the "
+            + "peers; test studies only)")
         noise = try ChaCha20PRG(seedHex: seedNoise)
+        setup.seededNoise = true
       } else {
         noise = ChaCha20PRG.freshlyKeyed()
       }
       var noiseSource = noise
       var session = SystemRandom()
-      let result: QueryResult
+      var result: QueryResult
       do {
         result = try await QueryRunner.run(
           setup, transport: transport, noise: &noiseSource, session: &session)
@@ -219,36 +252,90 @@ extension RunCommand {
       }
       await transport.close()
       progress.done()
-      // The released result as `--json` prints it (values, or the file they went to).
-      let output = RunOutput(
-        result, query: queryManifest, study: manifest, party: party,
-        badRows: input.badRowCount, valuesFile: valuesOut,
-        statistics: Self.statistics(result.statistics))
-      let resultJSON = try OutputCoding.encode(output)
-      // (A long vector written to --values-out in --json mode is not rendered as text.)
-      let text =
-        json && valuesOut != nil
-        ? "released values of \(queryManifest.id) were written to \(valuesOut ?? "")"
-        : ResultFormatter.text(result, query: queryManifest, study: manifest)
-      // Logged durably before it is shown, so a lost output can be read again (ledger.md §6).
-      let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == queryManifest.id }
-      if let charge = ledger.entries.last(where: isCharge) {
-        try releases.append(
-          query: queryManifest, charge: charge, parties: manifest.partyCount,
-          result: resultJSON, text: text)
+      if let resultFile, streaming {
+        result.components[0].raw = .small(resultFile.head)
       }
-      if let valuesOut {
-        try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
-      }
-      if json {
-        print(resultJSON, terminator: "")
-      } else {
-        print(text)
-      }
+      try publish(
+        result, manifest: manifest, query: queryManifest, ledger: ledger, releases: releases,
+        localData: localData, resultFile: resultFile, streamed: streaming)
     } catch let error as ExitCode {
+      resultFile?.abandon()  // nothing half-written is left (a no-op once it is in place)
       throw error
     } catch {
+      resultFile?.abandon()
       throw CommandFailure.report(error)
+    }
+  }
+}
+
+extension RunCommand {
+  /// The longest vector-sum the table alone may release (above it: --out or --json).
+  static let textVectorLimit = 10_000
+
+  /// Logs the released result durably, then finishes `--out` and prints it (ledger.md §6:
+  /// logged before it is shown). A vector-sum's values go into the document streamed, never as
+  /// one object per value.
+  func publish(
+    _ result: QueryResult, manifest: StudyManifest, query: QueryManifest, ledger: BudgetLedger,
+    releases: ReleaseLog, localData: LocalDataSummary, resultFile: ResultFile?, streamed: Bool
+  ) throws {
+    var output = RunOutput(
+      result, query: query, study: manifest, party: site.party, badRows: localData.malformed,
+      valuesFile: resultFile?.url.path, valuesFormat: resultFile?.format,
+      statistics: Self.statistics(result.statistics))
+    output.localData = localData
+    output.seededNoise = seedNoise != nil ? true : nil
+    // Components whose values this process still holds and prints inline.
+    let vectors = result.components.indices.filter {
+      result.components[$0].labels == nil && !streamed
+    }
+    func emit(_ i: Int, _ body: (ReleasedComponent.RawValues) throws -> Void) throws {
+      let raw = result.components[i].raw
+      let step = 1 << 15
+      for start in stride(from: 0, to: raw.count, by: step) {
+        let range = start..<min(raw.count, start + step)
+        switch raw {
+        case .small(let v): try body(.small(Array(v[range])))
+        case .big(let v): try body(.big(Array(v[range])))
+        }
+      }
+    }
+    // The release log keeps a vector inline up to a limit; a longer one is in --out or was
+    // printed once.
+    var logged = ByteSpool(nil)
+    let inline = vectors.filter {
+      result.components[$0].length <= RunDocument.releaseLogVectorLimit
+    }
+    try RunDocument.write(output, streamed: inline, to: &logged, vectors: emit)
+    let rest = resultFile.map { "all of them are in \($0.url.path) (\($0.format.rawValue))" }
+    let text = ResultFormatter.text(result, query: query, study: manifest, rest: rest)
+    do {
+      let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == query.id }
+      if let charge = ledger.entries.last(where: isCharge) {
+        try releases.append(
+          query: query, charge: charge, parties: manifest.partyCount,
+          result: String(decoding: logged.bytes, as: UTF8.self), text: text)
+      }
+      try resultFile?.finish(result) { spool, file in
+        try RunDocument.write(
+          output,
+          streamed: result.components.indices.filter {
+            result.components[$0].labels == nil
+          }, to: &spool
+        ) { i, body in
+          if streamed { try file.readSpool { try body(.small($0)) } } else { try emit(i, body) }
+        }
+      }
+    } catch {
+      resultFile?.abandon()
+      throw error
+    }
+    if json {
+      var stdout = ByteSpool(FileHandle.standardOutput)
+      try RunDocument.write(output, streamed: vectors, to: &stdout, vectors: emit)
+      stdout.flush()
+    } else {
+      print(text)
     }
   }
 }
@@ -295,48 +382,4 @@ extension RunCommand {
       maxRSSKiB: maxResidentKiB(), cpuSeconds: cpuSeconds())
   }
 
-  /// Writes every released coordinate's raw opened value as a little-endian int64, in order
-  /// (the bench reads them back); fails if one does not fit 64 bits.
-  static func writeValues(_ result: QueryResult, to url: URL) throws {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-      throw CommandFailure(description: "--values-out: cannot create \(url.path)")
-    }
-    let handle = try FileHandle(forWritingTo: url)
-    defer { try? handle.close() }
-    for component in result.components {
-      guard case .small(var values) = component.raw else {
-        throw CommandFailure(
-          description: "--values-out: component \(component.name) has values beyond 64 bits; "
-            + "read them from the JSON output instead")
-      }
-      if UInt64(1).littleEndian != 1 { values = values.map(\.littleEndian) }
-      // Straight from the array's storage: no copy of the vector.
-      try values.withUnsafeBytes { try handle.write(contentsOf: $0) }
-    }
-  }
-
-}
-
-extension RunCommand {
-  /// The local summary of rows that did not parse (shown at this site only, never sent): they
-  /// contributed 0 and the run goes on (`protocols/query.md`, "Data-dependent decisions").
-  static func reportBadInput(_ input: LocalVector, query: QueryManifest, data: String) {
-    if input.badRowCount > 0 {
-      let lines = input.badRows.map { "\($0.line) (\($0.problem))" }.joined(separator: ", ")
-      Console.error(
-        "note: \(input.badRowCount) unparseable row(s) in \(data) counted as 0, first at line "
-          + lines + "; this is reported here only, never sent, and never stops the run "
-          + "(a stop would reveal the data without a charge)")
-      if input.exceedsExpectedBadRows(of: query) {
-        Console.error(
-          "warning: more unparseable rows than the query's max_bad_rows "
-            + "(\(query.maxBadRows)); check \(data) before the next query")
-      }
-    }
-    if input.saturatedCount > 0 {
-      Console.error(
-        "note: \(input.saturatedCount) local total(s) exceeded the signed 64-bit range and were "
-          + "clamped to it")
-    }
-  }
 }

@@ -26,10 +26,13 @@ struct StudyFile: Encodable {
   var budget: [String: String]
   var delta = "1e-6"
   var ledger = "ledger"
+  /// `true` only for `mpc bench`'s study (seeded noise allowed); left out otherwise.
+  var testStudy: Bool?
 
   enum CodingKeys: String, CodingKey {
     case id, parties, colluders, field, neighbour, budget, delta, ledger
     case maxSitesPerPerson = "max_sites_per_person"
+    case testStudy = "test_study"
   }
 
   /// The file's bytes: pretty, key-sorted JSON with a trailing newline.

@@ -42,6 +42,8 @@ extension StudyManifest {
     // hashes as it did before they existed (`protocols/manifest.md` §4).
     if let policy { record["policy"] = policy.canonical }
     if let registry { record["registry"] = registry.canonical }
+    // Likewise `test_study` only when true: a test study never hashes like a real one.
+    if testStudy { record["test_study"] = .bool(true) }
     return .record(record)
   }
 }

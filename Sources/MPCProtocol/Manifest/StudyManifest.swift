@@ -87,6 +87,10 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   public internal(set) var policy: StudyPolicy?
   /// The query registry: approvers and threshold (DESIGN §8); nil: none.
   public internal(set) var registry: QueryRegistry?
+  /// Whether the study declares itself a test study (`"test_study": true`): only then may a
+  /// party seed its noise (`mpc bench`), and only then do its peers accept a hello announcing
+  /// it (`protocols/messages.md`). Never for real data.
+  public internal(set) var testStudy: Bool = false
 
   /// n, the number of parties.
   public var partyCount: Int { parties.count }
@@ -99,8 +103,9 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     id: String, parties: [PartyInfo], colluders: Int, field: FieldChoice = .auto,
     neighbour: NeighbourRelation, maxSitesPerPerson: Int = 1, budget: PrivacyCost,
     delta: Rational? = nil, ledger: String, policy: StudyPolicy? = nil,
-    registry: QueryRegistry? = nil, file: String = "<study>"
+    registry: QueryRegistry? = nil, testStudy: Bool = false, file: String = "<study>"
   ) throws {
+    self.testStudy = testStudy
     self.id = id
     self.parties = parties
     self.colluders = colluders
@@ -148,6 +153,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     case ledger
     case policy
     case registry
+    case testStudy = "test_study"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -165,6 +171,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     ledger = try container.decode(String.self, forKey: .ledger)
     policy = try container.decodeIfPresent(StudyPolicy.self, forKey: .policy)
     registry = try container.decodeIfPresent(QueryRegistry.self, forKey: .registry)
+    testStudy = try container.decodeIfPresent(Bool.self, forKey: .testStudy) ?? false
     if let issue = validationIssue() { throw issue }
   }
 
@@ -181,6 +188,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     try container.encode(ledger, forKey: .ledger)
     try container.encodeIfPresent(policy, forKey: .policy)
     try container.encodeIfPresent(registry, forKey: .registry)
+    if testStudy { try container.encode(true, forKey: .testStudy) }
   }
 
   // MARK: - Validation

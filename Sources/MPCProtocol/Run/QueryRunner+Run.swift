@@ -41,6 +41,10 @@ public enum QueryRunner {
     } else {
       runPlan = try RunPlan(study: study, query: query, force: setup.force, timing: setup.timing)
     }
+    guard !setup.seededNoise || study.testStudy else {
+      throw RunError.invalidSetUp(
+        problem: "seeded noise needs a test study (\"test_study\": true); never with real data")
+    }
     let clock = ContinuousClock()
     var statistics = RunStatistics()
     guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
@@ -85,7 +89,7 @@ public enum QueryRunner {
         .hello(
           Hello(
             studyId: study.id, partyId: UInt32(me), sessionId: contribution,
-            manifestHash: manifestHash)))
+            manifestHash: manifestHash, seededNoise: setup.seededNoise)))
       try await broadcast(.ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)))
       for p in peers {
         guard case .hello(let hello) = try await receive(p, .hello) else {
@@ -119,6 +123,12 @@ public enum QueryRunner {
             problem: "its study or query differs from this party's (manifest hash "
               + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
           )
+        }
+        guard !hello.seededNoise || study.testStudy else {
+          throw RunError.peerMismatch(
+            peer: p, step: .hello,
+            problem: "announces seeded (predictable) noise, and the study is not a test study; "
+              + "seeded noise is for `mpc bench` and tests only")
         }
         contributions[p] = hello.sessionId
       }
@@ -182,7 +192,7 @@ public enum QueryRunner {
     }
     phaseStart = clock.now
     var result = try release(
-      opened: opened, runPlan: runPlan, query: query, sessionID: sessionID, ledger: setup.ledger)
+      opened: opened, runPlan: runPlan, setup: setup, sessionID: sessionID)
     statistics.add(clock.now - phaseStart, to: .postProcessing)
     result.statistics = statistics
     return result
@@ -208,9 +218,9 @@ public enum QueryRunner {
   // MARK: - Post-processing
 
   static func release(
-    opened: OpenedValues, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
-    ledger: BudgetLedger
+    opened: OpenedValues, runPlan: RunPlan, setup: PartySetup, sessionID: [UInt8]
   ) throws -> QueryResult {
+    let (query, ledger) = (setup.query, setup.ledger)
     var components: [ReleasedComponent] = []
     for nc in runPlan.components {
       let range = nc.component.offset..<(nc.component.offset + nc.component.dimension)
@@ -231,7 +241,8 @@ public enum QueryRunner {
       components.append(
         ReleasedComponent(
           name: nc.component.name,
-          raw: opened.slice(range),
+          raw: setup.keepsOpenedValues ? opened.slice(range) : .small([]),
+          length: nc.component.dimension,
           halfWidth: BigInt(Int(nc.noise.intervalHalfWidth)), clampAtZero: clampAtZero,
           labels: labels, noise: nc.noise, sensitivity: nc.component.sensitivity))
     }

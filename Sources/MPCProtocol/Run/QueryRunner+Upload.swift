@@ -19,21 +19,25 @@ enum OpenedValues: Sendable {
 
   /// Appends the signed values of one opened chunk, switching to big integers if one does not
   /// fit a machine word.
-  mutating func append(_ chunk: FieldVector) {
-    switch self {
-    case .small(var values):
+  mutating func append(_ chunk: ReleasedComponent.RawValues) {
+    switch (self, chunk) {
+    case (.small(var values), .small(let fitting)):
       self = .small([])  // release the reference so the append does not copy
-      if let fitting = chunk.signedInt64Values() {
-        values += fitting
-        self = .small(values)
-      } else {
-        self = .big(values.map { BigInt(Int($0)) } + chunk.signedValues)
-      }
-    case .big(var values):
+      values += fitting
+      self = .small(values)
+    case (.small(let values), .big(let wide)):
+      self = .big(values.map { BigInt(Int($0)) } + wide)
+    case (.big(var values), _):
       self = .big([])
-      values += chunk.signedValues
+      values += (0..<chunk.count).map { chunk[$0] }
       self = .big(values)
     }
+  }
+
+  /// The signed values of one opened chunk: machine integers when they all fit.
+  static func signed(_ chunk: FieldVector) -> ReleasedComponent.RawValues {
+    if let fitting = chunk.signedInt64Values() { return .small(fitting) }
+    return .big(chunk.signedValues)
   }
 
   /// The values at `range`, in the released component's representation.
@@ -92,8 +96,9 @@ extension QueryRunner {
       group.addTask {
         do {
           return .opened(
-            try await openChunks(layout: layout, transport: transport, peers: peers, from: toOpener)
-          )
+            try await openChunks(
+              layout: layout, transport: transport, peers: peers, from: toOpener,
+              sink: setup.openedSink, keep: setup.keepsOpenedValues))
         } catch {
           toSender.fail(error)
           toOpener.fail(error)
@@ -214,11 +219,11 @@ extension QueryRunner {
   /// Stage 3: adds every peer's chunk c to this party's chunk c and keeps the signed values.
   static func openChunks(
     layout: ChunkLayout, transport: some PartyTransport, peers: [Int],
-    from input: Mailbox<FieldVector>
+    from input: Mailbox<FieldVector>, sink: OpenedChunkSink? = nil, keep: Bool = true
   ) async throws -> OpenedChunks {
     let clock = ContinuousClock()
     let codec = MessageCodec()
-    var result = OpenedChunks(values: OpenedValues(capacity: layout.length))
+    var result = OpenedChunks(values: OpenedValues(capacity: keep ? layout.length : 0))
     for c in 0..<layout.chunkCount {
       var total = try await input.take()
       let start = clock.now
@@ -253,7 +258,9 @@ extension QueryRunner {
             peer: p, step: .upload(chunk: c), problem: String(describing: error))
         }
       }
-      result.values.append(total)
+      let signed = OpenedValues.signed(total)
+      try sink?(layout.range(c).lowerBound, signed)
+      if keep { result.values.append(signed) }
       result.receiving += clock.now - start
     }
     return result

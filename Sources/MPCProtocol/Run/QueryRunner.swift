@@ -27,6 +27,18 @@ public struct PartySetup: Sendable {
   /// σ's noise table takes a few milliseconds); it must come from `RunPlan(study:query:force:
   /// timing:)` with this setup's values, which the run checks.
   public var runPlan: RunPlan?
+  /// Called with every opened chunk, in order, as soon as it is opened: its first coordinate and
+  /// its signed values (e.g. to stream a long vector to a file). An error it throws aborts the
+  /// run (after the charge). Called from one task at a time.
+  public var openedSink: OpenedChunkSink?
+  /// Whether the result keeps the opened values. With `false` (and a sink) memory stays bounded
+  /// by the chunks in flight; every component's ``ReleasedComponent/raw`` is then empty and its
+  /// values are only those the sink saw.
+  public var keepsOpenedValues = true
+  /// Whether this party's noise comes from a seed (tests and `mpc bench` only): announced in
+  /// the hello, and refused by peers unless the study is a test study. The runner does not check
+  /// the noise source itself: the caller that seeds it must set this.
+  public var seededNoise = false
 
   /// Elements per upload chunk unless a setup says otherwise: 32,768, i.e. 512 KiB frames in a
   /// 16-byte field. Measured (Sources/Benchmarks/BENCHMARKS.md) faster than 64 Ki elements, and
@@ -50,6 +62,11 @@ public struct PartySetup: Sendable {
     self.timing = timing
   }
 }
+
+/// Receives one opened chunk: the index of its first coordinate and its signed values.
+public typealias OpenedChunkSink =
+  @Sendable (_ start: Int, _ values: ReleasedComponent.RawValues)
+  throws -> Void
 
 /// One separately noised part of a query with its calibrated noise.
 public struct NoisedComponent: Sendable {
@@ -225,8 +242,11 @@ public struct ReleasedComponent: Sendable {
 
   /// The component's name.
   public var name: String
-  /// The opened values (true total + all noise), before post-processing.
+  /// The opened values (true total + all noise), before post-processing; empty when they went
+  /// only to the setup's ``PartySetup/openedSink``.
   public var raw: RawValues
+  /// The number of coordinates (``raw``'s count unless the values went only to the sink).
+  public var length: Int
   /// The interval half-width h (from ``noise``).
   public var halfWidth: BigInt
   /// Whether values are counts, clamped at 0.
