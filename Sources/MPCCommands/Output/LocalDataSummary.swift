@@ -66,8 +66,9 @@ struct LocalDataSummary: Codable, Hashable {
     if malformed > 0 {
       let first = malformedRows.map { "\($0.line) (\($0.problem))" }.joined(separator: ", ")
       out.append(
-        "note: \(malformed) unparseable row(s) counted as 0, first at line \(first); never sent, "
-          + "and never a reason to stop (a stop would reveal the data without a charge)")
+        "note: \(malformed) unparseable row(s) counted as 0, first at line \(first); reported "
+          + "here only, never sent, and never stops the run (a stop would reveal the data "
+          + "without a charge)")
       if exceedsMaxBadRows {
         out.append(
           "warning: more unparseable rows than the query's max_bad_rows (\(maxBadRows)); "
