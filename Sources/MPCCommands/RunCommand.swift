@@ -21,11 +21,19 @@ struct RunCommand: AsyncParsableCommand {
       identical study and query files and ledgers, charge the budget durably, exchange masked
       uploads over encrypted links and open only the noised result.
 
+      --out FILE writes the released values as they are opened (csv, the
+      mpc.run/2 JSON document, or int64), to FILE.partial until the run
+      succeeded; a vector-sum longer than 10,000 needs --out or --json. A
+      summary of the local data is printed on standard error before the run
+      (also in --json mode, and as local_data in the JSON); it is never sent.
+
       Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the
       data; the message names which); 64 bad flags or unreadable input files.
 
       Examples:
         mpc run --study study.json --party 0 --key site0.key --data site0.csv --query count.json
+        mpc run --study study.json --party 0 --key site0.key --data v0.bin --vector-format int64 \\
+          --query vector.json --out result.csv
         mpc run --study study.json --party 1 --key site1.key --data site1.csv \\
           --query-inline '{"id": "q7", "kind": "histogram", "column": "ward", \\
                            "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json
