@@ -162,6 +162,13 @@ extension RunCommand {
             + "int64), or --json", status: .usage)
       }
       if let out { try ResultFile.check(path: out) }
+      if out != nil, format != .csv, case .vectorSum(let m, let bounds) = queryManifest.kind,
+        !Self.fitsInt64(length: m, bounds: bounds, parties: manifest.partyCount)
+      {
+        throw CommandFailure(
+          description: "query \(queryManifest.id): with bounds this wide an opened value may "
+            + "need more than 64 bits; use --format csv (decimal, any width)", status: .usage)
+      }
       let dataURL = URL(fileURLWithPath: data)
       if case .vectorSum = queryManifest.kind {
         input = try LocalData.loadVector(
@@ -279,6 +286,17 @@ extension RunCommand {
 extension RunCommand {
   /// The longest vector-sum the table alone may release (above it: --out or --json).
   static let textVectorLimit = 10_000
+
+  /// Whether every opened value of a vector-sum surely fits an Int64: n·max|bound| below
+  /// 2^61 leaves more than 2^62 for the noise (which is far smaller at any usable ρ).
+  static func fitsInt64(length m: Int, bounds: VectorBounds, parties n: Int) -> Bool {
+    var largest: UInt64 = 0
+    for j in 0..<m {
+      let b = bounds.bounds(at: j)
+      largest = max(largest, b.lower.magnitude, b.upper.magnitude)
+    }
+    return largest < (UInt64(1) << 61) / UInt64(n)
+  }
 
   /// Logs the released result durably, then finishes `--out` and prints it (ledger.md §6:
   /// logged before it is shown). A vector-sum's values go into the document streamed, never as

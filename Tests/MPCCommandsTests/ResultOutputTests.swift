@@ -199,6 +199,14 @@ import _MPCTestSupport
         0, data: sites.path("v.txt"), query: Self.vectorQuery("v2", length: 2),
         ["--out", sites.path("no/such/dir/out.csv")]))
     #expect(missing.status == 64 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
+    // int64 output of values that may not fit 64 bits.
+    let wide = try await MPCProcess.run(
+      sites.run(
+        0, data: sites.path("v.txt"),
+        query:
+          #"{"id": "wide", "kind": "vector-sum", "length": 2, "bounds": [0, 4611686018427387904], "rho": "1"}"#,
+        ["--out", sites.path("wide.bin"), "--format", "int64"]))
+    #expect(wide.status == 64 && wide.stderr.contains("--format csv"), "\(wide.stderr)")
     // Seeded noise outside a test study.
     let seeded = try await MPCProcess.run(
       sites.run(

@@ -136,9 +136,18 @@ final class ResultFile: @unchecked Sendable {
       defer { lock.unlock() }
       if start == 0, format == .csv { output?.append("component,label,value,raw,lower,upper\n") }
       guard case .small(let small) = values else {
-        throw CommandFailure(
-          description: "--out: opened values beyond 64 bits at coordinate \(start); "
-            + "a vector-sum's values always fit (the field bound), so this is a bug")
+        // Only csv is allowed for bounds this wide (checked before the run): decimal text.
+        guard format == .csv else {
+          throw CommandFailure(
+            description: "--out: an opened value at coordinate \(start) needs more than 64 bits")
+        }
+        for k in 0..<values.count {
+          let v = values[k]
+          output?.append("\(name),\(start + k),\(v),\(v),\(v - BigInt(Int(halfWidth))),")
+          output?.append("\(v + BigInt(Int(halfWidth)))\n")
+        }
+        streamedCount += values.count
+        return
       }
       switch format {
       case .int64: for v in small { output?.appendRaw(v) }
