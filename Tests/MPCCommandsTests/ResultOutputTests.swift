@@ -155,6 +155,14 @@ import _MPCTestSupport
       #expect(output.components.first?.length == m)
     }
     #expect(vectors[0].count == m && vectors[0] == vectors[1] && vectors[1] == vectors[2])
+    // The same query again: the stored result, vector included (kept up to 10,000 values).
+    let again = try await MPCProcess.run(
+      sites.run(0, data: sites.path("v0.txt"), query: query, ["--json"]))
+    #expect(again.status == 0 && again.stderr.contains("showing the stored result"))
+    let stored = try #require(
+      try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+    let component = try #require((stored["components"] as? [[String: Any]])?.first)
+    #expect(component["vector"] as? [Int] == vectors[0])
   }
 
   /// `ICU` where the categories say `icu`, and a malformed row, in `--json` mode: both on
