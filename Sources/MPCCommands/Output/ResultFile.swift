@@ -75,9 +75,9 @@ struct ByteSpool {
 /// result at the end. In `json` format the streamed values are spooled as int64 to a second
 /// partial file and copied into the document at the end.
 final class ResultFile: @unchecked Sendable {
-  // Invariant: `sink` is called by the runner's opening task only, one chunk at a time and in
-  // order, and the other methods only after the run returned; the lock guards nothing but
-  // makes that hand-over explicit.
+  // Invariant: the mutable state is read and written under `lock` (the sink runs on the
+  // runner's opening task, `finish`/`abandon` on the command's), except `halfWidth`, set once
+  // before the run starts.
   let url: URL
   let format: ResultFormat
   let partial: URL
@@ -168,15 +168,16 @@ final class ResultFile: @unchecked Sendable {
           output?.append("\n")
         }
       }
-      if head.count < ResultFormatter.shownRows {
-        head += small.prefix(ResultFormatter.shownRows - head.count)
+      if firstValues.count < ResultFormatter.shownRows {
+        firstValues += small.prefix(ResultFormatter.shownRows - firstValues.count)
       }
       streamedCount += small.count
     }
   }
 
   /// The first values streamed (for the table's first rows).
-  private(set) var head: [Int64] = []
+  var head: [Int64] { lock.withLock { firstValues } }
+  private var firstValues: [Int64] = []
 
   /// The interval half-width of the streamed component (set before the run).
   var halfWidth: Int64 = 0
