@@ -536,7 +536,8 @@ def check_messages(i, e):
     t = m["type"]
     if t == "hello":
         typ, body = 1, (struct.pack("<H", m["protocol_version"]) + m_str(m["study_id"])
-                        + le32(m["party_id"]) + unhex(m["session_id"]) + unhex(m["manifest_hash"]))
+                        + le32(m["party_id"]) + unhex(m["session_id"]) + unhex(m["manifest_hash"])
+                        + (b"\x01" if m.get("seeded_noise") else b""))
     elif t == "ledger-head":
         x = Fraction(m["spent"])
         text = str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"

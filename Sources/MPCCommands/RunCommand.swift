@@ -21,6 +21,12 @@ struct RunCommand: AsyncParsableCommand {
       identical study and query files and ledgers, charge the budget durably, exchange masked
       uploads over encrypted links and open only the noised result.
 
+      --out FILE writes the released values as they are opened (csv, the
+      mpc.run/2 JSON document, or int64), to FILE.partial until the run
+      succeeded; a vector-sum longer than 10,000 needs --out or --json. A
+      summary of the local data is printed on standard error before the run
+      (also in --json mode, and as local_data in the JSON); it is never sent.
+
       Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the
       data; the message names which); 64 bad flags or unreadable input files, or a query the
       study's registry or policy refuses. With --dry-run: 0 the run would go ahead, 1 it would
@@ -30,6 +36,8 @@ struct RunCommand: AsyncParsableCommand {
         mpc run --study study.json --party 0 --key site0.key --data site0.csv --query count.json
         mpc run --dry-run --study study.json --party 0 --key site0.key --data site0.csv \\
           --query count.reg.json
+        mpc run --study study.json --party 0 --key site0.key --data v0.bin --vector-format int64 \\
+          --query vector.json --out result.csv
         mpc run --study study.json --party 1 --key site1.key --data site1.csv \\
           --query-inline '{"id": "q7", "kind": "histogram", "column": "ward", \\
                            "categories": ["icu", "er"], "outside": "other", "rho": "1/20"}' --json
@@ -65,7 +73,7 @@ struct RunCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Accept a Gaussian share σ below 1.2, down to 1/2 (weak KLS21 bound).")
   var force = false
 
-  @Flag(name: .long, help: "Print JSON instead of the table.")
+  @Flag(name: .long, help: "Print JSON (schema mpc.run/2) instead of the table.")
   var json = false
 
   @Flag(
@@ -79,16 +87,19 @@ struct RunCommand: AsyncParsableCommand {
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Testing only: seed this party's noise PRG with 32 bytes (64 hex digits).",
-      visibility: .hidden))
-  var seedNoise: String?
+      "Write the released values to FILE as they are opened (FILE.partial until the run "
+        + "succeeded).", valueName: "FILE"))
+  var out: String?
+
+  @Option(name: .long, help: "The --out format: csv, json (the mpc.run/2 document) or int64.")
+  var format: ResultFormat = .csv
 
   @Option(
     name: .long,
     help: ArgumentHelp(
-      "Testing only: write the raw opened values to this file as little-endian int64 (8 bytes "
-        + "each, in order) and leave them out of the JSON.", visibility: .hidden))
-  var valuesOut: String?
+      "Testing only: seed this party's noise PRG with 32 bytes (64 hex digits); only in a "
+        + "test study, and announced to the peers.", visibility: .hidden))
+  var seedNoise: String?
 
   func validate() throws {
     guard (query == nil) != (queryInline == nil) else {
@@ -120,6 +131,7 @@ extension RunCommand {
     var known: (StudyManifest, X25519.KeyPair)?
     var stage = ReasonCode.manifestMismatch
     let runPlan: RunPlan
+    var resultFile: ResultFile?
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -155,6 +167,28 @@ extension RunCommand {
       if !approvers.isEmpty {
         Console.error(
           "note: query \(queryManifest.id) is approved by \(approvers.joined(separator: ", "))")
+      }
+      if seedNoise != nil, !manifest.testStudy {
+        throw CommandFailure(
+          description: "--seed-noise: study \(manifest.id) is not a test study "
+            + "(\"test_study\": true); seeded noise is predictable and never for real data",
+          status: .usage)
+      }
+      if case .vectorSum(let m, _) = queryManifest.kind, m > Self.textVectorLimit, !json,
+        out == nil
+      {
+        throw CommandFailure(
+          description: "query \(queryManifest.id) releases \(m) values; the table shows only "
+            + "the first \(ResultFormatter.shownRows): add --out FILE (--format csv, json or "
+            + "int64), or --json", status: .usage)
+      }
+      if let out { try ResultFile.check(path: out) }
+      if out != nil, format != .csv, case .vectorSum(let m, let bounds) = queryManifest.kind,
+        !Self.fitsInt64(length: m, bounds: bounds, parties: manifest.partyCount)
+      {
+        throw CommandFailure(
+          description: "query \(queryManifest.id): with bounds this wide an opened value may "
+            + "need more than 64 bits; use --format csv (decimal, any width)", status: .usage)
       }
       stage = .localData
       let dataURL = URL(fileURLWithPath: data)
@@ -194,8 +228,10 @@ extension RunCommand {
         } else {
           print(stored.text)
         }
+        if let out { Console.error("note: --out \(out) was not written (a stored result)") }
         return
       }
+      if let out { resultFile = try ResultFile(path: out, format: format) }
       if opened.created {
         Console.error(
           "note: first query of study \(manifest.id) at this site: created party \(party)'s "
@@ -226,7 +262,9 @@ extension RunCommand {
       }
       throw code
     }
-    Self.reportBadInput(input, query: queryManifest, data: data)
+    // This site's data summary, before anything is sent (stderr: stdout holds the result).
+    let localData = LocalDataSummary(input, query: queryManifest, file: data)
+    for line in localData.lines(maxBadRows: queryManifest.maxBadRows) { Console.error(line) }
     // From here on SIGINT and SIGTERM stop the run and tell the other sites.
     let signals = SignalWatch.start()
     do {
@@ -236,13 +274,18 @@ extension RunCommand {
       let seed = seedNoise
       if seed != nil {
         Console.error(
-          "warning: --seed-noise makes this party's DP noise predictable; "
-            + "for testing and benchmarks only, never with real data")
+          "warning: --seed-noise makes this party's DP noise predictable (announced to the "
+            + "peers; test studies only)")
       }
+      // A vector-sum streams to --out as it is opened; nothing of it is kept in memory.
+      var isVector = false
+      if case .vectorSum = queryManifest.kind { isVector = true }
+      let streaming = resultFile != nil && isVector
+      let streamFile = streaming ? resultFile : nil
       let entriesBefore = ledger.entries.count
       let current = CurrentTransport()
       let (timeout, chosenForce) = (network.timeout, force)
-      let result: QueryResult
+      var result: QueryResult
       do {
         result = try await Self.interruptibly(signals, current: current) {
           try await NetworkTransport.withLinks(
@@ -254,6 +297,12 @@ extension RunCommand {
               study: manifest, query: queryManifest, input: input, ledger: ledger,
               timeout: .seconds(timeout), force: chosenForce)
             setup.runPlan = runPlan
+            if let streamFile, let component = runPlan.components.first {
+              streamFile.halfWidth = component.noise.intervalHalfWidth
+              setup.openedSink = streamFile.sink(component: component.component.name)
+              setup.keepsOpenedValues = false
+            }
+            setup.seededNoise = seed != nil
             // The noise PRG is keyed here, in the task that draws from it.
             var noiseSource: ChaCha20PRG
             if let seed {
@@ -291,37 +340,105 @@ extension RunCommand {
             + "\(settled.sessions.filter(\.stands).count) of \(settled.sessions.count) disputed "
             + "session(s) kept as charged (protocols/ledger.md §5)")
       }
-      // The released result as `--json` prints it (values, or the file they went to).
-      let output = RunOutput(
-        result, query: queryManifest, study: manifest, party: party,
-        badRows: input.badRowCount, valuesFile: valuesOut,
-        statistics: Self.statistics(result.statistics), rules: manifest.policy?.output)
-      let resultJSON = try OutputCoding.encode(output)
-      // (A long vector written to --values-out in --json mode is not rendered as text.)
-      let text =
-        json && valuesOut != nil
-        ? "released values of \(queryManifest.id) were written to \(valuesOut ?? "")"
-        : ReleasedText.text(output, result: result, query: queryManifest, study: manifest)
-      // Logged durably before it is shown, so a lost output can be read again (ledger.md §6).
-      let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == queryManifest.id }
-      if let charge = ledger.entries.last(where: isCharge) {
-        try releases.append(
-          query: queryManifest, charge: charge, parties: manifest.partyCount,
-          result: try ReleasedText.sharedResult(resultJSON), text: text, approvers: approvers,
-          registered: registered)
+      if let resultFile, streaming {
+        result.components[0].raw = .small(resultFile.head)
       }
-      if let valuesOut {
-        try Self.writeValues(result, to: URL(fileURLWithPath: valuesOut))
-      }
-      if json {
-        print(resultJSON, terminator: "")
-      } else {
-        print(text)
-      }
+      try publish(
+        result, manifest: manifest, query: queryManifest, ledger: ledger, releases: releases,
+        localData: localData, resultFile: resultFile, streamed: streaming, approvers: approvers,
+        registered: registered)
     } catch let error as ExitCode {
+      resultFile?.abandon()  // nothing half-written is left (a no-op once it is in place)
       throw error
     } catch {
+      resultFile?.abandon()
       throw CommandFailure.report(error)
+    }
+  }
+}
+
+extension RunCommand {
+  /// The longest vector-sum the table alone may release (above it: --out or --json).
+  static let textVectorLimit = 10_000
+
+  /// Whether every opened value of a vector-sum surely fits an Int64: n·max|bound| below
+  /// 2^61 leaves more than 2^62 for the noise (which is far smaller at any usable ρ).
+  static func fitsInt64(length m: Int, bounds: VectorBounds, parties n: Int) -> Bool {
+    var largest: UInt64 = 0
+    for j in 0..<m {
+      let b = bounds.bounds(at: j)
+      largest = max(largest, b.lower.magnitude, b.upper.magnitude)
+    }
+    return largest < (UInt64(1) << 61) / UInt64(n)
+  }
+
+  /// Logs the released result durably, then finishes `--out` and prints it (ledger.md §6:
+  /// logged before it is shown). A vector-sum's values go into the document streamed, never as
+  /// one object per value.
+  func publish(
+    _ result: QueryResult, manifest: StudyManifest, query: QueryManifest, ledger: BudgetLedger,
+    releases: ReleaseLog, localData: LocalDataSummary, resultFile: ResultFile?, streamed: Bool,
+    approvers: [String], registered: RegisteredQuery?
+  ) throws {
+    var output = RunOutput(
+      result, query: query, study: manifest, party: site.party, badRows: localData.malformed,
+      valuesFile: resultFile?.url.path, valuesFormat: resultFile?.format,
+      statistics: Self.statistics(result.statistics), rules: manifest.policy?.output)
+    output.localData = localData
+    output.seededNoise = seedNoise != nil ? true : nil
+    // Components whose values this process still holds and prints inline.
+    let vectors = result.components.indices.filter {
+      result.components[$0].labels == nil && !streamed
+    }
+    func emit(_ i: Int, _ body: (ReleasedComponent.RawValues) throws -> Void) throws {
+      let raw = result.components[i].raw
+      let step = 1 << 15
+      for start in stride(from: 0, to: raw.count, by: step) {
+        let range = start..<min(raw.count, start + step)
+        switch raw {
+        case .small(let v): try body(.small(Array(v[range])))
+        case .big(let v): try body(.big(Array(v[range])))
+        }
+      }
+    }
+    // The release log keeps a vector inline up to a limit; a longer one is in --out or was
+    // printed once.
+    var logged = ByteSpool(nil)
+    let inline = vectors.filter {
+      result.components[$0].length <= RunDocument.releaseLogVectorLimit
+    }
+    try RunDocument.write(output, streamed: inline, to: &logged, vectors: emit)
+    let rest = resultFile.map { "all of them are in \($0.url.path) (\($0.format.rawValue))" }
+    let text = ReleasedText.text(
+      output, result: result, query: query, study: manifest, rest: rest)
+    do {
+      let isCharge = { (e: LedgerEntry) in e.kind == .charge && e.queryId == query.id }
+      if let charge = ledger.entries.last(where: isCharge) {
+        try releases.append(
+          query: query, charge: charge, parties: manifest.partyCount,
+          result: try ReleasedText.sharedResult(String(decoding: logged.bytes, as: UTF8.self)),
+          text: text, approvers: approvers, registered: registered)
+      }
+      try resultFile?.finish(result) { spool, file in
+        try RunDocument.write(
+          output,
+          streamed: result.components.indices.filter {
+            result.components[$0].labels == nil
+          }, to: &spool
+        ) { i, body in
+          if streamed { try file.readSpool { try body(.small($0)) } } else { try emit(i, body) }
+        }
+      }
+    } catch {
+      resultFile?.abandon()
+      throw error
+    }
+    if json {
+      var stdout = ByteSpool(FileHandle.standardOutput)
+      try RunDocument.write(output, streamed: vectors, to: &stdout, vectors: emit)
+      stdout.flush()
+    } else {
+      print(text)
     }
   }
 }
@@ -368,48 +485,4 @@ extension RunCommand {
       maxRSSKiB: maxResidentKiB(), cpuSeconds: cpuSeconds())
   }
 
-  /// Writes every released coordinate's raw opened value as a little-endian int64, in order
-  /// (the bench reads them back); fails if one does not fit 64 bits.
-  static func writeValues(_ result: QueryResult, to url: URL) throws {
-    guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-      throw CommandFailure(description: "--values-out: cannot create \(url.path)")
-    }
-    let handle = try FileHandle(forWritingTo: url)
-    defer { try? handle.close() }
-    for component in result.components {
-      guard case .small(var values) = component.raw else {
-        throw CommandFailure(
-          description: "--values-out: component \(component.name) has values beyond 64 bits; "
-            + "read them from the JSON output instead")
-      }
-      if UInt64(1).littleEndian != 1 { values = values.map(\.littleEndian) }
-      // Straight from the array's storage: no copy of the vector.
-      try values.withUnsafeBytes { try handle.write(contentsOf: $0) }
-    }
-  }
-
-}
-
-extension RunCommand {
-  /// The local summary of rows that did not parse (shown at this site only, never sent): they
-  /// contributed 0 and the run goes on (`protocols/query.md`, "Data-dependent decisions").
-  static func reportBadInput(_ input: LocalVector, query: QueryManifest, data: String) {
-    if input.badRowCount > 0 {
-      let lines = input.badRows.map { "\($0.line) (\($0.problem))" }.joined(separator: ", ")
-      Console.error(
-        "note: \(input.badRowCount) unparseable row(s) in \(data) counted as 0, first at line "
-          + lines + "; this is reported here only, never sent, and never stops the run "
-          + "(a stop would reveal the data without a charge)")
-      if input.exceedsExpectedBadRows(of: query) {
-        Console.error(
-          "warning: more unparseable rows than the query's max_bad_rows "
-            + "(\(query.maxBadRows)); check \(data) before the next query")
-      }
-    }
-    if input.saturatedCount > 0 {
-      Console.error(
-        "note: \(input.saturatedCount) local total(s) exceeded the signed 64-bit range and were "
-          + "clamped to it")
-    }
-  }
 }

@@ -38,7 +38,11 @@ import Testing
       KeygenOutput.schema, PlanOutput.schema, ConvertOutput.schema,
     ]
     #expect(Set(schemas).count == schemas.count)
-    #expect(schemas.allSatisfy { $0.hasPrefix("mpc.") && $0.hasSuffix("/1") })
+    // `mpc.<name>/<version>`, the version a positive integer (mpc.run is at 2).
+    #expect(
+      schemas.allSatisfy {
+        $0.hasPrefix("mpc.") && ($0.split(separator: "/").last.flatMap { Int($0) } ?? 0) >= 1
+      })
   }
 
   /// README's exit-code table lists exactly the statuses of ``ExitStatus``, with their meaning.

@@ -53,7 +53,7 @@ import _MPCTestSupport
       // Versioned JSON, integers as JSON integers.
       let object = try #require(
         try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-      #expect(object["schema"] as? String == "mpc.run/1")
+      #expect(object["schema"] as? String == "mpc.run/2")
       let output = try OutputCoding.decode(RunOutput.self, from: Data(r.stdout.utf8))
       #expect(output.party == i && output.study == "loopback" && output.badRows == 0)
       let values = try #require(output.components.first?.values)

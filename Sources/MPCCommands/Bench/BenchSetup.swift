@@ -61,7 +61,7 @@ struct BenchSetup {
           publicKey: publicKeys[$0])
       },
       field: options.field, budget: [isGaussian ? "rho" : "epsilon": budget.description],
-      ledger: "ledger-\(stamp)")
+      ledger: "ledger-\(stamp)", testStudy: true)
     let studyURL = base.appendingPathComponent("study-\(stamp).json")
     try studyFile.encoded().write(to: studyURL)
     return BenchSetup(
@@ -151,13 +151,15 @@ extension BenchSetup {
           options.input.rawValue,
           "--query", queryURL.path, "--json", "--timeout", "\(options.timeout)",
           "--connect-timeout", "\(options.timeout)", "--seed-noise", seeds[i],
-          "--values-out", valuesURLs[i].path,
+          "--out", valuesURLs[i].path, "--format", "int64",
           "--state-dir", base.appendingPathComponent("state").path,
         ]
       })
     let failures = outcomes.enumerated().filter { $0.element.status != 0 }.map { i, o in
-      let text = o.stderr.split(separator: "\n").filter { !$0.hasPrefix("warning: --seed-noise") }
-        .joined(separator: "\n")
+      let text = o.stderr.split(separator: "\n").filter {
+        !$0.hasPrefix("warning: --seed-noise") && !$0.hasPrefix("local data ")
+      }
+      .joined(separator: "\n")
       return "party \(i) exited with \(o.status): \(text)"
     }
     let outputs = outcomes.map(\.stdout)

@@ -8,7 +8,9 @@ enum ReleasedText {
   /// The keys of `mpc run --json` that differ between parties (or runs): left out of the
   /// release log's `result`, so that records are identical at every party except for their
   /// times (`protocols/ledger.md` §6).
-  static let localKeyNames = ["party", "time", "bad_rows", "statistics"]
+  static let localKeyNames = [
+    "party", "time", "bad_rows", "statistics", "local_data", "seeded_noise",
+  ]
 
   /// The run's JSON without ``localKeyNames`` (keys sorted, compact).
   static func sharedResult(_ json: String) throws -> String {
@@ -26,9 +28,10 @@ enum ReleasedText {
   }
 
   static func text(
-    _ output: RunOutput, result: QueryResult, query: QueryManifest, study: StudyManifest
+    _ output: RunOutput, result: QueryResult, query: QueryManifest, study: StudyManifest,
+    rest: String? = nil
   ) -> String {
-    let plain = ResultFormatter.text(result, query: query, study: study)
+    let plain = ResultFormatter.text(result, query: query, study: study, rest: rest)
     guard let rules = output.outputRules else { return plain }
     // The header and privacy lines of the plain rendering; the values from `output`.
     let lines = plain.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

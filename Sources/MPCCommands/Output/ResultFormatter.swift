@@ -25,7 +25,16 @@ enum ResultFormatter {
     return epsilon
   }
 
-  static func text(_ r: QueryResult, query: QueryManifest, study: StudyManifest) -> String {
+  /// Rows shown of a long component; the rest are summarised in one line.
+  static let shownRows = 10
+  /// A component up to this long is shown whole.
+  static let wholeRows = 20
+
+  /// The text table of a result; a component longer than ``wholeRows`` shows its first
+  /// ``shownRows`` rows and then `rest` (where the other values went).
+  static func text(
+    _ r: QueryResult, query: QueryManifest, study: StudyManifest, rest: String? = nil
+  ) -> String {
     var out: [String] = []
     let first = r.components.first?.noise
     out.append(
@@ -34,19 +43,26 @@ enum ResultFormatter {
         + "field \(r.field), session \(Hex.encode(r.sessionID.prefix(6)))…")
     for c in r.components {
       if r.components.count > 1 { out.append("  \(c.name):") }
-      let width = max(8, c.values.map(\.label.count).max() ?? 0)
+      let width = max(8, c.labels?.map(\.count).max() ?? String(c.length).count)
       out.append(
         "  "
           + "value".padding(toLength: width, withPad: " ", startingAt: 0).replacingOccurrences(
             of: "value", with: "")
           + "    DP value   95% interval")
-      for v in c.values {
+      let long = c.length > wholeRows
+      let shown = long ? (0..<min(shownRows, c.raw.count)).map(c.value(at:)) : c.values
+      for v in shown {
         let label = v.label.padding(toLength: width, withPad: " ", startingAt: 0)
         let value = String(describing: v.value)
         let clamped = v.value != v.raw ? "  (raw \(v.raw), clamped at 0)" : ""
         out.append(
           "  \(label)  \(String(repeating: " ", count: max(0, 10 - value.count)))\(value)   "
             + "[\(v.lower), \(v.upper)]\(clamped)")
+      }
+      if long {
+        out.append(
+          "  … \(c.length - shown.count) more of \(c.length) coordinates: "
+            + (rest ?? "not shown; use --out FILE (--format csv, json or int64) for all of them"))
       }
     }
     if let mean = r.mean {

@@ -6,7 +6,7 @@ import MPCProtocol
 
 /// `mpc run --json` (and each query of `mpc demo --json`): one released result.
 struct RunOutput: CommandOutput {
-  static let schema = "mpc.run/1"
+  static let schema = "mpc.run/2"
 
   /// A charge or a budget in the study's unit; amounts are exact rationals ("1/20").
   struct Amount: Codable, Hashable {
@@ -63,18 +63,26 @@ struct RunOutput: CommandOutput {
     var deltaTable: Double
     /// The post-processing applied to the opened values ("clamp_at_zero" or "none").
     var postProcessing: String
-    /// The values; empty when they went to `values_file`.
+    /// The number of released coordinates.
+    var length: Int
+    /// The labelled values (histogram bins, count, sum); empty for a vector-sum.
     var values: [Value]
-    /// Where the raw values went instead (testing option `--values-out`).
+    /// A vector-sum's values as plain integers in coordinate order (no post-processing: the
+    /// value is the opened value, its interval value ± `interval_half_width`); absent when they
+    /// went only to `values_file`.
+    var vector: VectorValues?
+    /// The `--out` file that holds the values (and its `--format`).
     var valuesFile: String?
+    var valuesFormat: String?
 
     enum CodingKeys: String, CodingKey {
-      case name, sensitivity, k, rho, epsilon, beta, values
+      case name, sensitivity, k, rho, epsilon, beta, length, values, vector
       case perParty = "per_party"
       case intervalHalfWidth = "interval_half_width"
       case deltaTable = "delta_table"
       case postProcessing = "post_processing"
       case valuesFile = "values_file"
+      case valuesFormat = "values_format"
     }
   }
 
@@ -143,26 +151,56 @@ struct RunOutput: CommandOutput {
   /// privacy cost), in words; absent when the study has none. With rules, `raw` is the value
   /// after them: the value before the rules is not released.
   var outputRules: String?
+  /// The query as run (its definition, defaults filled in).
+  var query: QueryManifest
+  /// Which post-processing applied, in words (each component's `post_processing` is the code).
+  var postProcessing: String
+  /// What this site's data held (`LocalDataSummary`): local only, never sent to peers.
+  var localData: LocalDataSummary?
+  /// Present and true when this party's noise was seeded (test studies only).
+  var seededNoise: Bool?
 
   enum CodingKeys: String, CodingKey {
     case schema, study, party, kind, field, mechanism, parties, cost, budget, components, mean
     case requested
-    case statistics, time
+    case statistics, time, query
     case queryID = "query_id"
     case sessionID = "session_id"
     case epsilonAtDelta = "epsilon_at_delta"
     case badRows = "bad_rows"
     case outputRules = "output_rules"
+    case postProcessing = "post_processing"
+    case localData = "local_data"
+    case seededNoise = "seeded_noise"
+  }
+}
+
+/// A vector-sum's values in the document: a JSON array of integers. While it is written by
+/// ``RunDocument`` it is a placeholder the writer replaces by the numbers, streamed.
+struct VectorValues: Codable, Hashable {
+  var values: [JSONInteger] = []
+  var placeholder: String?
+
+  init(values: [JSONInteger]) { self.values = values }
+  init(placeholder: String) { self.placeholder = placeholder }
+
+  init(from decoder: any Decoder) throws {
+    values = try decoder.singleValueContainer().decode([JSONInteger].self)
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    var container = encoder.singleValueContainer()
+    if let placeholder { try container.encode(placeholder) } else { try container.encode(values) }
   }
 }
 
 extension RunOutput {
-  /// The document of `result`; with `valuesFile` set, the per-coordinate values are left out
-  /// (they went to that file): no allocation per coordinate for long vectors.
+  /// The document of `result`. Labelled values are listed; a vector-sum's values are not (no
+  /// allocation per coordinate): ``RunDocument`` streams them in, or they went to `valuesFile`.
   init(
     _ r: QueryResult, query: QueryManifest, study: StudyManifest, party: Int, badRows: Int,
-    valuesFile: String? = nil, statistics: Statistics? = nil, now: Date = Date(),
-    rules: StudyPolicy.OutputRules? = nil
+    valuesFile: String? = nil, valuesFormat: ResultFormat? = nil,
+    statistics: Statistics? = nil, now: Date = Date(), rules: StudyPolicy.OutputRules? = nil
   ) {
     let rules = rules.flatMap { $0.isEmpty ? nil : $0 }
     schema = Self.schema
@@ -188,8 +226,8 @@ extension RunOutput {
         intervalHalfWidth: c.noise.intervalHalfWidth, beta: c.noise.beta,
         deltaTable: Double(c.noise.tableDelta),
         postProcessing: ([c.clampAtZero ? "clamp_at_zero" : nil, rules?.summary].compactMap { $0 }
-          .joined(separator: "; ")).nonEmpty ?? "none",
-        values: valuesFile != nil
+          .joined(separator: "; ")).nonEmpty ?? "none", length: c.length,
+        values: c.labels == nil
           ? []
           : c.values.map { v in
             guard let rules else {
@@ -206,8 +244,10 @@ extension RunOutput {
               label: r.label, value: JSONInteger(r.value), raw: JSONInteger(r.raw),
               lower: JSONInteger(r.lower), upper: JSONInteger(r.upper))
           },
-        valuesFile: valuesFile)
+        vector: nil, valuesFile: valuesFile, valuesFormat: valuesFormat?.rawValue)
     }
+    self.query = query
+    postProcessing = Self.postProcessingNote(query.kind)
     if let p = r.privacy {
       epsilonAtDelta = EpsilonAtDelta(epsilon: p.epsilon, delta: Double(p.delta))
     }
@@ -240,4 +280,21 @@ extension RunOutput {
 extension String {
   /// nil for the empty string.
   fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}
+
+extension RunOutput {
+  /// The post-processing of a kind, in words (`protocols/query.md` §5).
+  static func postProcessingNote(_ kind: QueryKind) -> String {
+    switch kind {
+    case .count, .histogram:
+      "counts clamped at 0: value = max(raw, 0), lower = max(raw - h, 0); raw is the opened value"
+    case .mean:
+      "count clamped at 0, sum not clamped; mean = sum / count clamped to the bounds, released "
+        + "only if the noisy count is positive"
+    case .sum:
+      "none: value = raw, the opened value (it may be negative)"
+    case .vectorSum:
+      "none: every coordinate is the opened value (it may be negative or above m·U), not clamped"
+    }
+  }
 }

@@ -27,10 +27,13 @@ struct StudyFile: Encodable {
   var delta = "1e-6"
   /// Ignored by every site (ledgers live in the state directory); nil leaves the key out.
   var ledger: String? = nil
+  /// `true` only for `mpc bench`'s study (seeded noise allowed); left out otherwise.
+  var testStudy: Bool?
 
   enum CodingKeys: String, CodingKey {
     case id, parties, colluders, field, neighbour, budget, delta, ledger
     case maxSitesPerPerson = "max_sites_per_person"
+    case testStudy = "test_study"
   }
 
   /// The file's bytes: pretty, key-sorted JSON with a trailing newline.

@@ -25,6 +25,11 @@ public struct LocalVector: Sendable, Hashable {
   public var blankLines: Int
   /// Elements whose exact local total left the Int64 range and was clamped into it.
   public var saturatedCount: Int = 0
+  /// Histogram rows that fell outside the bins into `other`.
+  public var outsideCount: Int = 0
+  /// Those rows by value (e.g. `ICU` where the categories say `icu`), for the first
+  /// ``LocalData/reportedOutsideValues`` distinct values; local only, never sent.
+  public var outsideValues: [String: Int] = [:]
 
   /// Whether more rows were unparseable than the query's `max_bad_rows` expects: a local
   /// warning only, it changes nothing that is sent.
@@ -45,6 +50,8 @@ public enum VectorFormat: String, Sendable, Hashable, CaseIterable {
 public enum LocalData {
   /// How many bad rows an error lists.
   public static let reportedBadRows = 5
+  /// How many distinct values outside a histogram's bins are counted by value.
+  public static let reportedOutsideValues = 20
 
   /// Reads the CSV file at `url` for `query` (not for `vector-sum`).
   public static func load(query: QueryManifest, csv url: URL) throws -> LocalVector {
@@ -55,7 +62,66 @@ public enum LocalData {
   public static func loadVector(query: QueryManifest, from url: URL, format: VectorFormat) throws
     -> LocalVector
   {
-    try loadVector(query: query, bytes: try read(url), file: url.path, format: format)
+    if format == .int64LittleEndian { return try loadInt64Vector(query: query, from: url) }
+    return try loadVector(query: query, bytes: try read(url), file: url.path, format: format)
+  }
+
+  /// Bytes read at a time from an int64 vector file.
+  static let readChunkBytes = 1 << 20
+
+  /// Reads an int64 vector file in chunks straight into the clipped values: the file is never
+  /// held whole besides them (memory: m·8 bytes plus one chunk).
+  static func loadInt64Vector(query: QueryManifest, from url: URL) throws -> LocalVector {
+    guard case .vectorSum(let m, let bounds) = query.kind else {
+      throw ManifestError.invalidManifest(
+        file: url.path, field: "kind", problem: "loadVector needs a vector-sum query")
+    }
+    let handle: FileHandle
+    let size: Int
+    do {
+      handle = try FileHandle(forReadingFrom: url)
+      size = Int(try handle.seekToEnd())
+      try handle.seek(toOffset: 0)
+    } catch {
+      throw InputError.unreadableFile(file: url.path, problem: error.localizedDescription)
+    }
+    defer { try? handle.close() }
+    guard size % 8 == 0 else {
+      throw InputError.unreadableFile(
+        file: url.path, problem: "\(size) bytes is not a whole number of int64 values")
+    }
+    guard size / 8 == m else {
+      throw InputError.vectorLength(file: url.path, expected: m, actual: size / 8)
+    }
+    var values: [Int64] = []
+    values.reserveCapacity(m)
+    var clipped = 0
+    var pending = Data()  // a read that ended inside a value (not seen on regular files)
+    while values.count < m {
+      let data: Data?
+      do {
+        data = try handle.read(upToCount: min(readChunkBytes, 8 * (m - values.count)))
+      } catch {
+        throw InputError.unreadableFile(file: url.path, problem: error.localizedDescription)
+      }
+      guard let data, !data.isEmpty else {
+        throw InputError.vectorLength(file: url.path, expected: m, actual: values.count)
+      }
+      pending.append(data)
+      let whole = pending.count / 8 * 8
+      pending.withUnsafeBytes { raw in
+        for k in 0..<(whole / 8) {
+          let value = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: Int64.self))
+          let v = bounds.bounds(at: values.count).clip(value)
+          if v != value { clipped += 1 }
+          values.append(v)
+        }
+      }
+      pending.removeFirst(whole)
+    }
+    return LocalVector(
+      values: values, rows: m, badRowCount: 0, badRows: [], clippedCount: clipped,
+      blankLines: 0)
   }
 
   // MARK: - CSV
@@ -122,7 +188,8 @@ public enum LocalData {
     return LocalVector(
       values: values, rows: accumulator.rows, badRowCount: badCount, badRows: bad,
       clippedCount: accumulator.clipped, blankLines: parser.blankLines,
-      saturatedCount: saturated)
+      saturatedCount: saturated, outsideCount: accumulator.outsideRows,
+      outsideValues: accumulator.outsideValues)
   }
 
   // MARK: - vector-sum
@@ -207,6 +274,8 @@ private struct Accumulator {
   private var carries: [Int]
   var rows = 0
   var clipped = 0
+  var outsideRows = 0
+  var outsideValues: [String: Int] = [:]
   private let categoryIndex: [String: Int]
 
   init(query: QueryManifest) {
@@ -266,6 +335,13 @@ private struct Accumulator {
         }
       }
       // Outside the bins: `other` (the last element), or already clipped into a bin.
+      if bin == nil {
+        outsideRows += 1
+        let value = field ?? ""
+        if outsideValues[value] != nil || outsideValues.count < LocalData.reportedOutsideValues {
+          outsideValues[value, default: 0] += 1
+        }
+      }
       bump(bin ?? values.count - 1, by: 1)
     case .vectorSum:
       break

@@ -43,6 +43,8 @@ extension StudyManifest {
     if let policy { record["policy"] = policy.canonical }
     if let registry { record["registry"] = registry.canonical }
     if let noise { record["noise"] = noise.canonical }
+    // Likewise `test_study` only when true: a test study never hashes like a real one.
+    if testStudy { record["test_study"] = .bool(true) }
     return .record(record)
   }
 }

@@ -93,6 +93,10 @@ public struct StudyManifest: Sendable, Hashable, Codable {
   /// How every party draws its Gaussian noise (method, timing mode; `protocols/noise.md` §10);
   /// nil: ``StudyNoise/default``.
   public internal(set) var noise: StudyNoise?
+  /// Whether the study declares itself a test study (`"test_study": true`): only then may a
+  /// party seed its noise (`mpc bench`), and only then do its peers accept a hello announcing
+  /// it (`protocols/messages.md`). Never for real data.
+  public internal(set) var testStudy: Bool = false
 
   /// n, the number of parties.
   public var partyCount: Int { parties.count }
@@ -105,8 +109,10 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     id: String, parties: [PartyInfo], colluders: Int, field: FieldChoice = .auto,
     neighbour: NeighbourRelation, maxSitesPerPerson: Int = 1, budget: PrivacyCost,
     delta: Rational? = nil, ledger: String? = nil, policy: StudyPolicy? = nil,
-    registry: QueryRegistry? = nil, noise: StudyNoise? = nil, file: String = "<study>"
+    registry: QueryRegistry? = nil, noise: StudyNoise? = nil, testStudy: Bool = false,
+    file: String = "<study>"
   ) throws {
+    self.testStudy = testStudy
     self.id = id
     self.parties = parties
     self.colluders = colluders
@@ -149,6 +155,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     case policy
     case registry
     case noise
+    case testStudy = "test_study"
   }
 
   public init(from decoder: any Decoder) throws {
@@ -167,6 +174,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     policy = try container.decodeIfPresent(StudyPolicy.self, forKey: .policy)
     registry = try container.decodeIfPresent(QueryRegistry.self, forKey: .registry)
     noise = try container.decodeIfPresent(StudyNoise.self, forKey: .noise)
+    testStudy = try container.decodeIfPresent(Bool.self, forKey: .testStudy) ?? false
     if let issue = validationIssue() { throw issue }
   }
 
@@ -184,6 +192,7 @@ public struct StudyManifest: Sendable, Hashable, Codable {
     try container.encodeIfPresent(policy, forKey: .policy)
     try container.encodeIfPresent(registry, forKey: .registry)
     try container.encodeIfPresent(noise, forKey: .noise)
+    if testStudy { try container.encode(true, forKey: .testStudy) }
   }
 
   // MARK: - Validation

@@ -16,21 +16,25 @@ enum OpenedValues: Sendable {
 
   /// Appends the signed values of one opened chunk, switching to big integers if one does not
   /// fit a machine word.
-  mutating func append(_ chunk: FieldVector) {
-    switch self {
-    case .small(var values):
+  mutating func append(_ chunk: ReleasedComponent.RawValues) {
+    switch (self, chunk) {
+    case (.small(var values), .small(let fitting)):
       self = .small([])  // release the reference so the append does not copy
-      if let fitting = chunk.signedInt64Values() {
-        values += fitting
-        self = .small(values)
-      } else {
-        self = .big(values.map { BigInt(Int($0)) } + chunk.signedValues)
-      }
-    case .big(var values):
+      values += fitting
+      self = .small(values)
+    case (.small(let values), .big(let wide)):
+      self = .big(values.map { BigInt(Int($0)) } + wide)
+    case (.big(var values), _):
       self = .big([])
-      values += chunk.signedValues
+      values += (0..<chunk.count).map { chunk[$0] }
       self = .big(values)
     }
+  }
+
+  /// The signed values of one opened chunk: machine integers when they all fit.
+  static func signed(_ chunk: FieldVector) -> ReleasedComponent.RawValues {
+    if let fitting = chunk.signedInt64Values() { return .small(fitting) }
+    return .big(chunk.signedValues)
   }
 
   /// The values at `range`, in the released component's representation.

@@ -27,6 +27,19 @@ public struct PartySetup: Sendable {
   /// peer can time it); it must be drawn for this setup's run plan, which the run checks.
   /// Without it the run draws the share before its first message.
   public var noiseShare: NoiseShare?
+  /// Called with every opened chunk, in order, as soon as it is opened and found plausible
+  /// (`protocols/query.md` §5.1): its first coordinate and its signed values (e.g. to stream a
+  /// long vector to a file). An error it throws aborts the run (after the charge). Called from
+  /// one task at a time.
+  public var openedSink: OpenedChunkSink?
+  /// Whether the result keeps the opened values. With `false` (and a sink) memory stays bounded
+  /// by the chunks in flight; every component's ``ReleasedComponent/raw`` is then empty and its
+  /// values are only those the sink saw.
+  public var keepsOpenedValues = true
+  /// Whether this party's noise comes from a seed (tests and `mpc bench` only): announced in
+  /// the hello, and refused by peers unless the study is a test study. The runner does not check
+  /// the noise source itself: the caller that seeds it must set this.
+  public var seededNoise = false
 
   /// Elements per upload chunk unless a setup says otherwise: 32,768, i.e. 512 KiB frames in a
   /// 16-byte field. Measured (Sources/Benchmarks/BENCHMARKS.md) faster than 64 Ki elements, and
@@ -50,3 +63,8 @@ public struct PartySetup: Sendable {
     self.timing = timing
   }
 }
+
+/// Receives one opened chunk: the index of its first coordinate and its signed values.
+public typealias OpenedChunkSink =
+  @Sendable (_ start: Int, _ values: ReleasedComponent.RawValues)
+  throws -> Void

@@ -46,8 +46,11 @@ public struct ReleasedComponent: Sendable {
 
   /// The component's name.
   public var name: String
-  /// The opened values (true total + all noise), before post-processing.
+  /// The opened values (true total + all noise), before post-processing; empty when they went
+  /// only to the setup's ``PartySetup/openedSink``.
   public var raw: RawValues
+  /// The number of coordinates (``raw``'s count unless the values went only to the sink).
+  public var length: Int
   /// The interval half-width h (from ``noise``).
   public var halfWidth: BigInt
   /// Whether values are counts, clamped at 0.

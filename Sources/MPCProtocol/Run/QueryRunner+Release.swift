@@ -26,11 +26,37 @@ extension QueryRunner {
     }
   }
 
+  /// The same check for one opened chunk, `values` starting at coordinate `start` of the
+  /// opened vector (streamed results are checked before anyone sees them).
+  static func checkPlausible(
+    _ values: ReleasedComponent.RawValues, start: Int, runPlan: RunPlan
+  ) throws {
+    for (nc, range) in zip(runPlan.components, runPlan.plausibleRanges) {
+      let offset = nc.component.offset
+      let overlap = max(start, offset)..<min(start + values.count, offset + nc.component.dimension)
+      guard !overlap.isEmpty else { continue }
+      let outside: Int?
+      switch values {
+      case .small(let v):
+        let lower = Int(exactly: range.lowerBound).map(Int64.init) ?? .min
+        let upper = Int(exactly: range.upperBound).map(Int64.init) ?? .max
+        outside = overlap.first { !(lower...upper).contains(v[$0 - start]) }
+      case .big(let v):
+        outside = overlap.first { !range.contains(v[$0 - start]) }
+      }
+      if let j = outside {
+        throw RunError.implausibleResult(
+          component: nc.component.name, coordinate: j - offset,
+          range: "[\(range.lowerBound), \(range.upperBound)]")
+      }
+    }
+  }
+
   /// The released components and mean of the opened values (`protocols/query.md` §5).
   static func release(
-    opened: OpenedValues, runPlan: RunPlan, query: QueryManifest, sessionID: [UInt8],
-    ledger: BudgetLedger
+    opened: OpenedValues, runPlan: RunPlan, setup: PartySetup, sessionID: [UInt8]
   ) throws -> QueryResult {
+    let (query, ledger) = (setup.query, setup.ledger)
     var components: [ReleasedComponent] = []
     for nc in runPlan.components {
       let range = nc.component.offset..<(nc.component.offset + nc.component.dimension)
@@ -51,7 +77,8 @@ extension QueryRunner {
       components.append(
         ReleasedComponent(
           name: nc.component.name,
-          raw: opened.slice(range),
+          raw: setup.keepsOpenedValues ? opened.slice(range) : .small([]),
+          length: nc.component.dimension,
           halfWidth: BigInt(Int(nc.noise.intervalHalfWidth)), clampAtZero: clampAtZero,
           labels: labels, noise: nc.noise, sensitivity: nc.component.sensitivity))
     }

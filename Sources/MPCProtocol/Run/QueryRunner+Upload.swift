@@ -61,6 +61,16 @@ extension QueryRunner {
       queryID: setup.query.id, length: m, chunk: chunk, field: field, timeout: setup.timeout)
     let toSender = Mailbox<FieldVector>(capacity: pipelineWindow)
     let toOpener = Mailbox<FieldVector>(capacity: pipelineWindow)
+    // A streamed chunk is checked for plausibility (query.md §5.1) before the sink sees it.
+    var sink: OpenedChunkSink?
+    if let userSink = setup.openedSink {
+      sink = { @Sendable (start: Int, values: ReleasedComponent.RawValues) throws in
+        try QueryRunner.checkPlausible(values, start: start, runPlan: runPlan)
+        try userSink(start, values)
+      }
+    }
+    let keep = setup.keepsOpenedValues
+    let chunkSink = sink
 
     return try await withThrowingTaskGroup(of: StageResult.self) { group in
       group.addTask {
@@ -78,8 +88,9 @@ extension QueryRunner {
       group.addTask {
         do {
           return .opened(
-            try await openChunks(layout: layout, transport: transport, peers: peers, from: toOpener)
-          )
+            try await openChunks(
+              layout: layout, transport: transport, peers: peers, from: toOpener,
+              sink: chunkSink, keep: keep))
         } catch {
           toSender.fail(error)
           toOpener.fail(error)
@@ -178,11 +189,11 @@ extension QueryRunner {
   /// Stage 3: adds every peer's chunk c to this party's chunk c and keeps the signed values.
   static func openChunks(
     layout: ChunkLayout, transport: some PartyTransport, peers: [Int],
-    from input: Mailbox<FieldVector>
+    from input: Mailbox<FieldVector>, sink: OpenedChunkSink? = nil, keep: Bool = true
   ) async throws -> OpenedChunks {
     let clock = ContinuousClock()
     let codec = MessageCodec()
-    var result = OpenedChunks(values: OpenedValues(capacity: layout.length))
+    var result = OpenedChunks(values: OpenedValues(capacity: keep ? layout.length : 0))
     for c in 0..<layout.chunkCount {
       var total = try await input.take()
       let start = clock.now
@@ -218,7 +229,9 @@ extension QueryRunner {
             peer: p, step: .upload(chunk: c), problem: String(describing: error))
         }
       }
-      result.values.append(total)
+      let signed = OpenedValues.signed(total)
+      try sink?(layout.range(c).lowerBound, signed)
+      if keep { result.values.append(signed) }
       result.receiving += clock.now - start
     }
     return result

@@ -77,6 +77,10 @@ public struct QueryRunner: Sendable {
       runPlan = try RunPlan(
         study: setup.study, query: setup.query, force: setup.force, timing: setup.timing)
     }
+    guard !setup.seededNoise || setup.study.testStudy else {
+      throw RunError.invalidSetUp(
+        problem: "seeded noise needs a test study (\"test_study\": true); never with real data")
+    }
     guard BigInt(setup.input.rows) <= RunPlan.maxRowsPerParty else {
       throw InputError.localOverflow(
         file: "local input", what: "\(setup.input.rows) rows, above the supported 2^32 per party")
@@ -194,7 +198,7 @@ public struct QueryRunner: Sendable {
       .hello(
         Hello(
           studyId: study.id, partyId: UInt32(me), sessionId: contribution,
-          manifestHash: manifestHash)), statistics: &statistics)
+          manifestHash: manifestHash, seededNoise: setup.seededNoise)), statistics: &statistics)
     try await broadcast(
       .ledgerHead(LedgerHead(hash: ledgerHead, spent: setup.ledger.spent)),
       statistics: &statistics)
@@ -230,6 +234,12 @@ public struct QueryRunner: Sendable {
           problem: "its study or query differs from this party's (manifest hash "
             + "\(Hex.encode(hello.manifestHash.prefix(8)))…, here \(Hex.encode(manifestHash.prefix(8)))…)"
         )
+      }
+      guard !hello.seededNoise || study.testStudy else {
+        throw RunError.peerMismatch(
+          peer: p, step: .hello,
+          problem: "announces seeded (predictable) noise, and the study is not a test study; "
+            + "seeded noise is for `mpc bench` and tests only")
       }
       contributions[p] = hello.sessionId
     }
@@ -370,10 +380,10 @@ public struct QueryRunner: Sendable {
   ) throws -> QueryResult {
     let clock = ContinuousClock()
     let start = clock.now
-    try Self.checkPlausible(opened, runPlan: runPlan)
+    // (Streamed chunks were checked one by one before the sink saw them.)
+    if setup.keepsOpenedValues { try Self.checkPlausible(opened, runPlan: runPlan) }
     var result = try Self.release(
-      opened: opened, runPlan: runPlan, query: setup.query, sessionID: agreement.sessionID,
-      ledger: setup.ledger)
+      opened: opened, runPlan: runPlan, setup: setup, sessionID: agreement.sessionID)
     statistics.add(clock.now - start, to: .postProcessing)
     result.statistics = statistics
     result.reconciliation = agreement.reconciliation

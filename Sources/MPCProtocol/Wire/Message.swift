@@ -57,18 +57,28 @@ public struct Hello: Sendable, Hashable {
   public var sessionId: [UInt8]
   /// The 32-byte manifest hash.
   public var manifestHash: [UInt8]
+  /// The sender draws its noise from a seed (`mpc bench`'s replay check): peers refuse this
+  /// unless the study is a test study. Sent as an optional trailing flags byte (bit 0), absent
+  /// when false, so an ordinary hello's bytes are unchanged (`protocols/messages.md`).
+  public var seededNoise: Bool
 
   /// A hello.
   public init(
     protocolVersion: UInt16 = MessageCodec.protocolVersion, studyId: String, partyId: UInt32,
-    sessionId: [UInt8], manifestHash: [UInt8]
+    sessionId: [UInt8], manifestHash: [UInt8], seededNoise: Bool = false
   ) {
     self.protocolVersion = protocolVersion
     self.studyId = studyId
     self.partyId = partyId
     self.sessionId = sessionId
     self.manifestHash = manifestHash
+    self.seededNoise = seededNoise
   }
+}
+
+extension Hello {
+  /// Bit 0 of the hello's optional flags byte: the sender's noise is seeded.
+  static let seededNoiseFlag: UInt8 = 0x01
 }
 
 /// `ledgerHead`: the sender's ledger head hash and spent budget.

@@ -55,6 +55,8 @@ public struct MessageCodec: Sendable {
       body.u32(h.partyId)
       try body.fixed(h.sessionId, 16, "session id")
       try body.fixed(h.manifestHash, 32, "manifest hash")
+      // Flags only when one is set: an ordinary hello is byte for byte the v1 one.
+      if h.seededNoise { body.bytes.append(Hello.seededNoiseFlag) }
     case .ledgerHead(let l):
       try body.fixed(l.hash, 32, "ledger head hash")
       try body.string(l.spent.description, "spent", limits)
@@ -198,12 +200,20 @@ public struct MessageCodec: Sendable {
     let message: Message
     switch bytes[base + 3] {
     case 0x01:
-      message = .hello(
-        Hello(
-          protocolVersion: try reader.u16("protocol version"),
-          studyId: try reader.string("study id"), partyId: try reader.u32("party id"),
-          sessionId: try reader.fixed(16, "session id"),
-          manifestHash: try reader.fixed(32, "manifest hash")))
+      var hello = Hello(
+        protocolVersion: try reader.u16("protocol version"),
+        studyId: try reader.string("study id"), partyId: try reader.u32("party id"),
+        sessionId: try reader.fixed(16, "session id"),
+        manifestHash: try reader.fixed(32, "manifest hash"))
+      if reader.remaining > 0 {
+        // One flags byte, present only when non-zero, with only known bits (one encoding).
+        let at = reader.position
+        guard try reader.fixed(1, "hello flags") == [Hello.seededNoiseFlag] else {
+          throw WireError.malformed(offset: at, expected: "hello flags 0x01 or no flags byte")
+        }
+        hello.seededNoise = true
+      }
+      message = .hello(hello)
     case 0x02:
       let hash = try reader.fixed(32, "ledger head hash")
       let at = reader.position
