@@ -175,9 +175,19 @@ extension RunCommand {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
       let options = network.networkOptions()
-      // The run plan (noise tables included) is built while the links come up.
-      let (planStudy, planQuery, planForce) = (manifest, queryManifest, force)
-      let planning = Task { try RunPlan(study: planStudy, query: planQuery, force: planForce) }
+      if seedNoise != nil {
+        Console.error(
+          "warning: --seed-noise makes this party's DP noise predictable; "
+            + "for testing and benchmarks only, never with real data")
+      }
+      // The run plan (noise tables included) and the whole noise share (query.md §1.2) are
+      // made while the links come up, so the samplers' time hides behind the connection.
+      let (planStudy, planQuery, planForce, seed) = (manifest, queryManifest, force, seedNoise)
+      let planning = Task {
+        let plan = try RunPlan(study: planStudy, query: planQuery, force: planForce)
+        var source = try seed.map { try ChaCha20PRG(seedHex: $0) } ?? .freshlyKeyed()
+        return (plan, NoiseShare(plan, using: &source))
+      }
       let transport: NetworkTransport
       do {
         transport = try await NetworkTransport.connect(
@@ -191,23 +201,15 @@ extension RunCommand {
         study: manifest, query: queryManifest, input: input, ledger: ledger,
         timeout: .seconds(network.timeout), force: force)
       do {
-        setup.runPlan = try await planning.value
+        (setup.runPlan, setup.noiseShare) = try await planning.value
       } catch {
         // The plan follows from the study and the query alone (e.g. a Gaussian share σ below
         // 1.2 without --force): bad input, the same exit status as `mpc privacy plan`.
         await transport.close()
         throw CommandFailure(description: "\(error)", status: .usage)
       }
-      let noise: ChaCha20PRG
-      if let seedNoise {
-        Console.error(
-          "warning: --seed-noise makes this party's DP noise predictable; "
-            + "for testing and benchmarks only, never with real data")
-        noise = try ChaCha20PRG(seedHex: seedNoise)
-      } else {
-        noise = ChaCha20PRG.freshlyKeyed()
-      }
-      var noiseSource = noise
+      // The share was drawn above; the runner draws nothing from this source.
+      var noiseSource = ChaCha20PRG.freshlyKeyed()
       var session = SystemRandom()
       let result: QueryResult
       do {
