@@ -282,6 +282,10 @@ extension RunCommand {
       if case .vectorSum = queryManifest.kind { isVector = true }
       let streaming = resultFile != nil && isVector
       let streamFile = streaming ? resultFile : nil
+      // The whole noise share (query.md §1.2) is drawn before any link comes up, so no peer can
+      // time the samplers; the runner then draws nothing from its noise source.
+      var noiseKey = try seed.map { try ChaCha20PRG(seedHex: $0) } ?? .freshlyKeyed()
+      let noiseShare = NoiseShare(runPlan, using: &noiseKey)
       let entriesBefore = ledger.entries.count
       let current = CurrentTransport()
       let (timeout, chosenForce) = (network.timeout, force)
@@ -303,13 +307,9 @@ extension RunCommand {
               setup.keepsOpenedValues = false
             }
             setup.seededNoise = seed != nil
-            // The noise PRG is keyed here, in the task that draws from it.
-            var noiseSource: ChaCha20PRG
-            if let seed {
-              noiseSource = try ChaCha20PRG(seedHex: seed)
-            } else {
-              noiseSource = ChaCha20PRG.freshlyKeyed()
-            }
+            setup.noiseShare = noiseShare
+            // The share was drawn above; the runner draws nothing from this source.
+            var noiseSource = ChaCha20PRG.freshlyKeyed()
             var session = SystemRandom()
             return try await QueryRunner.run(
               setup, transport: transport, noise: &noiseSource, session: &session)

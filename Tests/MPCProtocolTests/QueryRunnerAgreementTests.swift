@@ -28,7 +28,9 @@ import _MPCTestSupport
         PartySetup(
           study: s.study, query: query, input: try s.input(query, party: i),
           ledger: try BudgetLedger(store: MemoryLedgerStore(), study: s.study),
-          timeout: .seconds(5), chunkElements: 1)
+          // Generous: every wait chains behind its peers' waits, and up to 10 parties × 9 queries
+          // share 2 loaded cores; failures under test arrive as aborts, not timeouts.
+          timeout: .seconds(30), chunkElements: 1)
       }
       let results = await withTaskGroup(of: Result<QueryResult, any Error>.self) { group in
         for i in 0..<3 {

@@ -64,7 +64,9 @@ struct Study {
       for i in 0..<n {
         var setup = PartySetup(
           study: study, query: queries?[i] ?? query, input: inputs[i], ledger: ledgers[i],
-          timeout: .seconds(5), chunkElements: chunk)
+          // Generous: every wait chains behind its peers' waits, and up to 10 parties × 9 queries
+          // share 2 loaded cores; failures under test arrive as aborts, not timeouts.
+          timeout: .seconds(30), chunkElements: chunk)
         setup.runPlan = runPlans?[i]
         let endpoint = endpoints[i]
         group.addTask {
