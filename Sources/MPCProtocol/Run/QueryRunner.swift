@@ -413,7 +413,8 @@ public struct QueryRunner: Sendable {
     let frame = try await transport.receive(from: peer, timeout: setup.timeout, step: step)
     let message = try codec.decode(frame)
     if case .abort(let reason) = message {
-      throw RunError.peerAborted(peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
+      throw RunError.peerAborted(
+        peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
     }
     return message
   }
@@ -429,7 +430,8 @@ public struct QueryRunner: Sendable {
       from: peer, timeout: .seconds(1), step: .abortReason)
     {
       if case .abort(let reason)? = try? codec.decode(frame) {
-        return RunError.peerAborted(peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
+        return RunError.peerAborted(
+          peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
       }
     }
     return error
