@@ -208,6 +208,11 @@ struct GovernanceTests {
       StudyShowOutput.schema, KeyShowOutput.schema,
     ]
     #expect(Set(schemas).count == schemas.count)
-    #expect(schemas.allSatisfy { $0.hasPrefix("mpc.") && $0.hasSuffix("/1") })
+    // `mpc.<name>[.<sub>]/<version>`, the version a positive integer (`mpc.run` is at 2).
+    #expect(
+      schemas.allSatisfy {
+        $0.range(of: #"^mpc(\.[a-z-]+)+/[1-9][0-9]*$"#, options: .regularExpression) != nil
+      },
+      "\(schemas)")
   }
 }

@@ -298,3 +298,26 @@ extension RunOutput {
     }
   }
 }
+
+extension RunOutput.Component {
+  /// Reads a component of any `mpc.run` version: `length` (added in `mpc.run/2`) defaults to
+  /// the number of labelled values, so release logs written before it still read.
+  init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    name = try c.decode(String.self, forKey: .name)
+    sensitivity = try c.decode(RunOutput.Sensitivity.self, forKey: .sensitivity)
+    k = try c.decode(Int.self, forKey: .k)
+    perParty = try c.decode(String.self, forKey: .perParty)
+    rho = try c.decode(String.self, forKey: .rho)
+    epsilon = try c.decode(Double.self, forKey: .epsilon)
+    intervalHalfWidth = try c.decode(Int64.self, forKey: .intervalHalfWidth)
+    beta = try c.decode(Double.self, forKey: .beta)
+    deltaTable = try c.decode(Double.self, forKey: .deltaTable)
+    postProcessing = try c.decode(String.self, forKey: .postProcessing)
+    values = try c.decode([RunOutput.Value].self, forKey: .values)
+    length = try c.decodeIfPresent(Int.self, forKey: .length) ?? values.count
+    vector = try c.decodeIfPresent(VectorValues.self, forKey: .vector)
+    valuesFile = try c.decodeIfPresent(String.self, forKey: .valuesFile)
+    valuesFormat = try c.decodeIfPresent(String.self, forKey: .valuesFormat)
+  }
+}
