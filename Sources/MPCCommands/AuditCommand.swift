@@ -9,7 +9,7 @@ struct AuditCommand: ParsableCommand {
     commandName: "audit",
     abstract: "List, verify and export the releases and spending of this party.",
     discussion: """
-      Reads this party's ledger and release log (protocols/ledger.md §6) without locking or
+      Reads this party's ledger and release log (protocols/ledger.md §6) without locking or \
       writing them.
 
       Examples:
@@ -91,13 +91,13 @@ struct AuditVerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check the ledger and release-log hash chains and tie every release to its charge.",
     discussion: """
-      With --peer-log (another site's releases-party-<id>.jsonl), also checks that every record
-      equals the peer's (records are identical at every party except for their times): an edit
+      With --peer-log (another site's releases-party-<id>.jsonl), also checks that every record \
+      equals the peer's (records are identical at every party except for their times): an edit \
       that rebuilt this log's chain still differs from the other sites' logs.
 
-      Exit codes: 0 both chains intact and every release record tied to the ledger charge that
-      paid for it (same query, session, manifest hash, mechanism, k and cost; not refunded),
-      and equal to every peer log's; 1 a problem (each is printed, naming the record); 64 bad
+      Exit codes: 0 both chains intact and every release record tied to the ledger charge that \
+      paid for it (same query, session, manifest hash, mechanism, k and cost; not refunded), \
+      and equal to every peer log's; 1 a problem (each is printed, naming the record); 64 bad \
       input.
       """)
 
@@ -141,10 +141,10 @@ struct AuditExportCommand: ParsableCommand {
     commandName: "export",
     abstract: "Write the board's report: self-contained HTML (default) or JSON.",
     discussion: """
-      The HTML needs no network: styles, SVG charts and a small layout check are inline. Per
-      release: the question, the answer with its 95% intervals, the cost, the approvers, the
-      running total as (ε, δ) and the guarantee in plain words. Problems found by
-      `mpc audit verify` are printed at the top of the report (and the exit code is 1).
+      The HTML needs no network: styles, SVG charts and a small layout check are inline. Per \
+      release: the question, the answer with its 95% intervals, the cost, the approvers, the \
+      running total as (ε, δ) and the guarantee in plain words. Problems found by \
+      `mpc audit verify` are printed at the top of the report (and the exit code is 1). \
       --out is refused if it exists.
       """)
 

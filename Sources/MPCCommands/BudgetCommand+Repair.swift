@@ -10,8 +10,8 @@ struct BudgetRepairCommand: ParsableCommand {
     commandName: "repair",
     abstract: "Move a torn last ledger line to <ledger>.torn, after backing up the whole file.",
     discussion: """
-      Only a half-written last line (a crash while charging) is cut; any other damage is
-      corruption and is refused. A torn charge never returned, so no masked value of its
+      Only a half-written last line (a crash while charging) is cut; any other damage is \
+      corruption and is refused. A torn charge never returned, so no masked value of its \
       session left this party: cutting it loses no spent budget.
       """)
 
@@ -77,11 +77,11 @@ struct BudgetReconcileCommand: ParsableCommand {
     commandName: "reconcile",
     abstract: "Settle ledgers that forked on aborted sessions; nothing is written without --apply.",
     discussion: """
-      Give the other parties' ledger files (they hold costs, session ids and hashes, no data)
-      with --peer-ledger, or keep them in this party's ledger directory. A session charged at
-      any party and not released there stands for everyone; one released by every party that
-      charged it is settled as released. Every party applies the same reconcile entry, after
-      which the heads agree again. Forks that are not only charges and releases (another study
+      Give the other parties' ledger files (they hold costs, session ids and hashes, no data) \
+      with --peer-ledger, or keep them in this party's ledger directory. A session charged at \
+      any party and not released there stands for everyone; one released by every party that \
+      charged it is settled as released. Every party applies the same reconcile entry, after \
+      which the heads agree again. Forks that are not only charges and releases (another study \
       version, entries that differ otherwise) are refused with a report.
       """)
 

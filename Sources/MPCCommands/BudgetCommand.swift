@@ -11,9 +11,9 @@ struct BudgetCommand: ParsableCommand {
     commandName: "budget",
     abstract: "Show, repair or reconcile this party's privacy-budget ledger.",
     discussion: """
-      A site keeps its ledgers in its state directory (--state-dir, else $MPC_STATE_DIR, else
-      ~/.mpc), under ledgers/<study id>-<8 hex of the study hash>/, whatever the study file's
-      location or its `ledger` key. Every party's ledger must agree: compare the head hash
+      A site keeps its ledgers in its state directory (--state-dir, else $MPC_STATE_DIR, else \
+      ~/.mpc), under ledgers/<study id>-<8 hex of the study hash>/, whatever the study file's \
+      location or its `ledger` key. Every party's ledger must agree: compare the head hash \
       printed by `mpc budget show` across sites.
 
       Examples:

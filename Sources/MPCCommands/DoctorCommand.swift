@@ -10,9 +10,9 @@ struct DoctorCommand: AsyncParsableCommand {
     commandName: "doctor",
     abstract: "Check every peer: reachable, pinned key, same version, same study file.",
     discussion: """
-      Touches no data and spends no budget. Run it at every site at about the same time
-      (lower party ids dial higher ones, as in a run). Prints one line per peer with the fix
-      for each failure; exits 0 only if every peer is fine. --connect-timeout bounds how long
+      Touches no data and spends no budget. Run it at every site at about the same time \
+      (lower party ids dial higher ones, as in a run). Prints one line per peer with the fix \
+      for each failure; exits 0 only if every peer is fine. --connect-timeout bounds how long \
       it waits for peers to come up (default 60 s, as for run).
 
       Example:

@@ -8,8 +8,8 @@ struct KeygenCommand: ParsableCommand {
     commandName: "keygen",
     abstract: "Create this site's long-term X25519 key pair.",
     discussion: """
-      Writes the private key to --out with mode 0600 (refusing to overwrite an existing file)
-      and prints the public key. Send the public key to whoever prepares the study file; keep
+      Writes the private key to --out with mode 0600 (refusing to overwrite an existing file) \
+      and prints the public key. Send the public key to whoever prepares the study file; keep \
       the private key on this machine only.
 
       Example:

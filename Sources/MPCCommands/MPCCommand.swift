@@ -8,7 +8,7 @@ public struct MPCCommand: AsyncParsableCommand {
     commandName: "mpc",
     abstract: "Secure aggregation with distributed, exact differential-privacy noise.",
     discussion: """
-      Several organisations compute sums, counts, histograms and means over their joint data;
+      Several organisations compute sums, counts, histograms and means over their joint data; \
       nobody sees anybody's records and the only value ever opened is differentially private.
 
       Exit codes: \(ExitStatus.allCases.map { "\($0.rawValue) \($0.summary)" }.joined(separator: "; ")).

@@ -13,9 +13,9 @@ struct QueryCommand: ParsableCommand {
     commandName: "query",
     abstract: "Sign, verify and show registered queries (approvals of the study's registry).",
     discussion: """
-      A registered query is the query manifest with a purpose text and a use-case id, signed
-      by the approvers the study's registry pins (`protocols/manifest.md` "Registry"). Each
-      approver signs in turn with the key made by `mpc keygen --signing`; `mpc run` at every
+      A registered query is the query manifest with a purpose text and a use-case id, signed \
+      by the approvers the study's registry pins (`protocols/manifest.md` "Registry"). Each \
+      approver signs in turn with the key made by `mpc keygen --signing`; `mpc run` at every \
       site checks the signatures before anything is sent or charged.
 
       Examples:
@@ -71,10 +71,10 @@ struct QuerySignCommand: ParsableCommand {
     commandName: "sign",
     abstract: "Add an approver's signature to a query (making it a registered query).",
     discussion: """
-      --query is a bare query file (then --purpose and --use-case are required) or a registered
-      query signed by other approvers (then they are taken from it; giving different ones is
-      refused, since it would void the other signatures). The signature is over the study id,
-      the canonical query, the purpose and the use case. --out may name the input file, which
+      --query is a bare query file (then --purpose and --use-case are required) or a registered \
+      query signed by other approvers (then they are taken from it; giving different ones is \
+      refused, since it would void the other signatures). The signature is over the study id, \
+      the canonical query, the purpose and the use case. --out may name the input file, which \
       is then replaced atomically; any other existing file is refused.
 
       Exit codes: 0 signed; 64 bad flags or files, or a key that is not an approver's.
@@ -164,11 +164,11 @@ struct QueryVerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check a query's signatures and the study policy: would every site admit it?",
     discussion: """
-      Prints the approvers whose signatures are valid, the ones that do not count and why, and
+      Prints the approvers whose signatures are valid, the ones that do not count and why, and \
       whether the registry's threshold is met; then the policy check.
 
-      Exit codes: 0 every site would admit the query; 1 it would be refused (signatures
-      missing or not matching, or a policy rule: the message names which); 64 bad flags or
+      Exit codes: 0 every site would admit the query; 1 it would be refused (signatures \
+      missing or not matching, or a policy rule: the message names which); 64 bad flags or \
       files.
       """)
 
@@ -262,8 +262,8 @@ struct QueryShowCommand: ParsableCommand {
     commandName: "show",
     abstract: "Show a query file: its definition, query hash and fingerprint, and signatures.",
     discussion: """
-      The query hash is BLAKE2b-256 over "swift-mpc/query/v1" and the canonical query record
-      (`protocols/manifest.md` §4); its fingerprint is for reading aloud between sites and
+      The query hash is BLAKE2b-256 over "swift-mpc/query/v1" and the canonical query record \
+      (`protocols/manifest.md` §4); its fingerprint is for reading aloud between sites and \
       approvers. With --study, also the digest approvers sign for that study.
       """)
 

@@ -16,21 +16,23 @@ struct RunCommand: AsyncParsableCommand {
     commandName: "run",
     abstract: "Run one query as one party of a study, against the other sites.",
     discussion: """
-      Every site runs the same command at about the same time, each with its own --party,
-      --key and --data, and the same study and query files. The parties check that they hold
-      identical study and query files and ledgers, charge the budget durably, exchange masked
+      Every site runs the same command at about the same time, each with its own --party, \
+      --key and --data, and the same study and query files. The parties check that they hold \
+      identical study and query files and ledgers, charge the budget durably, exchange masked \
       uploads over encrypted links and open only the noised result.
 
-      --out FILE writes the released values as they are opened (csv, the
-      mpc.run/2 JSON document, or int64), to FILE.partial until the run
-      succeeded; a vector-sum longer than 10,000 needs --out or --json. A
-      summary of the local data is printed on standard error before the run
+      --out FILE writes the released values as they are opened (csv, the \
+      mpc.run/2 JSON document, or int64), to FILE.partial until the run \
+      succeeded; a vector-sum longer than 10,000 needs --out or --json. A \
+      summary of the local data is printed on standard error before the run \
       (also in --json mode, and as local_data in the JSON); it is never sent.
 
-      Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the
-      data; the message names which); 64 bad flags or unreadable input files, or a query the
-      study's registry or policy refuses. With --dry-run: 0 the run would go ahead, 1 it would
-      be refused (the rule is named, and for a cost the largest parameter that would pass).
+      Exit codes: 0 result printed; 1 the query failed (a peer, the budget, the network, the \
+      data; the message names which); 64 bad flags or unreadable input files, or a query the \
+      study's registry or policy refuses. With --dry-run: 0 the run would go ahead, 1 it would \
+      be refused (the rule is named, and for a cost the largest parameter that would pass); \
+      130 interrupted by SIGINT or SIGTERM (the other sites were told; the message says \
+      whether this site's charge stands).
 
       Examples:
         mpc run --study study.json --party 0 --key site0.key --data site0.csv --query count.json

@@ -11,8 +11,8 @@ struct StudyShowCommand: ParsableCommand {
     commandName: "show",
     abstract: "Show a study file: parties, t, k, budget, policy, registry and its fingerprint.",
     discussion: """
-      Every site must hold the same study file. Compare the fingerprint (the study hash as hex,
-      and as eight words for reading aloud) with every other site before the first run, e.g.
+      Every site must hold the same study file. Compare the fingerprint (the study hash as hex, \
+      and as eight words for reading aloud) with every other site before the first run, e.g. \
       on the phone; `mpc study verify --fingerprint …` checks one you were given.
       """)
 

@@ -152,16 +152,13 @@ import _MPCTestSupport
   /// the closed link naming party 1 (not a timeout), and keep the charge.
   @Test func peerDyingMidQueryAborts() async throws {
     let s = try NetStudy(label: "die")
-    let clock = ContinuousClock()
-    var results: [Result<QueryResult, any Error>] = []
-    let elapsed = try await clock.measure {
-      results = try await s.runOverNetwork(
-        try NetQueries.query("vector-sum"), label: "die", chunk: 2,
-        wrap: { i, transport in
-          i == 1 ? DyingTransport(inner: transport) as any PartyTransport : transport
-        })
-    }
-    #expect(elapsed < .seconds(4), "\(elapsed)")  // the receive timeout is 5 s
+    // Not a timeout: the errors below are the closed link (no wall-clock bound here, which a
+    // loaded machine would break; the process tests check how fast aborts arrive).
+    let results = try await s.runOverNetwork(
+      try NetQueries.query("vector-sum"), label: "die", chunk: 2,
+      wrap: { i, transport in
+        i == 1 ? DyingTransport(inner: transport) as any PartyTransport : transport
+      })
     // Party 0 sees the closed link itself; party 2 either does too or first gets party 0's
     // abort, which carries the same cause.
     guard case TransportError.closed(1, _)? = results[0].failure as? TransportError else {

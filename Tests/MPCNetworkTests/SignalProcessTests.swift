@@ -26,7 +26,7 @@ import _MPCTestSupport
         process.arguments =
           ["run"] + sites.site(i) + [
             "--data", data[i], "--query-inline", query, "--timeout", "120",
-            "--connect-timeout", "60",
+            "--connect-timeout", "60", "--json",
           ]
         var environment = ProcessInfo.processInfo.environment
         environment["MPC_STATE_DIR"] = state.path

@@ -10,14 +10,14 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench",
     abstract: "Benchmark a vector-sum of length m over n local party processes.",
     discussion: """
-      Creates keys, a test study (\"test_study\": true) on free loopback
-      ports, deterministic per-party inputs in [0, 100] and a vector-sum query,
-      then per repetition starts n `mpc run` processes over encrypted links as
-      a user would, the values through `--out FILE --format int64`; only their
-      noise is seeded (per party and repetition, announced to the peers,
-      allowed in test studies only). Prints per run the wall time
-      (first process start to last exit), per-phase times (median over parties), bytes sent
-      and peak RSS per party, and checks the opened value against the exact sum plus every
+      Creates keys, a test study (\"test_study\": true) on free loopback \
+      ports, deterministic per-party inputs in [0, 100] and a vector-sum query, \
+      then per repetition starts n `mpc run` processes over encrypted links as \
+      a user would, the values through `--out FILE --format int64`; only their \
+      noise is seeded (per party and repetition, announced to the peers, \
+      allowed in test studies only). Prints per run the wall time \
+      (first process start to last exit), per-phase times (median over parties), bytes sent \
+      and peak RSS per party, and checks the opened value against the exact sum plus every \
       party's replayed noise. Exit status 1 if any check fails.
 
       Example:

@@ -15,10 +15,10 @@ struct DemoCommand: ParsableCommand {
     commandName: "demo",
     abstract: "Run a local n-party study on embedded synthetic hospital data.",
     discussion: """
-      Creates a key per site, a study file and per-site data (fictional patients: age, sex,
-      diagnosis, length of stay, ward) in a fresh directory, then runs four queries — a
-      histogram, a count, a sum and a mean — each as n real `mpc run` processes talking over
-      encrypted loopback links. Prints every DP result beside the true value (which only this
+      Creates a key per site, a study file and per-site data (fictional patients: age, sex, \
+      diagnosis, length of stay, ward) in a fresh directory, then runs four queries — a \
+      histogram, a count, a sum and a mean — each as n real `mpc run` processes talking over \
+      encrypted loopback links. Prints every DP result beside the true value (which only this \
       demo, holding all sites' data, can know) and the privacy budget.
 
       Example:

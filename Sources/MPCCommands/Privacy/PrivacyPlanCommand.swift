@@ -9,9 +9,9 @@ struct PrivacyPlanCommand: ParsableCommand {
     commandName: "plan",
     abstract: "Calibrate each party's noise share so any n − t honest parties meet the target.",
     discussion: """
-      gaussian: each party adds N_Z(0, σ²/k) per coordinate, k = n − t; the charge is
-      ρ = ½(Δ2/σ + τ√d)² (KLS21), reported as (ε, δ) by the CKS20 conversion. Give --sigma, or
-      --rho / --epsilon to solve for the smallest σ² (9 significant digits, rounded up).
+      gaussian: each party adds N_Z(0, σ²/k) per coordinate, k = n − t; the charge is \
+      ρ = ½(Δ2/σ + τ√d)² (KLS21), reported as (ε, δ) by the CKS20 conversion. Give --sigma, or \
+      --rho / --epsilon to solve for the smallest σ² (9 significant digits, rounded up). \
       laplace: each party adds a Pólya share; any k shares sum to DLap(Δ1/ε), pure ε.
 
       Examples:

@@ -9,8 +9,8 @@ struct PrivacySampleCommand: ParsableCommand {
     commandName: "sample",
     abstract: "Draw noise from a sampler, one integer per line.",
     discussion: """
-      Without --seed the noise comes from the system CSPRNG. With --seed (64 hex digits) it is
-      replayed from the seeded ChaCha20 PRG exactly as protocols/noise.md specifies: for tests
+      Without --seed the noise comes from the system CSPRNG. With --seed (64 hex digits) it is \
+      replayed from the seeded ChaCha20 PRG exactly as protocols/noise.md specifies: for tests \
       and known-answer vectors only, never for real releases.
 
       Examples:
