@@ -143,10 +143,13 @@ struct RunOutput: CommandOutput {
   /// privacy cost), in words; absent when the study has none. With rules, `raw` is the value
   /// after them: the value before the rules is not released.
   var outputRules: String?
+  /// The statistic derived from the opened vector (variance, crosstab, quantile; `protocols/
+  /// query.md` "Statistics"); absent for the other kinds.
+  var statistic: StatisticReport?
 
   enum CodingKeys: String, CodingKey {
     case schema, study, party, kind, field, mechanism, parties, cost, budget, components, mean
-    case requested
+    case requested, statistic
     case statistics, time
     case queryID = "query_id"
     case sessionID = "session_id"
@@ -230,6 +233,19 @@ extension RunOutput {
         mean != nil
       {
         mean = Mean(value: nil, lower: nil, upper: nil, exact: nil)
+      }
+    }
+    if case .statistic(let s) = query.kind {
+      if rules != nil {
+        // Derived from the values before the rules, it could undo them: not derived.
+        statistic = .withheld(
+          kind: s.name, reason: "not derived: the study's output rules apply to the released values")
+      } else {
+        do {
+          statistic = try StatisticsRelease.report(r, query: query)
+        } catch {
+          statistic = .withheld(kind: s.name, reason: "not derived: \(error)")
+        }
       }
     }
     self.statistics = statistics

@@ -153,6 +153,7 @@ public struct RunPlan: Sendable {
     switch query.kind {
     case .count, .histogram: truth = n * rows
     case .sum(_, let b), .mean(_, let b, _): truth = n * rows * b.maxMagnitude
+    case .statistic(let s): truth = n * rows * s.rowBound
     case .vectorSum(let m, let bounds):
       // Largest |bound| over coordinates, on machine words (no BigInt per coordinate).
       var largest: UInt64 = 0
