@@ -496,6 +496,16 @@ def query_record(q):
         else:
             f["bin_edges"] = c_list([c_rat(exact(x)) for x in q["bin_edges"]])
         f["outside"] = c_str(q["outside"])
+    elif kind == "crosstab":
+        axes = []
+        for a in q["columns"]:
+            r = {"column": c_str(a["column"]), "outside": c_str(a.get("outside", "other"))}
+            if "categories" in a:
+                r["categories"] = c_list([c_str(c) for c in a["categories"]])
+            else:
+                r["bin_edges"] = c_list([c_rat(exact(x)) for x in a["bin_edges"]])
+            axes.append(c_record(r))
+        f["columns"] = c_list(axes)
     else:
         f["length"] = c_int(q["length"])
         b = q["bounds"]

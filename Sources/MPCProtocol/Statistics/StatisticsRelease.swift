@@ -5,6 +5,8 @@ public import MPCPrivacy
 
 /// The variance and standard deviation of a `variance` query.
 public struct VarianceReport: Sendable, Hashable, Codable {
+  /// c = ⌊(L + U)/2⌋: the opened `sum` and `sum_squares` are Σ(x − c) and Σ(x − c)².
+  public var centre: Int64
   /// The noisy count n.
   public var count: Double
   /// The mean Σx / n, clamped to [L, U].
@@ -20,7 +22,7 @@ public struct VarianceReport: Sendable, Hashable, Codable {
   public var standardDeviationUpper: Double
 
   enum CodingKeys: String, CodingKey {
-    case count, mean, variance
+    case centre, count, mean, variance
     case varianceLower = "variance_lower"
     case varianceUpper = "variance_upper"
     case standardDeviation = "standard_deviation"
@@ -211,7 +213,7 @@ public enum StatisticsRelease {
     let lower = min(max(2 * v - StatisticsRandom.quantile(draws, 0.975), 0), maxVariance)
     let upper = min(max(2 * v - StatisticsRandom.quantile(draws, 0.025), 0), maxVariance)
     report.variance = VarianceReport(
-      count: n, mean: c + mean, variance: v, varianceLower: lower, varianceUpper: upper,
+      centre: StatisticQuery.centre(of: bounds), count: n, mean: c + mean, variance: v, varianceLower: lower, varianceUpper: upper,
       standardDeviation: v.squareRoot(), standardDeviationLower: lower.squareRoot(),
       standardDeviationUpper: upper.squareRoot())
     return report
@@ -369,7 +371,8 @@ public enum StatisticsRelease {
     if let withheld = r.withheld { return ["  \(withheld)"] }
     func f(_ x: Double) -> String { String(format: "%.4g", x) }
     if let v = r.variance {
-      out.append("  n ≈ \(f(v.count)), mean = \(f(v.mean))")
+      out.append(
+        "  n ≈ \(f(v.count)), mean = \(f(v.mean)) (sum and sum_squares are of x − \(v.centre))")
       out.append("  variance = \(f(v.variance))   95% interval [\(f(v.varianceLower)), \(f(v.varianceUpper))]")
       out.append(
         "  standard deviation = \(f(v.standardDeviation))   95% interval "
