@@ -8,39 +8,25 @@ import _MPCTestSupport
 /// MPCProtocolTests' StatisticsTests): every site prints the same derived statistic, near truth.
 @Suite(.serialized) struct StatisticsProcessTests {
   @Test func threeSitesRunEachStatisticOverLoopback() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "mpc-stats-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    var keys: [String] = []
-    for i in 0..<3 {
-      let r = try await MPCProcess.run([
-        "keygen", "--out", dir.appendingPathComponent("s\(i).key").path, "--json",
-      ])
-      let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: String]
-      keys.append(try #require(object?["public_key"]))
-    }
-    let ports = LoopbackPorts.reserve(3)
-    let study = dir.appendingPathComponent("study.json").path
-    var initArgs = ["study", "init", "--id", "stats", "--rho", "1", "--out", study]
-    for i in 0..<3 { initArgs += ["--party", "Site \(i),127.0.0.1:\(ports[i]),\(keys[i])"] }
-    #expect(try await MPCProcess.run(initArgs).status == 0)
-    // 3 × 300 rows: los = r mod 10 (variance 8.26, median bin [4, 6)); ward independent of age.
+    // Three keys and a replace-one study (ρ = 10) on loopback; the data are replaced below.
+    let sites = try await SoundnessProcessTests.makeSites()
+    let study = sites.study
+    // 3 × 1,000 rows: los = r mod 10 (variance 8.26, median bin [4, 6)); ward independent of age.
     var all: [Int] = []
     for i in 0..<3 {
-      var csv = "ward,age,los\n"
-      for r in 0..<300 {
-        csv += "\(["icu", "er"][r % 2]),\((r / 2) % 90),\(r % 10)\n"
+      var csv = "ward,age,los,sev\n"
+      for r in 0..<1000 {
+        csv += "\(["icu", "er"][r % 2]),\((r / 2) % 90),\(r % 10),\((r % 10) / 2)\n"
         all.append(r % 10)
       }
-      try csv.write(to: dir.appendingPathComponent("s\(i).csv"), atomically: true, encoding: .utf8)
+      try csv.write(toFile: sites.data(i), atomically: true, encoding: .utf8)
     }
     func run(_ query: String, json: Bool = true) async throws -> [String] {
       let results = try await MPCProcess.runAll(
         (0..<3).map { i in
           [
-            "run", "--study", study, "--party", "\(i)", "--key",
-            dir.appendingPathComponent("s\(i).key").path,
-            "--data", dir.appendingPathComponent("s\(i).csv").path, "--query-inline", query,
+            "run", "--study", study, "--party", "\(i)", "--key", sites.key(i),
+            "--data", sites.data(i), "--query-inline", query,
             "--timeout", "60", "--connect-timeout", "60",
           ] + (json ? ["--json"] : [])
         })
@@ -54,16 +40,16 @@ import _MPCTestSupport
     }
 
     let variance = try await run(
-      #"{"id": "v", "kind": "variance", "column": "los", "bounds": [0, 20], "rho": "1/10"}"#)
+      #"{"id": "v", "kind": "variance", "column": "los", "bounds": [0, 20], "rho": "1/4"}"#)
     let v = try #require(try statistic(variance[0])["variance"] as? [String: Any])
     for out in variance.dropFirst() {
       #expect(NSDictionary(dictionary: try statistic(out)).isEqual(to: try statistic(variance[0])))
     }
     let mean = Double(all.reduce(0, +)) / Double(all.count)
-    let truth = all.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / 899
+    let truth = all.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(all.count - 1)
     let lower = try #require(v["variance_lower"] as? Double)
     let upper = try #require(v["variance_upper"] as? Double)
-    #expect(lower < upper && upper - lower < 4)
+    #expect(lower < upper && upper - lower < 3)
     #expect(abs(try #require(v["variance"] as? Double) - truth) < 2)
 
     let table = try await run(
@@ -73,7 +59,16 @@ import _MPCTestSupport
     let test = try #require(crosstab["independence"] as? [String: Any])
     #expect(test["method"] as? String == "monte-carlo-dp-null")
     #expect(test["degrees_of_freedom"] as? Int == 2)
-    #expect(abs((crosstab["total"] as? Int ?? 0) - 900) < 40)
+    #expect(abs((crosstab["total"] as? Int ?? 0) - 3000) < 40)
+
+    // los = 2·sev + (0 or 1): slope 2, intercept 1/2.
+    let fit = try await run(
+      #"{"id": "f", "kind": "linear-regression", "column": "los", "bounds": [0, 10], "predictors": [{"column": "sev", "bounds": [0, 5]}], "rho": "1/2"}"#
+    )
+    let regression = try #require(try statistic(fit[1])["regression"] as? [String: Any])
+    let slope = try #require((regression["coefficients"] as? [[String: Any]])?.last)
+    #expect(slope["name"] as? String == "sev")
+    #expect(abs(try #require(slope["estimate"] as? Double) - 2) < 0.5)
 
     let text = try await run(
       #"{"id": "m", "kind": "quantile", "column": "los", "bin_edges": [0, 2, 4, 6, 8, 10], "rho": "1/10"}"#,

@@ -309,3 +309,90 @@ enum StatisticsHarness {
     #expect(rejectedDependent >= 27)
   }
 }
+
+@Suite struct RegressionTests {
+  static func query(ridge: String? = nil) throws -> QueryManifest {
+    var object: [String: Any] = [
+      "id": "fit", "kind": "linear-regression", "column": "y", "bounds": [-30, 30],
+      "predictors": [["column": "x1", "bounds": [0, 10]], ["column": "x2", "bounds": [0, 10]]],
+      "rho": "1/10",
+    ]
+    if let ridge { object["ridge"] = ridge }
+    return try Fixtures.query(object)
+  }
+
+  @Test func layoutAndSensitivity() throws {
+    let query = try Self.query()
+    #expect(query.dimension == 10)  // z = (1, x1, x2, y): 4·5/2 moments
+    let (l1, l2) = (1 + 10 + 10 + 30 + 100 + 100 + 300 + 100 + 300 + 900, 1_021_101)
+    // One part per moment, each with Δ1 = M_a·M_b (add-remove), times s.
+    let ar = try query.sensitivities(neighbour: .addRemove, maxSites: 2)
+    #expect(ar.map(\.name).prefix(5) == ["n", "Σ x1", "Σ x2", "Σ y", "Σ x1·x1"])
+    #expect(ar.reduce(Rational(0)) { $0 + $1.sensitivity.l1 } == Rational(2 * l1))
+    #expect(ar.reduce(Rational(0)) { $0 + $1.sensitivity.l2Squared } == Rational(4 * l2))
+    // Replace-one: y ∈ [−30, 30] gives Σy a width of 60 and Σx·y one of 600.
+    let ro = try query.sensitivities(neighbour: .replaceOne, maxSites: 1)
+    #expect(ro.map(\.sensitivity.l1) == [1, 10, 10, 60, 100, 100, 600, 100, 600, 900].map { Rational($0) })
+    let plan = try query.plan(for: Study(n: 3).study)
+    #expect(plan.components.allSatisfy { $0.parameter.amount == Rational.of("1/100") })
+    let csv = StatisticsHarness.csv(header: "x1,x2,y", rows: ["1,2,3", "20,0,-40", "1,x,2"])
+    // Rows (1, 1, 2, 3) and (1, 10, 0, −30); the third is bad.
+    #expect(
+      try LocalData.load(query: query, csv: csv, file: "r.csv").values
+        == [2, 11, 2, -27, 101, 2, -297, 4, 6, 909])
+    let again = try QueryManifest.decode(try JSONEncoder().encode(query), file: "again.json")
+    #expect(again == query && again.canonical == query.canonical)
+  }
+
+  /// y = 2 + 0.5·x₁ − 1.5·x₂ + N(0, 4), 3 sites × 2,000 rows, ρ = 1/10: each coefficient's 95%
+  /// interval (sampling and DP variance) covers the truth in ≥ 90 of 100 seeded runs.
+  @Test func coefficientIntervalsCoverTheTruth() throws {
+    let query = try Self.query()
+    let plan = try RunPlan(study: Study(n: 3).study, query: query)
+    var covered = [0, 0, 0]
+    for seed in 0..<100 {
+      var random = SeededRandom.make("fit-data-\(seed)")
+      let csvs = (0..<3).map { _ in
+        StatisticsHarness.csv(
+          header: "x1,x2,y",
+          rows: (0..<2000).map { _ in
+            let x1 = Int(random.uniform(below: 11))
+            let x2 = Int(random.uniform(below: 11))
+            let u = (Double(random.nextUInt64() >> 11) + 0.5) * 0x1p-53
+            let v = (Double(random.nextUInt64() >> 11) + 0.5) * 0x1p-53
+            let e = 2 * (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+            return "\(x1),\(x2),\(Int((2 + 0.5 * Double(x1) - 1.5 * Double(x2) + e).rounded()))"
+          })
+      }
+      let report = try StatisticsHarness.report(query, plan: plan, csvs: csvs, seed: "fit\(seed)")
+      let fit = try #require(report.regression, "\(report.withheld ?? "")")
+      #expect(fit.coefficients.map(\.name) == ["intercept", "x1", "x2"])
+      #expect(fit.rSquared > 0.5)
+      for (i, (c, truth)) in zip(fit.coefficients, [2, 0.5, -1.5]).enumerated()
+      where c.lower <= truth && truth <= c.upper {
+        covered[i] += 1
+      }
+    }
+    #expect(covered.allSatisfy { $0 >= 90 }, "\(covered)")
+  }
+
+  /// A noisy XᵀX that is not positive definite is refused, and fitted with the asked ridge λ.
+  @Test func notPositiveDefiniteIsRefusedUnlessRidge() throws {
+    // Σx1² = Σx1·x2 = Σx2² = 0 with n = 100: singular.
+    let moments: [BigInt] = [100, 0, 0, 50, 0, 0, 0, 0, 0, 400]
+    for (ridge, fitted) in [(nil, false), ("10", true)] as [(String?, Bool)] {
+      let query = try Self.query(ridge: ridge)
+      let plan = try RunPlan(study: Study(n: 3).study, query: query)
+      var random = SeededRandom.make("ridge")
+      let report = try #require(
+        try StatisticsRelease.report(
+          query: query,
+          opened: zip(plan.components, moments).map {
+            .init(name: $0.component.name, raw: [$1], noise: $0.noise)
+          },
+          random: &random, replicates: 50))
+      #expect((report.regression != nil) == fitted)
+      #expect((report.withheld?.contains("not positive definite") ?? false) == !fitted)
+    }
+  }
+}

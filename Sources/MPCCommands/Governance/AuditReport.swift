@@ -266,6 +266,8 @@ struct AuditReport: CommandOutput {
     case .statistic(.crosstab(let axes)):
       return "How many records fall in each cell of "
         + axes.map(\.column).joined(separator: " × ") + "?"
+    case .statistic(.regression(let y, let x, _, _)):
+      return "How does \(y.column) depend on \(x.map(\.column).joined(separator: ", ")) (least squares)?"
     case .statistic(.quantile(let column, _, let qs)):
       return "Which bins hold the quantiles \(qs.map(\.description).joined(separator: ", ")) of \(column)?"
     }

@@ -303,6 +303,24 @@ private struct Accumulator {
         bump(1, by: y * y)
         bump(2, by: 1)
       }
+    case .statistic(.regression(let y, let x, _, _)):
+      // z = (1, x₁, …, x_p, y), each clipped; any bad value makes the row bad.
+      var z: [Int64] = [1]
+      for (i, c) in (x + [y]).enumerated() {
+        switch Numbers.integer(fields[i], bounds: c.bounds) {
+        case .problem(let problem): return "\(c.column): \(problem)"
+        case .value(let v, let wasClipped):
+          if wasClipped { clipped += 1 }
+          z.append(v)
+        }
+      }
+      var index = 0
+      for a in z.indices {
+        for b in a..<z.count {
+          bump(index, by: z[a] * z[b])  // |z| ≤ 2^31 (validated), so products fit
+          index += 1
+        }
+      }
     case .statistic(.quantile(_, let edges, _)):
       switch level(field ?? "", bins: .edges(edges), outside: .clip, categories: [:]) {
       case .failure(let problem): return problem.text

@@ -98,6 +98,13 @@ extension QueryManifest {
           }
           return .record(a)
         })
+    case .statistic(.regression(let y, let x, let intercept, let ridge)):
+      fields["column"] = .string(y.column)
+      fields["bounds"] = pair(y.bounds)
+      fields["predictors"] = .list(
+        x.map { .record(["column": .string($0.column), "bounds": pair($0.bounds)]) })
+      fields["intercept"] = .bool(intercept)
+      fields["ridge"] = ridge.map { .rational($0) } ?? .absent
     case .statistic(.quantile(let column, let edges, let quantiles)):
       fields["column"] = .string(column)
       fields["bin_edges"] = .list(edges.map { .rational($0) })

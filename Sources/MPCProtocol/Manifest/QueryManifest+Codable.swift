@@ -20,6 +20,9 @@ extension QueryManifest {
     case length
     case columns
     case quantiles
+    case predictors
+    case intercept
+    case ridge
     case mechanism
     case epsilon
     case rho
@@ -36,6 +39,7 @@ extension QueryManifest {
     "variance": ["column", "bounds", "split", "max_bad_rows"],
     "crosstab": ["columns", "max_bad_rows"],
     "quantile": ["column", "bin_edges", "quantiles", "max_bad_rows"],
+    "linear-regression": ["column", "bounds", "predictors", "intercept", "ridge", "max_bad_rows"],
   ]
 
   public init(from decoder: any Decoder) throws {
@@ -87,6 +91,25 @@ extension QueryManifest {
             column: try axis.decode(String.self, forKey: .column), bins: bins, outside: outside))
       }
       kind = .statistic(.crosstab(axes: axes))
+    case "linear-regression":
+      var list = try container.nestedUnkeyedContainer(forKey: .predictors)
+      var x: [ClippedColumn] = []
+      while !list.isAtEnd {
+        let decoder = try list.superDecoder()
+        try rejectUnknownKeys(decoder, allowed: ["column", "bounds"])
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        x.append(
+          ClippedColumn(
+            column: try c.decode(String.self, forKey: .column),
+            bounds: try Self.decodePair(c, forKey: .bounds)))
+      }
+      kind = .statistic(
+        .regression(
+          y: ClippedColumn(
+            column: try container.decode(String.self, forKey: .column),
+            bounds: try Self.decodePair(container, forKey: .bounds)),
+          x: x, intercept: try container.decodeIfPresent(Bool.self, forKey: .intercept) ?? true,
+          ridge: try container.decodeExactIfPresent(forKey: .ridge)))
     case "quantile":
       let quantiles =
         container.contains(.quantiles)
@@ -151,6 +174,17 @@ extension QueryManifest {
         }
         try a.encode(axis.outside, forKey: .outside)
       }
+    case .statistic(.regression(let y, let x, let intercept, let ridge)):
+      try container.encode(y.column, forKey: .column)
+      try container.encode([y.bounds.lower, y.bounds.upper], forKey: .bounds)
+      var list = container.nestedUnkeyedContainer(forKey: .predictors)
+      for c in x {
+        var p = list.nestedContainer(keyedBy: CodingKeys.self)
+        try p.encode(c.column, forKey: .column)
+        try p.encode([c.bounds.lower, c.bounds.upper], forKey: .bounds)
+      }
+      try container.encode(intercept, forKey: .intercept)
+      try container.encodeIfPresent(ridge, forKey: .ridge)
     case .statistic(.quantile(let column, let edges, let quantiles)):
       try container.encode(column, forKey: .column)
       try container.encode(edges, forKey: .binEdges)

@@ -30,6 +30,20 @@ public struct CrosstabAxis: Sendable, Hashable {
   }
 }
 
+/// A clipped integer column of a `linear-regression`.
+public struct ClippedColumn: Sendable, Hashable {
+  /// The column.
+  public var column: String
+  /// [L, U].
+  public var bounds: ClipBounds
+
+  /// A column clipped to `bounds`.
+  public init(column: String, bounds: ClipBounds) {
+    self.column = column
+    self.bounds = bounds
+  }
+}
+
 /// The federated statistics (issue 19): each is one noisy sum of a well-chosen vector, then
 /// post-processing (``StatisticsRelease``). Layouts and sensitivities: `protocols/manifest.md`.
 public enum StatisticQuery: Sendable, Hashable {
@@ -42,6 +56,11 @@ public enum StatisticQuery: Sendable, Hashable {
   /// Quantiles of a numeric column over declared bins (values outside are clipped into the
   /// first or last bin): one histogram.
   case quantile(column: String, edges: [Rational], quantiles: [Rational])
+  /// Least squares of y on p predictors: with z = (1, x₁, …, x_p, y), the upper triangle of
+  /// Σ z zᵀ (n, Σx, Σy, XᵀX, Xᵀy, Σy²) in one noisy sum, each moment its own part with an
+  /// equal share of the budget (so its noise scales with its own Δ); `ridge` λ is added to
+  /// the predictors' diagonal only when asked for.
+  case regression(y: ClippedColumn, x: [ClippedColumn], intercept: Bool, ridge: Rational?)
 
   /// The default budget split of a `variance`: a third to each of Σx, Σx² and n.
   public static let defaultVarianceSplit = [Rational(1, 3), Rational(1, 3), Rational(1, 3)]
@@ -56,6 +75,7 @@ public enum StatisticQuery: Sendable, Hashable {
     case .variance: "variance"
     case .crosstab: "crosstab"
     case .quantile: "quantile"
+    case .regression: "linear-regression"
     }
   }
 
@@ -64,6 +84,7 @@ public enum StatisticQuery: Sendable, Hashable {
     switch self {
     case .variance(let c, _, _), .quantile(let c, _, _): [c]
     case .crosstab(let axes): axes.map(\.column)
+    case .regression(let y, let x, _, _): x.map(\.column) + [y.column]
     }
   }
 
@@ -73,6 +94,8 @@ public enum StatisticQuery: Sendable, Hashable {
     case .variance: [("sum", 1), ("sum_squares", 1), ("count", 1)]
     case .crosstab(let axes): [("cells", axes.reduce(1) { $0 * $1.levels })]
     case .quantile(_, let edges, _): [("bins", edges.count - 1)]
+    case .regression(let y, let x, _, _):
+      (0..<((x.count + 2) * (x.count + 3) / 2)).map { (Self.momentName($0, y: y, x: x), 1) }
     }
   }
 
@@ -95,12 +118,18 @@ public enum StatisticQuery: Sendable, Hashable {
 
   /// The share of the query's budget given to part `name`.
   public func share(of name: String) -> Rational {
+    if case .regression(_, let x, _, _) = self {
+      return Rational(1, (x.count + 2) * (x.count + 3) / 2)
+    }
     guard case .variance(_, _, let split) = self else { return Rational(1) }
     return split[["sum", "sum_squares", "count"].firstIndex(of: name) ?? 0]
   }
 
   /// Whether the opened values of part `name` are counts (clamped at 0 when shown).
-  public func isCount(_ name: String) -> Bool { name != "sum" }
+  public func isCount(_ name: String) -> Bool {
+    if case .regression = self { return name == "n" }
+    return name != "sum"
+  }
 
   /// The label of coordinate `index` of part `name`.
   public func label(component name: String, index: Int) -> String {
@@ -111,6 +140,7 @@ public enum StatisticQuery: Sendable, Hashable {
         .joined(separator: " × ")
     case .quantile(_, let edges, _):
       return "[\(edges[index]), \(edges[index + 1]))"
+    case .regression: return name
     }
   }
 
@@ -125,8 +155,43 @@ public enum StatisticQuery: Sendable, Hashable {
     return out
   }
 
+  /// The name of moment `index`: `n`, `Σ x1`, `Σ x1·y`, ….
+  static func momentName(_ index: Int, y: ClippedColumn, x: [ClippedColumn]) -> String {
+    let names = ["1"] + x.map(\.column) + [y.column]
+    let (a, b) = momentPair(index, q: names.count)
+    return a == 0 ? (b == 0 ? "n" : "Σ \(names[b])") : "Σ \(names[a])·\(names[b])"
+  }
+
+  /// Entry (a, b), a ≤ b, of coordinate `index` of a q × q upper triangle, row-major.
+  public static func momentPair(_ index: Int, q: Int) -> (Int, Int) {
+    var rest = index
+    for a in 0..<q {
+      if rest < q - a { return (a, a + rest) }
+      rest -= q - a
+    }
+    return (q - 1, q - 1)
+  }
+
+  /// The bounds of z = (1, x₁, …, x_p, y) of a regression.
+  static func momentBounds(y: ClippedColumn, x: [ClippedColumn]) -> [ClipBounds] {
+    [ClipBounds(lower: 1, upper: 1)] + x.map(\.bounds) + [y.bounds]
+  }
+
+  /// The range [lo, hi] of z_a·z_b over the clipped ranges, widened to contain 0 (a row that
+  /// is unparseable contributes 0).
+  static func productRange(_ a: ClipBounds, _ b: ClipBounds, same: Bool) -> (BigInt, BigInt) {
+    let ends = [BigInt(a.lower), BigInt(a.upper)]
+    var products = same ? ends.map { $0 * $0 } : ends.flatMap { u in [BigInt(b.lower), BigInt(b.upper)].map { u * $0 } }
+    products.append(BigInt(0))
+    return (products.min()!, products.max()!)
+  }
+
   /// The largest |contribution| of one row to any coordinate (sizes the field).
   public var rowBound: BigInt {
+    if case .regression(let y, let x, _, _) = self {
+      let m = Self.momentBounds(y: y, x: x).map(\.maxMagnitude).max()!
+      return m * m
+    }
     if case .variance(_, let b, _) = self {
       let m = Self.centred(b).maxMagnitude
       return m * m
@@ -146,6 +211,17 @@ public enum StatisticQuery: Sendable, Hashable {
       let m2 = b.maxMagnitude * b.maxMagnitude
       let x = neighbour == .addRemove ? b.maxMagnitude : b.replaceOneWidth
       return [(1, x, x * x), (1, m2, m2 * m2), (1, 1, 1)]
+    case .regression(let y, let x, _, _):
+      // Coordinate (a, b) of a row is z_a·z_b: under add-remove it changes by at most
+      // max|z_a z_b| = M_a·M_b, under replace-one by the width of the range of z_a·z_b (0
+      // included); each moment is a part of its own.
+      let z = Self.momentBounds(y: y, x: x)
+      return (0..<dimension).map { index in
+        let (a, b) = Self.momentPair(index, q: z.count)
+        let (lo, hi) = Self.productRange(z[a], z[b], same: a == b)
+        let w = neighbour == .addRemove ? Swift.max(lo.magnitude, hi.magnitude) : hi - lo
+        return (1, w, w * w)
+      }
     case .crosstab, .quantile:
       // One row adds 1 to one cell; replacing it moves that 1 to another cell.
       return neighbour == .addRemove ? [(dimension, 1, 1)] : [(dimension, 2, 2)]
@@ -197,6 +273,30 @@ public enum StatisticQuery: Sendable, Hashable {
         guard cells <= Self.maxCells else {
           return ManifestIssue(field: "columns", problem: "more than \(Self.maxCells) cells")
         }
+      }
+    case .regression(let y, let x, _, let ridge):
+      guard (1...8).contains(x.count) else {
+        return ManifestIssue(field: "predictors", problem: "give 1 to 8 predictors, found \(x.count)")
+      }
+      var seen: Set<String> = []
+      for (i, c) in ([y] + x).enumerated() {
+        let at = i == 0 ? "" : "predictors[\(i - 1)]."
+        if c.column.isEmpty { return ManifestIssue(field: "\(at)column", problem: "must name a column") }
+        if !seen.insert(c.column).inserted {
+          return ManifestIssue(field: "\(at)column", problem: "column '\(c.column)' appears twice")
+        }
+        guard c.bounds.lower < c.bounds.upper else {
+          return ManifestIssue(
+            field: "\(at)bounds",
+            problem: "bounds [L, U] need L < U, found [\(c.bounds.lower), \(c.bounds.upper)]")
+        }
+        guard c.bounds.maxMagnitude <= BigInt(Self.maxVarianceMagnitude) else {
+          return ManifestIssue(
+            field: "\(at)bounds", problem: "|L| and |U| must be at most 2^31 so that products fit")
+        }
+      }
+      if let ridge, ridge.signum < 0 {
+        return ManifestIssue(field: "ridge", problem: "λ must not be negative, found \(ridge)")
       }
     case .quantile(let column, let edges, let quantiles):
       if column.isEmpty { return ManifestIssue(field: "column", problem: "must name a column") }

@@ -97,6 +97,7 @@ public struct StatisticReport: Sendable, Hashable, Codable {
   public var variance: VarianceReport?
   public var crosstab: CrosstabReport?
   public var quantiles: [QuantileReport]?
+  public var regression: RegressionReport?
   /// Why nothing could be derived (e.g. a noisy count below 2); nil otherwise.
   public var withheld: String?
 
@@ -166,6 +167,10 @@ public enum StatisticsRelease {
     case .crosstab(let axes):
       return try crosstab(
         cells: part("cells"), axes: axes, replicates: testReplicates, random: &random)
+    case .regression(let y, let x, let intercept, let ridge):
+      return try regression(
+        moments: opened, y: y, x: x, intercept: intercept,
+        ridge: ridge.map(Double.init) ?? 0, replicates: replicates, random: &random)
     }
   }
 
@@ -389,6 +394,15 @@ public enum StatisticsRelease {
         out.append(
           "  χ² test of independence: X² = \(f(test.statistic)), df = \(test.degreesOfFreedom), "
             + "p = \(f(test.pValue)) (\(test.method), \(r.replicates) simulated null tables)")
+      }
+    }
+    if let fit = r.regression {
+      out.append("  n ≈ \(f(fit.count)), R² = \(f(fit.rSquared)), residual variance \(f(fit.residualVariance))"
+        + (fit.ridge > 0 ? ", ridge λ = \(f(fit.ridge))" : ""))
+      for c in fit.coefficients {
+        out.append(
+          "  \(c.name) = \(f(c.estimate))   s.e. \(f(c.standardError)) (DP part \(f(c.standardErrorDP)))"
+            + "   95% interval [\(f(c.lower)), \(f(c.upper))]")
       }
     }
     for q in r.quantiles ?? [] {
