@@ -496,6 +496,29 @@ def query_record(q):
         else:
             f["bin_edges"] = c_list([c_rat(exact(x)) for x in q["bin_edges"]])
         f["outside"] = c_str(q["outside"])
+    elif kind == "crosstab":
+        axes = []
+        for a in q["columns"]:
+            r = {"column": c_str(a["column"]), "outside": c_str(a.get("outside", "other"))}
+            if "categories" in a:
+                r["categories"] = c_list([c_str(c) for c in a["categories"]])
+            else:
+                r["bin_edges"] = c_list([c_rat(exact(x)) for x in a["bin_edges"]])
+            axes.append(c_record(r))
+        f["columns"] = c_list(axes)
+    elif kind == "variance":
+        f["column"], f["bounds"] = c_str(q["column"]), pair(q["bounds"])
+        f["split"] = c_list([c_rat(exact(x)) for x in q.get("split", ["1/3", "1/3", "1/3"])])
+    elif kind == "quantile":
+        f["column"] = c_str(q["column"])
+        f["bin_edges"] = c_list([c_rat(exact(x)) for x in q["bin_edges"]])
+        f["quantiles"] = c_list([c_rat(exact(x)) for x in q.get("quantiles", ["1/2"])])
+    elif kind == "linear-regression":
+        f["column"], f["bounds"] = c_str(q["column"]), pair(q["bounds"])
+        f["predictors"] = c_list([c_record({"column": c_str(x["column"]), "bounds": pair(x["bounds"])})
+                                  for x in q["predictors"]])
+        f["intercept"] = c_bool(q.get("intercept", True))
+        f["ridge"] = c_rat(exact(q["ridge"])) if "ridge" in q else ABSENT
     else:
         f["length"] = c_int(q["length"])
         b = q["bounds"]

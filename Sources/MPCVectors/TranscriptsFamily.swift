@@ -98,6 +98,16 @@ struct TranscriptsFamily: VectorFamily {
         "n = 5, count, gaussian (table)", n: 5, budget: ["rho": "1"],
         query: .object(["id": "q-count", "kind": "count", "mechanism": "gaussian", "rho": "1/50"]),
         chunk: 1, tag: 5),
+      Self.transcript(
+        "n = 3, crosstab ward × age (row-major cells), gaussian (table)", n: 3,
+        budget: ["rho": "1/2"],
+        query: .object([
+          "id": "q-tab", "kind": "crosstab", "mechanism": "gaussian", "rho": "1/10",
+          "columns": .array([
+            .object(["column": "ward", "categories": .array(["icu", "er"])]),
+            .object(["column": "age", "bin_edges": .array([0, 40, 100]), "outside": "clip"]),
+          ]),
+        ]), chunk: 4, tag: 7),
     ]
   }
 

@@ -261,6 +261,15 @@ struct AuditReport: CommandOutput {
       return "What is the mean of \(column) (values clipped to the query's bounds)?"
     case .vectorSum(let length, _):
       return "What is the sum of each site's \(length)-long vector?"
+    case .statistic(.variance(let column, _, _)):
+      return "What are the variance and standard deviation of \(column) (values clipped)?"
+    case .statistic(.crosstab(let axes)):
+      return "How many records fall in each cell of "
+        + axes.map(\.column).joined(separator: " × ") + "?"
+    case .statistic(.regression(let y, let x, _, _)):
+      return "How does \(y.column) depend on \(x.map(\.column).joined(separator: ", ")) (least squares)?"
+    case .statistic(.quantile(let column, _, let qs)):
+      return "Which bins hold the quantiles \(qs.map(\.description).joined(separator: ", ")) of \(column)?"
     }
   }
 }

@@ -31,7 +31,10 @@ enum ReleasedText {
     _ output: RunOutput, result: QueryResult, query: QueryManifest, study: StudyManifest,
     rest: String? = nil
   ) -> String {
-    let plain = ResultFormatter.text(result, query: query, study: study, rest: rest)
+    var plain = ResultFormatter.text(result, query: query, study: study, rest: rest)
+    if let statistic = output.statistic {
+      plain += "\n  \(statistic.kind):\n" + StatisticsRelease.text(statistic).joined(separator: "\n")
+    }
     guard let rules = output.outputRules else { return plain }
     // The header and privacy lines of the plain rendering; the values from `output`.
     let lines = plain.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

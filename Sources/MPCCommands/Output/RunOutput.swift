@@ -160,9 +160,13 @@ struct RunOutput: CommandOutput {
   /// Present and true when this party's noise was seeded (test studies only).
   var seededNoise: Bool?
 
+  /// The statistic derived from the opened vector (variance, crosstab, quantile; `protocols/
+  /// query.md` "Statistics"); absent for the other kinds.
+  var statistic: StatisticReport?
+
   enum CodingKeys: String, CodingKey {
     case schema, study, party, kind, field, mechanism, parties, cost, budget, components, mean
-    case requested
+    case requested, statistic
     case statistics, time, query
     case queryID = "query_id"
     case sessionID = "session_id"
@@ -271,6 +275,19 @@ extension RunOutput {
         mean = Mean(value: nil, lower: nil, upper: nil, exact: nil)
       }
     }
+    if case .statistic(let s) = query.kind {
+      if rules != nil {
+        // Derived from the values before the rules, it could undo them: not derived.
+        statistic = .withheld(
+          kind: s.name, reason: "not derived: the study's output rules apply to the released values")
+      } else {
+        do {
+          statistic = try StatisticsRelease.report(r, query: query)
+        } catch {
+          statistic = .withheld(kind: s.name, reason: "not derived: \(error)")
+        }
+      }
+    }
     self.statistics = statistics
     self.badRows = badRows
     time = ISO8601DateFormatter().string(from: now)
@@ -295,6 +312,9 @@ extension RunOutput {
       "none: value = raw, the opened value (it may be negative)"
     case .vectorSum:
       "none: every coordinate is the opened value (it may be negative or above m·U), not clamped"
+    case .statistic:
+      "count parts clamped at 0, sums not clamped; the statistic (and its interval or test) is "
+        + "derived from the opened parts by the seeded post-processing of protocols/query.md §5.2"
     }
   }
 }

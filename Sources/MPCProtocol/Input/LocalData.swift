@@ -2,7 +2,8 @@ public import Foundation
 import MPCBigInt
 
 /// A party's local input x_i for a query: ``QueryManifest/dimension`` signed 64-bit integers
-/// (mean: [clipped sum, count]; histogram: bins then `other`), plus what loading saw.
+/// (mean: [clipped sum, count]; histogram: bins then `other`; statistics: their layout in
+/// `protocols/manifest.md`), plus what loading saw.
 ///
 /// Bounds: every CSV value is clipped to [L, U] before it is added; each element is the exact
 /// total clamped into the Int64 range (never wrapped). A `vector-sum` element is clipped into
@@ -149,17 +150,19 @@ public enum LocalData {
       }
       return first
     }
-    let index: Int?
+    let indices: [Int]
     switch query.kind {
     case .count(let filter):
-      index = try filter.map { try column($0.column) }
+      indices = try filter.map { [try column($0.column)] } ?? []
     case .sum(let name, _), .mean(let name, _, _), .histogram(let name, _, _):
-      index = try column(name)
+      indices = [try column(name)]
+    case .statistic(let statistic):
+      indices = try statistic.columns.map(column)
     case .vectorSum:
       throw ManifestError.invalidManifest(
         file: file, field: "kind", problem: "vector-sum input is not CSV; use loadVector")
     }
-    parser.wanted = index.map { [$0] } ?? []
+    parser.wanted = Set(indices)
 
     var accumulator = Accumulator(query: query)
     var badCount = 0
@@ -178,7 +181,7 @@ public enum LocalData {
           record.line, "\(record.fields.count) fields where the header has \(names.count)")
         continue
       }
-      if let problem = accumulator.add(index.map { record.fields[$0] }, line: record.line) {
+      if let problem = accumulator.add(indices.map { record.fields[$0] }) {
         reject(record.line, problem)
       }
     }
@@ -277,15 +280,51 @@ private struct Accumulator {
   var outsideRows = 0
   var outsideValues: [String: Int] = [:]
   private let categoryIndex: [String: Int]
+  /// A crosstab's category index per axis.
+  private let axisIndex: [[String: Int]]
 
   init(query: QueryManifest) {
     self.query = query
     values = [Int64](repeating: 0, count: query.dimension)
     carries = [Int](repeating: 0, count: query.dimension)
-    if case .histogram(_, .categories(let names), _) = query.kind {
-      categoryIndex = Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
+    func index(_ bins: HistogramBins) -> [String: Int] {
+      guard case .categories(let names) = bins else { return [:] }
+      return Dictionary(names.enumerated().map { ($1, $0) }) { first, _ in first }
+    }
+    if case .histogram(_, let bins, _) = query.kind {
+      categoryIndex = index(bins)
     } else {
       categoryIndex = [:]
+    }
+    if case .statistic(.crosstab(let axes)) = query.kind {
+      axisIndex = axes.map { index($0.bins) }
+    } else {
+      axisIndex = []
+    }
+  }
+
+  struct Problem: Error { let text: String }
+
+  /// The level of `field` among `bins`: a category (unknown ones are `other`, the last level),
+  /// or a numeric bin (outside: `other`, or clipped into the first or last bin).
+  mutating func level(
+    _ field: String, bins: HistogramBins, outside: OutsidePolicy, categories: [String: Int]
+  ) -> Result<Int, Problem> {
+    switch bins {
+    case .categories(let names):
+      return .success(categories[field] ?? names.count)
+    case .edges(let edges):
+      let text = Numbers.trimmed(field)
+      guard !text.isEmpty else { return .failure(Problem(text: "empty value")) }
+      guard let v = try? Rational(parsing: text) else {
+        return .failure(Problem(text: "not a number"))
+      }
+      if let inside = Numbers.bin(of: v, edges: edges) { return .success(inside) }
+      if outside == .clip {
+        clipped += 1
+        return .success(v < edges[0] ? 0 : edges.count - 2)
+      }
+      return .success(edges.count - 1)  // `other`
     }
   }
 
@@ -301,9 +340,10 @@ private struct Accumulator {
     return (out, saturated)
   }
 
-  /// Adds one well-formed record (its query column, if any); returns a problem for a bad row,
-  /// which then contributes nothing.
-  mutating func add(_ field: String?, line: Int) -> String? {
+  /// Adds one well-formed record (its query columns, in order); returns a problem for a bad
+  /// row, which then contributes nothing.
+  mutating func add(_ fields: [String]) -> String? {
+    let field = fields.first
     switch query.kind {
     case .count(let filter):
       if filter == nil || field == filter?.equals { bump(0, by: 1) }
@@ -317,32 +357,64 @@ private struct Accumulator {
         if case .mean = query.kind { bump(1, by: 1) }
       }
     case .histogram(_, let bins, let outside):
-      let bin: Int?
-      switch bins {
-      case .categories:
-        bin = categoryIndex[field ?? ""]
-      case .edges(let edges):
-        let text = Numbers.trimmed(field ?? "")
-        guard !text.isEmpty else { return "empty value" }
-        guard let v = try? Rational(parsing: text) else { return "not a number" }
-        if let inside = Numbers.bin(of: v, edges: edges) {
-          bin = inside
-        } else if outside == .clip {
-          clipped += 1
-          bin = v < edges[0] ? 0 : edges.count - 2
-        } else {
-          bin = nil
+      switch level(field ?? "", bins: bins, outside: outside, categories: categoryIndex) {
+      case .failure(let problem): return problem.text
+      case .success(let bin):
+        // Outside the bins: `other` (the last element); counted by value for the local summary.
+        if bin == values.count - 1 {
+          outsideRows += 1
+          let value = field ?? ""
+          if outsideValues[value] != nil || outsideValues.count < LocalData.reportedOutsideValues {
+            outsideValues[value, default: 0] += 1
+          }
+        }
+        bump(bin, by: 1)
+      }
+    case .statistic(.variance(_, let bounds, _)):
+      switch Numbers.integer(field ?? "", bounds: bounds) {
+      case .problem(let problem):
+        return problem
+      case .value(let v, let wasClipped):
+        if wasClipped { clipped += 1 }
+        let y = v - StatisticQuery.centre(of: bounds)  // |y| ≤ 2^31 (validated), so y² fits
+        bump(0, by: y)
+        bump(1, by: y * y)
+        bump(2, by: 1)
+      }
+    case .statistic(.regression(let y, let x, _, _)):
+      // z = (1, x₁, …, x_p, y), each clipped; any bad value makes the row bad.
+      var z: [Int64] = [1]
+      for (i, c) in (x + [y]).enumerated() {
+        switch Numbers.integer(fields[i], bounds: c.bounds) {
+        case .problem(let problem): return "\(c.column): \(problem)"
+        case .value(let v, let wasClipped):
+          if wasClipped { clipped += 1 }
+          z.append(v)
         }
       }
-      // Outside the bins: `other` (the last element), or already clipped into a bin.
-      if bin == nil {
-        outsideRows += 1
-        let value = field ?? ""
-        if outsideValues[value] != nil || outsideValues.count < LocalData.reportedOutsideValues {
-          outsideValues[value, default: 0] += 1
+      var index = 0
+      for a in z.indices {
+        for b in a..<z.count {
+          bump(index, by: z[a] * z[b])  // |z| ≤ 2^31 (validated), so products fit
+          index += 1
         }
       }
-      bump(bin ?? values.count - 1, by: 1)
+    case .statistic(.quantile(_, let edges, _)):
+      switch level(field ?? "", bins: .edges(edges), outside: .clip, categories: [:]) {
+      case .failure(let problem): return problem.text
+      case .success(let bin): bump(bin, by: 1)
+      }
+    case .statistic(.crosstab(let axes)):
+      // Row-major cell index; a bad value in any column makes the whole row bad.
+      var cell = 0
+      for (a, axis) in axes.enumerated() {
+        switch level(fields[a], bins: axis.bins, outside: axis.outside, categories: axisIndex[a])
+        {
+        case .failure(let problem): return "\(axis.column): \(problem.text)"
+        case .success(let l): cell = cell * axis.levels + l
+        }
+      }
+      bump(cell, by: 1)
     case .vectorSum:
       break
     }

@@ -85,6 +85,33 @@ extension QueryManifest {
       case .edges(let edges): fields["bin_edges"] = .list(edges.map { .rational($0) })
       }
       fields["outside"] = .string(outside.rawValue)
+    case .statistic(.variance(let column, let bounds, let split)):
+      fields["column"] = .string(column)
+      fields["bounds"] = pair(bounds)
+      fields["split"] = .list(split.map { .rational($0) })
+    case .statistic(.crosstab(let axes)):
+      fields["columns"] = .list(
+        axes.map { axis in
+          var a: [String: CanonicalValue] = [
+            "column": .string(axis.column), "outside": .string(axis.outside.rawValue),
+          ]
+          switch axis.bins {
+          case .categories(let names): a["categories"] = .list(names.map { .string($0) })
+          case .edges(let edges): a["bin_edges"] = .list(edges.map { .rational($0) })
+          }
+          return .record(a)
+        })
+    case .statistic(.regression(let y, let x, let intercept, let ridge)):
+      fields["column"] = .string(y.column)
+      fields["bounds"] = pair(y.bounds)
+      fields["predictors"] = .list(
+        x.map { .record(["column": .string($0.column), "bounds": pair($0.bounds)]) })
+      fields["intercept"] = .bool(intercept)
+      fields["ridge"] = ridge.map { .rational($0) } ?? .absent
+    case .statistic(.quantile(let column, let edges, let quantiles)):
+      fields["column"] = .string(column)
+      fields["bin_edges"] = .list(edges.map { .rational($0) })
+      fields["quantiles"] = .list(quantiles.map { .rational($0) })
     case .vectorSum(let length, let bounds):
       fields["length"] = .int(length)
       switch bounds {

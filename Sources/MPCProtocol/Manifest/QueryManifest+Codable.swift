@@ -18,6 +18,11 @@ extension QueryManifest {
     case outside
     case split
     case length
+    case columns
+    case quantiles
+    case predictors
+    case intercept
+    case ridge
     case mechanism
     case epsilon
     case rho
@@ -31,6 +36,10 @@ extension QueryManifest {
     "histogram": ["column", "categories", "bin_edges", "outside", "max_bad_rows"],
     "mean": ["column", "bounds", "split", "max_bad_rows"],
     "vector-sum": ["length", "bounds"],
+    "variance": ["column", "bounds", "split", "max_bad_rows"],
+    "crosstab": ["columns", "max_bad_rows"],
+    "quantile": ["column", "bin_edges", "quantiles", "max_bad_rows"],
+    "linear-regression": ["column", "bounds", "predictors", "intercept", "ridge", "max_bad_rows"],
   ]
 
   public init(from decoder: any Decoder) throws {
@@ -58,27 +67,57 @@ extension QueryManifest {
         sumShare: try container.decodeExactIfPresent(forKey: .split) ?? Rational(1, 2))
     case "histogram":
       let column = try container.decode(String.self, forKey: .column)
-      if (try? container.decode(String.self, forKey: .outside)) == "refuse" {
-        throw DecodingError.dataCorruptedError(
-          forKey: .outside, in: container, debugDescription: OutsidePolicy.refuseProblem)
-      }
-      let outside = try container.decodeChoice(OutsidePolicy.self, forKey: .outside)
-      let categories = try container.decodeIfPresent([String].self, forKey: .categories)
-      let bins: HistogramBins
-      switch (categories, container.contains(.binEdges)) {
-      case (let names?, false):
-        bins = .categories(names)
-      case (nil, true):
-        var list = try container.nestedUnkeyedContainer(forKey: .binEdges)
-        var edges: [Rational] = []
-        while !list.isAtEnd { edges.append(try list.decodeExact()) }
-        bins = .edges(edges)
-      default:
-        throw DecodingError.dataCorruptedError(
-          forKey: .categories, in: container,
-          debugDescription: "give exactly one of 'categories' or 'bin_edges'")
-      }
+      let (bins, outside) = try Self.decodeBins(container, defaultOutside: nil)
       kind = .histogram(column: column, bins: bins, outside: outside)
+    case "variance":
+      let split =
+        container.contains(.split)
+        ? try Self.rationals(container, forKey: .split) : StatisticQuery.defaultVarianceSplit
+      kind = .statistic(
+        .variance(
+          column: try container.decode(String.self, forKey: .column),
+          bounds: try Self.decodePair(container, forKey: .bounds), split: split))
+    case "crosstab":
+      var list = try container.nestedUnkeyedContainer(forKey: .columns)
+      var axes: [CrosstabAxis] = []
+      while !list.isAtEnd {
+        let axisDecoder = try list.superDecoder()
+        try rejectUnknownKeys(
+          axisDecoder, allowed: ["column", "categories", "bin_edges", "outside"])
+        let axis = try axisDecoder.container(keyedBy: CodingKeys.self)
+        let (bins, outside) = try Self.decodeBins(axis, defaultOutside: .other)
+        axes.append(
+          CrosstabAxis(
+            column: try axis.decode(String.self, forKey: .column), bins: bins, outside: outside))
+      }
+      kind = .statistic(.crosstab(axes: axes))
+    case "linear-regression":
+      var list = try container.nestedUnkeyedContainer(forKey: .predictors)
+      var x: [ClippedColumn] = []
+      while !list.isAtEnd {
+        let decoder = try list.superDecoder()
+        try rejectUnknownKeys(decoder, allowed: ["column", "bounds"])
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        x.append(
+          ClippedColumn(
+            column: try c.decode(String.self, forKey: .column),
+            bounds: try Self.decodePair(c, forKey: .bounds)))
+      }
+      kind = .statistic(
+        .regression(
+          y: ClippedColumn(
+            column: try container.decode(String.self, forKey: .column),
+            bounds: try Self.decodePair(container, forKey: .bounds)),
+          x: x, intercept: try container.decodeIfPresent(Bool.self, forKey: .intercept) ?? true,
+          ridge: try container.decodeExactIfPresent(forKey: .ridge)))
+    case "quantile":
+      let quantiles =
+        container.contains(.quantiles)
+        ? try Self.rationals(container, forKey: .quantiles) : [Rational(1, 2)]
+      kind = .statistic(
+        .quantile(
+          column: try container.decode(String.self, forKey: .column),
+          edges: try Self.rationals(container, forKey: .binEdges), quantiles: quantiles))
     default:
       let length = try container.decode(Int.self, forKey: .length)
       kind = .vectorSum(length: length, bounds: try Self.decodeVectorBounds(container))
@@ -120,6 +159,36 @@ extension QueryManifest {
       case .edges(let edges): try container.encode(edges, forKey: .binEdges)
       }
       try container.encode(outside, forKey: .outside)
+    case .statistic(.variance(let column, let bounds, let split)):
+      try container.encode(column, forKey: .column)
+      try container.encode([bounds.lower, bounds.upper], forKey: .bounds)
+      try container.encode(split, forKey: .split)
+    case .statistic(.crosstab(let axes)):
+      var list = container.nestedUnkeyedContainer(forKey: .columns)
+      for axis in axes {
+        var a = list.nestedContainer(keyedBy: CodingKeys.self)
+        try a.encode(axis.column, forKey: .column)
+        switch axis.bins {
+        case .categories(let names): try a.encode(names, forKey: .categories)
+        case .edges(let edges): try a.encode(edges, forKey: .binEdges)
+        }
+        try a.encode(axis.outside, forKey: .outside)
+      }
+    case .statistic(.regression(let y, let x, let intercept, let ridge)):
+      try container.encode(y.column, forKey: .column)
+      try container.encode([y.bounds.lower, y.bounds.upper], forKey: .bounds)
+      var list = container.nestedUnkeyedContainer(forKey: .predictors)
+      for c in x {
+        var p = list.nestedContainer(keyedBy: CodingKeys.self)
+        try p.encode(c.column, forKey: .column)
+        try p.encode([c.bounds.lower, c.bounds.upper], forKey: .bounds)
+      }
+      try container.encode(intercept, forKey: .intercept)
+      try container.encodeIfPresent(ridge, forKey: .ridge)
+    case .statistic(.quantile(let column, let edges, let quantiles)):
+      try container.encode(column, forKey: .column)
+      try container.encode(edges, forKey: .binEdges)
+      try container.encode(quantiles, forKey: .quantiles)
     case .vectorSum(let length, let bounds):
       try container.encode(length, forKey: .length)
       switch bounds {
@@ -135,6 +204,42 @@ extension QueryManifest {
     case .zcdp(let rho): try container.encode(rho, forKey: .rho)
     }
     if case .vectorSum = kind {} else { try container.encode(maxBadRows, forKey: .maxBadRows) }
+  }
+
+  // MARK: - Bins
+
+  /// `categories` or `bin_edges` (exactly one) and `outside` (required unless a default is given).
+  private static func decodeBins(
+    _ container: KeyedDecodingContainer<CodingKeys>, defaultOutside: OutsidePolicy?
+  ) throws -> (HistogramBins, OutsidePolicy) {
+    if (try? container.decode(String.self, forKey: .outside)) == "refuse" {
+      throw DecodingError.dataCorruptedError(
+        forKey: .outside, in: container, debugDescription: OutsidePolicy.refuseProblem)
+    }
+    let outside =
+      defaultOutside != nil && !container.contains(.outside)
+      ? defaultOutside! : try container.decodeChoice(OutsidePolicy.self, forKey: .outside)
+    let categories = try container.decodeIfPresent([String].self, forKey: .categories)
+    switch (categories, container.contains(.binEdges)) {
+    case (let names?, false):
+      return (.categories(names), outside)
+    case (nil, true):
+      return (.edges(try rationals(container, forKey: .binEdges)), outside)
+    default:
+      throw DecodingError.dataCorruptedError(
+        forKey: .categories, in: container,
+        debugDescription: "give exactly one of 'categories' or 'bin_edges'")
+    }
+  }
+
+  /// A list of exact numbers (JSON integers or decimal strings).
+  private static func rationals(
+    _ container: KeyedDecodingContainer<CodingKeys>, forKey key: CodingKeys
+  ) throws -> [Rational] {
+    var list = try container.nestedUnkeyedContainer(forKey: key)
+    var out: [Rational] = []
+    while !list.isAtEnd { out.append(try list.decodeExact()) }
+    return out
   }
 
   // MARK: - Bounds

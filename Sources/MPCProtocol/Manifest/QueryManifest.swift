@@ -110,6 +110,8 @@ public enum QueryKind: Sendable, Hashable {
   case mean(column: String, bounds: ClipBounds, sumShare: Rational)
   /// The sum of pre-aggregated integer vectors of length m.
   case vectorSum(length: Int, bounds: VectorBounds)
+  /// A federated statistic (variance, crosstab, quantile): one noisy sum, then post-processing.
+  case statistic(StatisticQuery)
 
   /// The JSON name of the kind.
   public var name: String {
@@ -119,14 +121,17 @@ public enum QueryKind: Sendable, Hashable {
     case .histogram: "histogram"
     case .mean: "mean"
     case .vectorSum: "vector-sum"
+    case .statistic(let s): s.name
     }
   }
 
-  /// The data column the query reads (nil for `count` and `vector-sum`).
+  /// The data column the query reads (nil for `count` and `vector-sum`; the first of a
+  /// crosstab's).
   public var column: String? {
     switch self {
     case .count, .vectorSum: nil
     case .sum(let c, _), .histogram(let c, _, _), .mean(let c, _, _): c
+    case .statistic(let s): s.columns.first
     }
   }
 }
@@ -170,13 +175,14 @@ public struct QueryManifest: Sendable, Hashable, Codable {
   }
 
   /// The number of field elements uploaded: 1, 2 (mean: sum then count), the bins
-  /// (plus `other`), or m.
+  /// (plus `other`), m, or a statistic's layout (``StatisticQuery/parts``).
   public var dimension: Int {
     switch kind {
     case .count, .sum: 1
     case .mean: 2
     case .histogram(_, let bins, let outside): bins.count + (outside == .other ? 1 : 0)
     case .vectorSum(let m, _): m
+    case .statistic(let s): s.dimension
     }
   }
 
@@ -203,33 +209,9 @@ public struct QueryManifest: Sendable, Hashable, Codable {
         )
       }
     case .histogram(_, let bins, let outside):
-      switch bins {
-      case .categories(let names):
-        if outside == .clip {
-          return ManifestIssue(
-            field: "outside",
-            problem: "'clip' needs numeric bin_edges (categories have no order); use 'other'")
-        }
-        guard (1...Self.maxBins).contains(names.count) else {
-          return ManifestIssue(
-            field: "categories",
-            problem: "give 1 to \(Self.maxBins) categories, found \(names.count)")
-        }
-        var seen: Set<String> = []
-        for (i, name) in names.enumerated() where !seen.insert(name).inserted {
-          return ManifestIssue(field: "categories[\(i)]", problem: "duplicate category")
-        }
-      case .edges(let edges):
-        guard (2...(Self.maxBins + 1)).contains(edges.count) else {
-          return ManifestIssue(
-            field: "bin_edges", problem: "give 2 to \(Self.maxBins + 1) edges, found \(edges.count)"
-          )
-        }
-        for i in 1..<edges.count where !(edges[i - 1] < edges[i]) {
-          return ManifestIssue(
-            field: "bin_edges[\(i)]", problem: "edges must be strictly increasing")
-        }
-      }
+      if let issue = StatisticQuery.binsIssue(bins, outside: outside, at: "") { return issue }
+    case .statistic(let statistic):
+      if let issue = statistic.validationIssue() { return issue }
     case .vectorSum(let m, let bounds):
       guard (1...Self.maxVectorLength).contains(m) else {
         return ManifestIssue(

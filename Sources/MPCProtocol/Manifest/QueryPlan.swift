@@ -87,6 +87,11 @@ extension QueryManifest {
         s = try Sensitivity(l1: Rational(l1), l2Squared: Rational(l2))
       }
       parts = [("value", m, s)]
+    case .statistic(let statistic):
+      parts = try zip(statistic.parts, statistic.sensitivities(neighbour: neighbour)).map {
+        part, s in
+        (part.name, part.dimension, try Sensitivity(l1: Rational(s.1), l2Squared: Rational(s.2)))
+      }
     }
     return try parts.map { ($0.0, $0.1, try $0.2.scaled(bySites: maxSites)) }
   }
@@ -135,6 +140,7 @@ extension QueryManifest {
       if case .mean(_, _, let sumShare) = kind {
         share = part.name == "sum" ? sumShare : Rational(1) - sumShare
       }
+      if case .statistic(let statistic) = kind { share = statistic.share(of: part.name) }
       let parameter = native.with(amount: native.amount * share)
       guard let cost = parameter.converted(toUnitOf: study.budget) else {
         throw fail("rho", "a rho (zCDP) cost cannot be charged to an epsilon budget")

@@ -65,10 +65,11 @@ extension QueryRunner {
       case .count, .histogram: clampAtZero = true
       case .mean: clampAtZero = nc.component.name == "count"
       case .sum, .vectorSum: clampAtZero = false
+      case .statistic(let s): clampAtZero = s.isCount(nc.component.name)
       }
       let labels: [String]?
       switch query.kind {
-      case .histogram, .count, .sum, .mean:
+      case .histogram, .count, .sum, .mean, .statistic:
         labels = (0..<nc.component.dimension).map {
           label(query: query, component: nc.component.name, index: $0)
         }
@@ -128,6 +129,7 @@ extension QueryRunner {
     case .count: return "count"
     case .sum: return "sum"
     case .mean: return component
+    case .statistic(let s): return s.label(component: component, index: index)
     }
   }
 

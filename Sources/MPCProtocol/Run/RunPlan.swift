@@ -132,6 +132,7 @@ public struct RunPlan: Sendable {
     switch query.kind {
     case .count, .histogram: truth = n * rows
     case .sum(_, let b), .mean(_, let b, _): truth = n * rows * b.maxMagnitude
+    case .statistic(let s): truth = n * rows * s.rowBound
     case .vectorSum(let m, let bounds):
       // Largest |bound| over coordinates, on machine words (no BigInt per coordinate).
       var largest: UInt64 = 0
@@ -184,6 +185,11 @@ public struct RunPlan: Sendable {
         highest = max(highest, b.upper)
       }
       return range(lowest, highest, times: n)
+    case .statistic(let s):
+      // Every coordinate is a sum over rows of a per-row term bounded by `rowBound` in absolute
+      // value (counts are also ≥ 0).
+      let t = n * maxRowsPerParty * s.rowBound
+      return s.isCount(component) ? zero...t : (zero - t)...t
     }
   }
 }
