@@ -33,7 +33,8 @@ enum ReleasedText {
   ) -> String {
     var plain = ResultFormatter.text(result, query: query, study: study, rest: rest)
     if let statistic = output.statistic {
-      plain += "\n  \(statistic.kind):\n" + StatisticsRelease.text(statistic).joined(separator: "\n")
+      plain +=
+        "\n  \(statistic.kind):\n" + StatisticsRelease.text(statistic).joined(separator: "\n")
     }
     guard let rules = output.outputRules else { return plain }
     // The header and privacy lines of the plain rendering; the values from `output`.

@@ -105,7 +105,8 @@ extension StatisticsRelease {
       return solve(a, design.map { s[$0][yi] })
     }
     guard moments.count == q * (q + 1) / 2, moments.allSatisfy({ $0.raw.count == 1 }) else {
-      throw RunError.invalidSetUp(problem: "the opened vector does not have the regression's moments")
+      throw RunError.invalidSetUp(
+        problem: "the opened vector does not have the regression's moments")
     }
     let opened = moments.map { Double($0.raw[0]) }
     let s = matrix(opened)
@@ -138,7 +139,8 @@ extension StatisticsRelease {
       coefficients: names.enumerated().map { r, name in
         let values = draws.map { $0[r] }
         let mean = values.reduce(0, +) / Double(max(values.count, 1))
-        let dp = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+        let dp =
+          values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
         let se = (sigma2 * inverse[r][r] + dp).squareRoot()
         return .init(
           name: name, estimate: beta[r], standardError: se, standardErrorDP: dp.squareRoot(),

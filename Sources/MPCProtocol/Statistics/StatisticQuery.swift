@@ -181,7 +181,10 @@ public enum StatisticQuery: Sendable, Hashable {
   /// is unparseable contributes 0).
   static func productRange(_ a: ClipBounds, _ b: ClipBounds, same: Bool) -> (BigInt, BigInt) {
     let ends = [BigInt(a.lower), BigInt(a.upper)]
-    var products = same ? ends.map { $0 * $0 } : ends.flatMap { u in [BigInt(b.lower), BigInt(b.upper)].map { u * $0 } }
+    var products =
+      same
+      ? ends.map { $0 * $0 }
+      : ends.flatMap { u in [BigInt(b.lower), BigInt(b.upper)].map { u * $0 } }
     products.append(BigInt(0))
     return (products.min()!, products.max()!)
   }
@@ -240,14 +243,16 @@ public enum StatisticQuery: Sendable, Hashable {
       guard Self.centred(b).maxMagnitude <= BigInt(Self.maxVarianceMagnitude) else {
         return ManifestIssue(
           field: "bounds",
-          problem: "U − L must be at most 2^32 so that (x − c)² fits, found [\(b.lower), \(b.upper)]")
+          problem:
+            "U − L must be at most 2^32 so that (x − c)² fits, found [\(b.lower), \(b.upper)]")
       }
       guard split.count == 3 else {
         return ManifestIssue(
           field: "split", problem: "give 3 shares (sum, sum_squares, count), found \(split.count)")
       }
       for (i, s) in split.enumerated() where !(s.signum > 0 && s < 1) {
-        return ManifestIssue(field: "split[\(i)]", problem: "each share must be in (0, 1), found \(s)")
+        return ManifestIssue(
+          field: "split[\(i)]", problem: "each share must be in (0, 1), found \(s)")
       }
       guard split.reduce(Rational(0), +) == Rational(1) else {
         return ManifestIssue(field: "split", problem: "the shares must add up to 1")
@@ -264,7 +269,8 @@ public enum StatisticQuery: Sendable, Hashable {
           return ManifestIssue(field: "\(at).column", problem: "must name a column")
         }
         if !seen.insert(axis.column).inserted {
-          return ManifestIssue(field: "\(at).column", problem: "column '\(axis.column)' appears twice")
+          return ManifestIssue(
+            field: "\(at).column", problem: "column '\(axis.column)' appears twice")
         }
         if let issue = Self.binsIssue(axis.bins, outside: axis.outside, at: "\(at).") {
           return issue
@@ -276,12 +282,15 @@ public enum StatisticQuery: Sendable, Hashable {
       }
     case .regression(let y, let x, _, let ridge):
       guard (1...8).contains(x.count) else {
-        return ManifestIssue(field: "predictors", problem: "give 1 to 8 predictors, found \(x.count)")
+        return ManifestIssue(
+          field: "predictors", problem: "give 1 to 8 predictors, found \(x.count)")
       }
       var seen: Set<String> = []
       for (i, c) in ([y] + x).enumerated() {
         let at = i == 0 ? "" : "predictors[\(i - 1)]."
-        if c.column.isEmpty { return ManifestIssue(field: "\(at)column", problem: "must name a column") }
+        if c.column.isEmpty {
+          return ManifestIssue(field: "\(at)column", problem: "must name a column")
+        }
         if !seen.insert(c.column).inserted {
           return ManifestIssue(field: "\(at)column", problem: "column '\(c.column)' appears twice")
         }
@@ -311,7 +320,8 @@ public enum StatisticQuery: Sendable, Hashable {
     return nil
   }
 
-  static func binsIssue(_ bins: HistogramBins, outside: OutsidePolicy, at: String) -> ManifestIssue? {
+  static func binsIssue(_ bins: HistogramBins, outside: OutsidePolicy, at: String) -> ManifestIssue?
+  {
     switch bins {
     case .categories(let names):
       if outside == .clip {

@@ -218,7 +218,8 @@ public enum StatisticsRelease {
     let lower = min(max(2 * v - StatisticsRandom.quantile(draws, 0.975), 0), maxVariance)
     let upper = min(max(2 * v - StatisticsRandom.quantile(draws, 0.025), 0), maxVariance)
     report.variance = VarianceReport(
-      centre: StatisticQuery.centre(of: bounds), count: n, mean: c + mean, variance: v, varianceLower: lower, varianceUpper: upper,
+      centre: StatisticQuery.centre(of: bounds), count: n, mean: c + mean, variance: v,
+      varianceLower: lower, varianceUpper: upper,
       standardDeviation: v.squareRoot(), standardDeviationLower: lower.squareRoot(),
       standardDeviationUpper: upper.squareRoot())
     return report
@@ -378,7 +379,9 @@ public enum StatisticsRelease {
     if let v = r.variance {
       out.append(
         "  n ≈ \(f(v.count)), mean = \(f(v.mean)) (sum and sum_squares are of x − \(v.centre))")
-      out.append("  variance = \(f(v.variance))   95% interval [\(f(v.varianceLower)), \(f(v.varianceUpper))]")
+      out.append(
+        "  variance = \(f(v.variance))   95% interval [\(f(v.varianceLower)), \(f(v.varianceUpper))]"
+      )
       out.append(
         "  standard deviation = \(f(v.standardDeviation))   95% interval "
           + "[\(f(v.standardDeviationLower)), \(f(v.standardDeviationUpper))]")
@@ -397,8 +400,9 @@ public enum StatisticsRelease {
       }
     }
     if let fit = r.regression {
-      out.append("  n ≈ \(f(fit.count)), R² = \(f(fit.rSquared)), residual variance \(f(fit.residualVariance))"
-        + (fit.ridge > 0 ? ", ridge λ = \(f(fit.ridge))" : ""))
+      out.append(
+        "  n ≈ \(f(fit.count)), R² = \(f(fit.rSquared)), residual variance \(f(fit.residualVariance))"
+          + (fit.ridge > 0 ? ", ridge λ = \(f(fit.ridge))" : ""))
       for c in fit.coefficients {
         out.append(
           "  \(c.name) = \(f(c.estimate))   s.e. \(f(c.standardError)) (DP part \(f(c.standardErrorDP)))"
