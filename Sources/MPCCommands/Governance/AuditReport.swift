@@ -267,9 +267,11 @@ struct AuditReport: CommandOutput {
       return "How many records fall in each cell of "
         + axes.map(\.column).joined(separator: " × ") + "?"
     case .statistic(.regression(let y, let x, _, _)):
-      return "How does \(y.column) depend on \(x.map(\.column).joined(separator: ", ")) (least squares)?"
+      let predictors = x.map(\.column).joined(separator: ", ")
+      return "How does \(y.column) depend on \(predictors) (least squares)?"
     case .statistic(.quantile(let column, _, let qs)):
-      return "Which bins hold the quantiles \(qs.map(\.description).joined(separator: ", ")) of \(column)?"
+      let levels = qs.map(\.description).joined(separator: ", ")
+      return "Which bins hold the quantiles \(levels) of \(column)?"
     }
   }
 }

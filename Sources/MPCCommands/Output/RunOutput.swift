@@ -279,7 +279,8 @@ extension RunOutput {
       if rules != nil {
         // Derived from the values before the rules, it could undo them: not derived.
         statistic = .withheld(
-          kind: s.name, reason: "not derived: the study's output rules apply to the released values")
+          kind: s.name, reason: "not derived: the study's output rules apply to the released values"
+        )
       } else {
         do {
           statistic = try StatisticsRelease.report(r, query: query)
