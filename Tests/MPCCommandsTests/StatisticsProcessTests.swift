@@ -46,7 +46,8 @@ import _MPCTestSupport
       #expect(NSDictionary(dictionary: try statistic(out)).isEqual(to: try statistic(variance[0])))
     }
     let mean = Double(all.reduce(0, +)) / Double(all.count)
-    let truth = all.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(all.count - 1)
+    let truth =
+      all.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(all.count - 1)
     let lower = try #require(v["variance_lower"] as? Double)
     let upper = try #require(v["variance_upper"] as? Double)
     #expect(lower < upper && upper - lower < 3)

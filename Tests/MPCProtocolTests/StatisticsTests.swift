@@ -56,13 +56,13 @@ enum StatisticsHarness {
 
 @Suite struct StatisticsTests {
   static var variance: [String: Any] {
-      [
+    [
       "id": "var-x", "kind": "variance", "column": "x", "bounds": [0, 100], "mechanism": "gaussian",
       "rho": "1/10",
     ]
   }
   static var crosstab: [String: Any] {
-      [
+    [
       "id": "ward-by-age", "kind": "crosstab", "mechanism": "gaussian", "rho": "1/10",
       "columns": [
         ["column": "ward", "categories": ["icu", "er"]],
@@ -71,7 +71,7 @@ enum StatisticsHarness {
     ]
   }
   static var quantile: [String: Any] {
-      [
+    [
       "id": "median-x", "kind": "quantile", "column": "x",
       "bin_edges": Array(stride(from: 0, through: 100, by: 5)), "quantiles": ["1/2", "9/10"],
       "mechanism": "laplace", "epsilon": "1",
@@ -332,7 +332,9 @@ enum StatisticsHarness {
     #expect(ar.reduce(Rational(0)) { $0 + $1.sensitivity.l2Squared } == Rational(4 * l2))
     // Replace-one: y ∈ [−30, 30] gives Σy a width of 60 and Σx·y one of 600.
     let ro = try query.sensitivities(neighbour: .replaceOne, maxSites: 1)
-    #expect(ro.map(\.sensitivity.l1) == [1, 10, 10, 60, 100, 100, 600, 100, 600, 900].map { Rational($0) })
+    #expect(
+      ro.map(\.sensitivity.l1)
+        == [1, 10, 10, 60, 100, 100, 600, 100, 600, 900].map { Rational($0) })
     let plan = try query.plan(for: Study(n: 3).study)
     #expect(plan.components.allSatisfy { $0.parameter.amount == Rational.of("1/100") })
     let csv = StatisticsHarness.csv(header: "x1,x2,y", rows: ["1,2,3", "20,0,-40", "1,x,2"])
