@@ -111,9 +111,18 @@ public struct QueryRunner: Sendable {
     var statistics = RunStatistics()
     var share = try drawNoiseShare(noise: &noise, statistics: &statistics)
     defer { share.zeroize() }
-    let agreement = try await agree(session: &session, statistics: &statistics)
-    try await admit(agreement, statistics: &statistics)
-    let opened = try await uploadAndOpen(agreement, share: share, statistics: &statistics)
+    let opened: OpenedValues
+    let agreement: Agreement
+    do {
+      agreement = try await agree(session: &session, statistics: &statistics)
+      try await admit(agreement, statistics: &statistics)
+      opened = try await uploadAndOpen(agreement, share: share, statistics: &statistics)
+    } catch {
+      // A link that closed under this party is usually a peer stopping because another one
+      // aborted: name the abort that started it, when one is queued, not the closed link.
+      throw await Self.explainClosedLink(
+        error, transport: transport, codec: codec, peers: peers)
+    }
     return try release(opened, agreement, statistics: &statistics)
   }
 
@@ -422,19 +431,32 @@ public struct QueryRunner: Sendable {
   /// A send that failed on a closed link says less than the peer did: its abort, if it sent
   /// one before closing, is still queued behind its upload chunks. Returns that abort as the
   /// error when it is there, the original error otherwise.
+  ///
+  /// With `peers`, the other peers' queued frames are read too (the closed link's peer first):
+  /// a peer that closed because a third one aborted leaves that third one's abort queued here.
+  /// Only what is already queued, or arrives within a short grace, is read.
   static func explainClosedLink(
-    _ error: any Error, transport: some PartyTransport, codec: MessageCodec
+    _ error: any Error, transport: some PartyTransport, codec: MessageCodec, peers: [Int] = []
   ) async -> any Error {
-    guard case TransportError.closed(let peer, _) = error else { return error }
-    while let frame = try? await transport.receive(
-      from: peer, timeout: .seconds(1), step: .abortReason)
-    {
-      if case .abort(let reason)? = try? codec.decode(frame) {
-        return RunError.peerAborted(
+    guard case TransportError.closed(let closed, _) = error else { return error }
+    var forwarded: (any Error)?
+    for peer in [closed] + peers.filter({ $0 != closed }) {
+      while let frame = try? await transport.receive(
+        from: peer, timeout: .milliseconds(peer == closed ? 1000 : 300), step: .abortReason)
+      {
+        guard case .abort(let reason)? = try? codec.decode(frame) else { continue }
+        let named = RunError.peerAborted(
           peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
+        // An abort a peer only passed on (it stopped because another did) is kept in reserve:
+        // the origin's own abort, if queued too, says more.
+        if reason.code == .peerAborted {
+          forwarded = forwarded ?? named
+          break
+        }
+        return named
       }
     }
-    return error
+    return forwarded ?? error
   }
 
 }
