@@ -439,7 +439,7 @@ public struct QueryRunner: Sendable {
     _ error: any Error, transport: some PartyTransport, codec: MessageCodec, peers: [Int] = []
   ) async -> any Error {
     guard case TransportError.closed(let closed, _) = error else { return error }
-    var forwarded: (any Error)?
+    var fallback: (any Error)?
     for peer in [closed] + peers.filter({ $0 != closed }) {
       while let frame = try? await transport.receive(
         from: peer, timeout: .milliseconds(peer == closed ? 1000 : 300), step: .abortReason)
@@ -447,16 +447,16 @@ public struct QueryRunner: Sendable {
         guard case .abort(let reason)? = try? codec.decode(frame) else { continue }
         let named = RunError.peerAborted(
           peer: peer, reason: "\(reason.code): \(PeerText.printable(reason.text))")
-        // An abort a peer only passed on (it stopped because another did) is kept in reserve:
-        // the origin's own abort, if queued too, says more.
-        if reason.code == .peerAborted {
-          forwarded = forwarded ?? named
-          break
-        }
-        return named
+        // An originating abort (a peer's data, files, operator, …) is the cause. One that only
+        // passes on a stop (peer-aborted, possibly this party's own) or a lost link (timeout)
+        // is a consequence: the closed peer's still says why it closed, if nothing better is
+        // queued; another peer's says less than the closed link itself.
+        if reason.code != .peerAborted && reason.code != .timeout { return named }
+        if peer == closed { fallback = named }
+        break
       }
     }
-    return forwarded ?? error
+    return fallback ?? error
   }
 
 }
