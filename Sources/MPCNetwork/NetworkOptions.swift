@@ -1,6 +1,6 @@
 /// Deadlines, limits and address overrides of the network layer.
 public struct NetworkOptions: Sendable {
-  /// How long ``NetworkTransport/connect(study:partyID:identity:options:)`` tries to reach every
+  /// How long ``NetworkTransport/withLinks(study:partyID:identity:options:_:)`` tries to reach every
   /// peer (dialing with retries, or waiting for it to dial) before it gives up naming the peer.
   public var connectDeadline: Duration
   /// Deadline of one link's handshake and preface, from the TCP connection on.

@@ -60,7 +60,7 @@ public enum NoiseInterval {
   }
 
   /// The most pmf entries a Gaussian interval builds (8 MiB of `Double`, about σ ≤ 5·10^4);
-  /// wider laws take ``gaussianTailBound(sigmaSquared:beta:)`` (protocols/noise.md §7.2).
+  /// wider laws take the closed-form tail bound of protocols/noise.md §7.2.
   public static let exactGaussianPmfLimit = 1 << 20
 
   /// L = ⌈10σ⌉ + 1, the half-length of the pmf ``gaussianPmf(sigmaSquared:)`` builds.
