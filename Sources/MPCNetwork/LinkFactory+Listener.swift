@@ -61,13 +61,17 @@ extension LinkFactory {
   func accept(
     _ child: FrameChannel, table: LinkTable, pending: PendingHandshakes, source: String
   ) async {
+    // The place is given back exactly once: when the handshake succeeds (the link is
+    // registered) or, if it never did, when the connection ends. A link that fails later must
+    // not give it back again, or every such link would raise the caps by one.
+    let place = PendingHandshakes.Place(pending, source: source)
     do {
       try await runLink(child, initiator: nil, deadline: .now + options.handshakeTimeout) {
-        pending.done(source)
+        place.release()
         return table.register($0)
       }
     } catch let error as NetworkError {
-      pending.done(source)
+      place.release()
       // An unauthenticated failure is noted for the party it claimed (a hint in the message
       // when that party never comes up), never held against it.
       if let peer = error.peer ?? error.claimedPeer {
@@ -75,7 +79,7 @@ extension LinkFactory {
       }
     } catch {
       // runLink throws only NetworkError.
-      pending.done(source)
+      place.release()
     }
   }
 }
@@ -98,6 +102,27 @@ final class PendingHandshakes: Sendable {
       c.total += 1
       c.bySource[source, default: 0] += 1
       return true
+    }
+  }
+
+  /// One admitted connection's place, given back at most once.
+  final class Place: Sendable {
+    private let pending: PendingHandshakes
+    private let source: String
+    private let released = Mutex(false)
+
+    init(_ pending: PendingHandshakes, source: String) {
+      self.pending = pending
+      self.source = source
+    }
+
+    /// Gives the place back the first time; later calls do nothing.
+    func release() {
+      let first = released.withLock { wasReleased in
+        defer { wasReleased = true }
+        return !wasReleased
+      }
+      if first { pending.done(source) }
     }
   }
 

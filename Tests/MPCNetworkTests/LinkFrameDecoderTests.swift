@@ -131,3 +131,19 @@ import Testing
     }
   }
 }
+
+/// The pending-handshake caps count each admitted connection once: its place comes back once,
+/// however often its end is reported (a link that fails after its handshake once gave it back a
+/// second time, raising the caps by one per such link).
+@Suite struct PendingHandshakesTests {
+  @Test func aPlaceComesBackOnce() {
+    let pending = PendingHandshakes(total: 2, perSource: 2)
+    #expect(pending.admit("a") && pending.admit("a"))
+    #expect(!pending.admit("a") && !pending.admit("b"))
+    let place = PendingHandshakes.Place(pending, source: "a")
+    place.release()
+    place.release()
+    #expect(pending.admit("b"))
+    #expect(!pending.admit("b"), "the second release gave back a place it did not hold")
+  }
+}

@@ -196,10 +196,21 @@ func linkUp(
           clients.append(try await blocking { try RawClient(port: port, source: "127.0.0.2") })
         }
         let all = clients
-        // Looked at together, well inside the handshake timeout of those kept.
+        // Looked at together, well inside the handshake timeout of those kept: polled until
+        // the refused ones are seen closed (a loaded machine may take a moment to close them),
+        // at most 5 s; a cap that does not hold keeps too many open and fails below.
         let closed = try await blocking { () -> [Bool] in
-          usleep(1_000_000)
-          return all.map { $0.isClosedByPeer(after: 0) }
+          var seen = all.map { _ in false }
+          for _ in 0..<50 {
+            usleep(100_000)
+            seen = all.map { $0.isClosedByPeer(after: 0) }
+            if seen.prefix(6).filter({ !$0 }).count <= 3
+              && seen.suffix(4).filter({ !$0 }).count <= 2
+            {
+              break
+            }
+          }
+          return seen
         }
         // 127.0.0.1: 3 of 6 kept; 127.0.0.2: 2 of 4 kept (5 in total).
         #expect(closed.prefix(6).filter { !$0 }.count == 3, "\(closed)")
