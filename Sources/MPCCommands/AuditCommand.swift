@@ -24,19 +24,13 @@ struct AuditCommand: ParsableCommand {
 
 /// The options of every `mpc audit` subcommand.
 struct AuditOptions: ParsableArguments {
-  @Option(name: .long, help: "The study file.")
-  var study: String
-
-  @Option(name: .long, help: "This party's id.")
-  var party: Int
-
-  @Option(
-    name: .long, help: "This site's state directory (default: $MPC_STATE_DIR, else ~/.mpc).")
-  var stateDir: String?
+  /// The same study, party and state-directory options as `mpc budget`.
+  @OptionGroup var site: BudgetLedgerOptions
 
   /// The study and this party's files (bad input: exit 64).
   func state() throws -> AuditState {
     do {
+      let (study, party) = (site.study, site.party)
       let manifest = try StudyManifest.load(contentsOf: URL(fileURLWithPath: study))
       guard (0..<manifest.partyCount).contains(party) else {
         throw CommandFailure(
@@ -44,7 +38,7 @@ struct AuditOptions: ParsableArguments {
           status: .usage)
       }
       return try AuditState.load(
-        study: manifest, party: party, location: LedgerLocation.resolve(explicit: stateDir))
+        study: manifest, party: party, location: site.location)
     } catch {
       throw CommandFailure.usage(error)
     }
