@@ -23,6 +23,8 @@ final class Link: Sendable {
   let maximumFrame: Int
   /// How long ``close()`` waits for queued frames to be written (the operator's --timeout).
   let closeTimeout: Duration
+  /// The clock ``closeTimeout`` is measured on.
+  let clock: NetworkClock
   /// One frame at a time: ``send(_:)`` waits until its frame is written.
   let outgoing = Mailbox<Outgoing>(capacity: 1)
   /// Frames received, in order, bounded: the reader waits while the inbox is full, so TCP
@@ -37,7 +39,8 @@ final class Link: Sendable {
 
   init(
     peer: Int, address: String, keys: LinkKeys, preface: LinkPreface, channel: any Channel,
-    maximumFrame: Int, closeTimeout: Duration
+    maximumFrame: Int, closeTimeout: Duration,
+    clock: NetworkClock
   ) {
     self.peer = peer
     self.address = address
@@ -46,6 +49,7 @@ final class Link: Sendable {
     self.channel = channel
     self.maximumFrame = maximumFrame
     self.closeTimeout = closeTimeout
+    self.clock = clock
   }
 
   /// Seals and writes `plaintext` after every frame sent before it; returns once it is
@@ -140,7 +144,7 @@ final class Link: Sendable {
     inbox.close(throwing: LinkEnded(failure: nil))
     outgoing.close(throwing: TransportError.closed(peer: peer, step: .send))
     let (writer, reader) = (writerDone, readerDone)
-    _ = try? await withDeadline(.now + closeTimeout) {
+    _ = try? await clock.withDeadline(clock.now() + closeTimeout) {
       _ = try? await writer.take()
       _ = try? await reader.take()
     }
@@ -153,21 +157,4 @@ final class Link: Sendable {
 /// How a link's inbox ends: closed (`failure` nil) or by a frame that failed authentication.
 struct LinkEnded: Error, Sendable {
   var failure: NetworkError?
-}
-
-/// Runs `operation` until `deadline`; nil if the deadline came first (the operation is then
-/// cancelled and awaited).
-func withDeadline<T: Sendable>(
-  _ deadline: ContinuousClock.Instant, _ operation: @escaping @Sendable () async throws -> T
-) async throws -> T? {
-  try await withThrowingTaskGroup(of: T?.self) { group in
-    group.addTask { try await operation() }
-    group.addTask {
-      try await Task.sleep(until: deadline, clock: .continuous)
-      return nil
-    }
-    defer { group.cancelAll() }
-    // Cannot be nil: the group has two tasks.
-    return try await group.next()!
-  }
 }

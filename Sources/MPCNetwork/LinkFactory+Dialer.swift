@@ -14,8 +14,9 @@ extension LinkFactory {
     // Cannot be nil: checked in init.
     let hostPort = HostPort(address)!
     var backoff = options.initialBackoff
-    while !Task.isCancelled, deadline > .now {
-      let attemptDeadline = min(deadline, .now + options.handshakeTimeout)
+    let clock = options.clock
+    while !Task.isCancelled, deadline > clock.now() {
+      let attemptDeadline = min(deadline, clock.now() + options.handshakeTimeout)
       do {
         let channel = try await connect(to: peer, at: hostPort, deadline: attemptDeadline)
         try await runLink(channel, initiator: peer, deadline: attemptDeadline) {
@@ -33,8 +34,9 @@ extension LinkFactory {
       } catch {
         table.recordAttempt(peer: peer, failure: describe(error))
       }
-      let pause = min(backoff, deadline - .now)
-      if pause > .zero { try? await Task.sleep(for: pause) }
+      let now = clock.now()
+      let pause = min(backoff, deadline - now)
+      if pause > .zero { try? await clock.sleepUntil(now + pause) }
       backoff = min(backoff * 2, options.maximumBackoff)
     }
   }
@@ -45,7 +47,9 @@ extension LinkFactory {
   {
     let maximum = options.maximumFrame
     return try await ClientBootstrap(group: group)
-      .connectTimeout(.nanoseconds(max(deadline - .now, .milliseconds(1)).nanoseconds))
+      .connectTimeout(
+        .nanoseconds(max(deadline - options.clock.now(), .milliseconds(1)).nanoseconds)
+      )
       .connect(host: hostPort.host, port: hostPort.port) { channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(

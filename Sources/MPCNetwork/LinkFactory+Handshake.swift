@@ -1,6 +1,7 @@
 import MPCCrypto
 import MPCProtocol
 import NIOCore
+import Synchronization
 
 extension LinkFactory {
   // MARK: - One link
@@ -17,43 +18,50 @@ extension LinkFactory {
     let channel = asyncChannel.channel
     // Taken now: a closed channel no longer knows its peer's address.
     let remote = remoteAddress(channel, dialed: peer)
-    let timeout = deadline - .now
-    let watchdog = channel.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-      channel.close(promise: nil)
-    }
-    let failure: NetworkError? = try await withTaskCancellationHandler {
-      try await asyncChannel.executeThenClose { inbound, outbound in
-        // With half-closure, ending the closure only sends FIN: close fully, whatever happened.
-        defer { channel.close(promise: nil) }
-        var iterator = inbound.makeAsyncIterator()
-        let link: Link
-        let ciphers: (send: FrameCipher, receive: FrameCipher)
-        do {
-          (link, ciphers) = try await handshake(
-            peer: peer, remote: remote, iterator: &iterator, outbound: outbound, channel: channel)
-        } catch {
-          let error =
-            error as? NetworkError ?? .closedDuringHandshake(peer: peer ?? -1, step: .linkStart)
-          guard ContinuousClock.now >= deadline else { return error }
-          // The watchdog closed the connection.
-          if case .unauthenticated(let address, let dialed, let claimed, _) = error {
-            return .unauthenticated(
-              address: address, dialed: dialed, claimedPeer: claimed,
-              failure: .handshakeTimeout(peer: claimed ?? -1, seconds: timeout.seconds))
-          }
-          return .handshakeTimeout(peer: error.peer ?? -1, seconds: timeout.seconds)
-        }
-        watchdog.cancel()
-        guard await onReady(link) else { return nil }
-        await withTaskGroup(of: Void.self) { group in
-          group.addTask { await link.write(to: outbound, cipher: ciphers.send) }
-          // The reader ends the writer when it ends (the outgoing mailbox closes).
-          await link.read(&iterator, cipher: ciphers.receive)
-        }
-        return nil
+    let clock = options.clock
+    let timeout = deadline - clock.now()
+    // The watchdog closes the connection at the deadline unless the handshake was done by then.
+    let handshakeDone = DoneFlag()
+    let failure: NetworkError? = try await withThrowingTaskGroup(of: Void.self) { watchdog in
+      watchdog.addTask {
+        try? await clock.sleepUntil(deadline)
+        if !handshakeDone.value.load(ordering: .acquiring) { channel.close(promise: nil) }
       }
-    } onCancel: {
-      channel.close(promise: nil)
+      defer { watchdog.cancelAll() }
+      return try await withTaskCancellationHandler {
+        try await asyncChannel.executeThenClose { inbound, outbound in
+          // With half-closure, ending the closure only sends FIN: close fully, whatever happened.
+          defer { channel.close(promise: nil) }
+          var iterator = inbound.makeAsyncIterator()
+          let link: Link
+          let ciphers: (send: FrameCipher, receive: FrameCipher)
+          do {
+            (link, ciphers) = try await handshake(
+              peer: peer, remote: remote, iterator: &iterator, outbound: outbound, channel: channel)
+          } catch {
+            let error =
+              error as? NetworkError ?? .closedDuringHandshake(peer: peer, step: .linkStart)
+            guard clock.now() >= deadline else { return error }
+            // The watchdog closed the connection.
+            if case .unauthenticated(let address, let dialed, let claimed, _) = error {
+              return .unauthenticated(
+                address: address, dialed: dialed, claimedPeer: claimed,
+                failure: .handshakeTimeout(peer: claimed, seconds: timeout.seconds))
+            }
+            return .handshakeTimeout(peer: error.peer, seconds: timeout.seconds)
+          }
+          handshakeDone.value.store(true, ordering: .releasing)
+          guard await onReady(link) else { return nil }
+          await withTaskGroup(of: Void.self) { group in
+            group.addTask { await link.write(to: outbound, cipher: ciphers.send) }
+            // The reader ends the writer when it ends (the outgoing mailbox closes).
+            await link.read(&iterator, cipher: ciphers.receive)
+          }
+          return nil
+        }
+      } onCancel: {
+        channel.close(promise: nil)
+      }
     }
     if let failure { throw failure }
   }
@@ -101,7 +109,7 @@ extension LinkFactory {
     let link = Link(
       peer: peer, address: dialed.map(dialAddress) ?? study.parties[peer].address, keys: keys,
       preface: theirs, channel: channel, maximumFrame: options.maximumFrame,
-      closeTimeout: options.handshakeTimeout)
+      closeTimeout: options.handshakeTimeout, clock: options.clock)
     return (link, (sendCipher, receiveCipher))
   }
 
@@ -121,13 +129,13 @@ extension LinkFactory {
       try await write(outbound, message3, peer: peer, step: .handshake(message: 3))
       return (peer, keys, 0)
     }
-    let message1 = try await read(&iterator, peer: -1, step: .handshake(message: 1))
+    let message1 = try await read(&iterator, peer: nil, step: .handshake(message: 1))
     try checkHeader(
-      message1, size: LinkHandshake.message1Size, type: 1, peer: -1, step: .handshake(message: 1))
+      message1, size: LinkHandshake.message1Size, type: 1, peer: nil, step: .handshake(message: 1))
     let peer = readLE32(message1, 6)
     guard (0..<me).contains(peer) else {
       throw NetworkError.wrongStudyOrParty(
-        peer: -1,
+        peer: nil,
         reason: "dialed party \(me) as party \(peer); only a lower id dials a higher one, "
           + "and ids are 0…\(partyCount - 1)")
     }
@@ -150,7 +158,7 @@ extension LinkFactory {
   }
 
   func read(
-    _ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, peer: Int,
+    _ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, peer: Int?,
     step: RunStep
   ) async throws -> [UInt8] {
     let buffer: ByteBuffer?
@@ -175,4 +183,9 @@ extension LinkFactory {
       throw NetworkError.closedDuringHandshake(peer: peer, step: step)
     }
   }
+}
+
+/// Set once a link's handshake is done (its watchdog then leaves the connection open).
+private final class DoneFlag: Sendable {
+  let value = Atomic<Bool>(false)
 }

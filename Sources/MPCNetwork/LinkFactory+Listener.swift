@@ -9,7 +9,9 @@ extension LinkFactory {
   typealias Server = NIOAsyncChannel<FrameChannel, Never>
 
   /// Binds this party's listen address (its study address unless `options.listenAddress`).
-  func bind() async throws -> Server {
+  /// Every accepted connection is wrapped and recorded in `accepted` until the accept loop
+  /// takes it (or refused once `accepted` is closed).
+  func bind(_ accepted: AcceptedChannels) async throws -> Server {
     let address = listenAddress
     // Cannot be nil: checked in init.
     let hostPort = HostPort(address)!
@@ -21,8 +23,7 @@ extension LinkFactory {
           channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
               ByteToMessageHandler(LinkFrameDecoder.responder(maximumFrame: maximum)))
-            return try FrameChannel(
-              wrappingChannelSynchronously: channel, configuration: frameChannelConfiguration)
+            return try accepted.wrap(channel)
           }
         }
     } catch {
@@ -30,15 +31,20 @@ extension LinkFactory {
     }
   }
 
-  /// Accepts connections into `table`, each in a child task, until `server` is closed; returns
-  /// when the last accepted link has ended.
-  func serve(_ server: Server, table: LinkTable) async {
+  /// Accepts connections into `table`, each in a child task, until `server` is closed (then
+  /// `loopEnded` is signalled: every connection accepted has been taken); returns when the last
+  /// accepted link has ended.
+  func serve(
+    _ server: Server, table: LinkTable, accepted: AcceptedChannels, loopEnded: Latch
+  ) async {
+    defer { loopEnded.signal() }
     let pending = PendingHandshakes(
       total: options.maximumPendingHandshakes, perSource: options.maximumPendingPerSource)
     try? await server.executeThenClose { inbound in
       await withDiscardingTaskGroup { group in
         do {
           for try await child in inbound {
+            accepted.taken(child)
             // Before anything is proved, a connection costs only what the caps allow.
             let source = child.channel.remoteAddress?.ipAddress ?? "unknown"
             guard pending.admit(source) else {
@@ -52,6 +58,7 @@ extension LinkFactory {
         } catch {
           // The server channel failed: no more connections; the accepted ones run on.
         }
+        loopEnded.signal()
       }
     }
   }
@@ -66,7 +73,9 @@ extension LinkFactory {
     // not give it back again, or every such link would raise the caps by one.
     let place = PendingHandshakes.Place(pending, source: source)
     do {
-      try await runLink(child, initiator: nil, deadline: .now + options.handshakeTimeout) {
+      try await runLink(
+        child, initiator: nil, deadline: options.clock.now() + options.handshakeTimeout
+      ) {
         place.release()
         return table.register($0)
       }
@@ -133,5 +142,47 @@ final class PendingHandshakes: Sendable {
       let left = c.bySource[source, default: 1] - 1
       c.bySource[source] = left > 0 ? left : nil
     }
+  }
+}
+
+/// The connections accepted and wrapped for the accept loop but not yet taken by it. NIO
+/// traps when such a wrapped connection is dropped unclosed, which it does with one whose
+/// wrapping completes as the server closes (it is then never handed to the loop). So each is
+/// recorded here when wrapped; at shutdown the ones never taken are closed from here, and
+/// connections wrapped after that are refused (closed by NIO before they are wrapped).
+final class AcceptedChannels: Sendable {
+  private struct State {
+    var isClosed = false
+    var waiting: [ObjectIdentifier: FrameChannel] = [:]
+  }
+  private let state = Mutex(State())
+
+  /// Wraps an accepted connection (on its event loop) and records it; throws once closed.
+  func wrap(_ channel: any Channel) throws -> FrameChannel {
+    try state.withLock { s in
+      guard !s.isClosed else {
+        channel.close(promise: nil)
+        throw ChannelError.ioOnClosedChannel
+      }
+      let wrapped = try FrameChannel(
+        wrappingChannelSynchronously: channel, configuration: frameChannelConfiguration)
+      s.waiting[ObjectIdentifier(channel)] = wrapped
+      return wrapped
+    }
+  }
+
+  /// The accept loop has taken `child` (and will close it).
+  func taken(_ child: FrameChannel) {
+    _ = state.withLock { $0.waiting.removeValue(forKey: ObjectIdentifier(child.channel)) }
+  }
+
+  /// Refuses later connections and closes the ones never taken.
+  func closeRest() async {
+    let rest: [FrameChannel] = state.withLock { s in
+      s.isClosed = true
+      defer { s.waiting = [:] }
+      return Array(s.waiting.values)
+    }
+    for child in rest { try? await child.executeThenClose { _, _ in } }
   }
 }

@@ -75,18 +75,32 @@ extension LinkFactory {
   func withLinkSet<Result>(
     policy: LinkTable.Policy, _ body: (LinkSet) async throws -> Result
   ) async throws -> Result {
-    let deadline = ContinuousClock.now + options.connectDeadline
+    let deadline = options.clock.now() + options.connectDeadline
     let table = LinkTable(factory: self, policy: policy)
-    let server = try await bind()
+    let accepted = AcceptedChannels()
+    let server = try await bind(accepted)
+    // NIO leaves every accepted connection to its consumer to close; an accept loop that is
+    // cancelled stops taking them, and one still buffered is then dropped unclosed (NIO traps
+    // on that). So the listener is not a child of the group below, whose cancellation would
+    // reach its loop: it is ended by closing the server, its loop is awaited before anything
+    // is cancelled, and the listener itself is awaited before this call returns.
+    let loopEnded = Latch()
+    let serving = Task {
+      await self.serve(server, table: table, accepted: accepted, loopEnded: loopEnded)
+    }
     return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
-      group.addTask { await self.serve(server, table: table) }
       for peer in (me + 1)..<max(me + 1, partyCount) {
         group.addTask { await self.dial(peer, deadline: deadline, table: table) }
       }
       func finish() async {
         try? await server.channel.close()
+        await loopEnded.wait()
+        await accepted.closeRest()
         for link in table.close().links.values { await link.close() }
         group.cancelAll()
+        // Ends the connections still in their handshake; the links are closed already.
+        serving.cancel()
+        await serving.value
       }
       do {
         let result = try await body(LinkSet(table: table, deadline: deadline, server: server))

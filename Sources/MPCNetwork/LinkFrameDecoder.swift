@@ -67,9 +67,9 @@ package struct LinkFrameDecoder: ByteToMessageDecoder {
     let length = Int(declared)
     let plaintext = length - XChaCha20Poly1305.tagByteCount
     guard plaintext <= maximumFrame else {
-      throw NetworkError.frameTooLarge(peer: peer ?? -1, length: plaintext, maximum: maximumFrame)
+      throw NetworkError.frameTooLarge(peer: peer, length: plaintext, maximum: maximumFrame)
     }
-    guard plaintext >= 0 else { throw NetworkError.frameRejected(peer: peer ?? -1, frame: frames) }
+    guard plaintext >= 0 else { throw NetworkError.frameRejected(peer: peer, frame: frames) }
     guard buffer.readableBytes >= 4 + length else { return nil }
     buffer.moveReaderIndex(forwardBy: 4)
     frames += 1

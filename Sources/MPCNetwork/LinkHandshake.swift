@@ -213,7 +213,7 @@ func readLE32(_ bytes: [UInt8], _ offset: Int) -> Int {
   (0..<4).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
 }
 
-func checkHeader(_ m: [UInt8], size: Int, type: UInt8, peer: Int, step: RunStep) throws {
+func checkHeader(_ m: [UInt8], size: Int, type: UInt8, peer: Int?, step: RunStep) throws {
   guard m.count == size else {
     throw NetworkError.malformedHandshake(
       peer: peer, step: step, reason: "\(m.count) bytes, expected \(size)")

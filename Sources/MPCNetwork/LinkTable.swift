@@ -94,7 +94,9 @@ final class LinkTable: Sendable {
   func waitUntilSettled(deadline: ContinuousClock.Instant) async throws {
     let changed = changed
     while !state.withLock({ settled($0) }) {
-      let woken: Void? = try await withDeadline(deadline) { try await changed.take() }
+      let woken: Void? = try await factory.options.clock.withDeadline(deadline) {
+        try await changed.take()
+      }
       if woken == nil { break }
     }
     let s = state.withLock { $0 }

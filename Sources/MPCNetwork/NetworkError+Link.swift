@@ -9,19 +9,19 @@ import NIOPosix
 extension NetworkError {
   /// The peer the error is about, if known.
   var peer: Int? {
-    let p: Int
     switch self {
-    case .malformedHandshake(let peer, _, _), .peerKeyMismatch(let peer, _),
-      .wrongStudyOrParty(let peer, _), .frameRejected(let peer, _),
-      .frameTooLarge(let peer, _, _), .outgoingFrameTooLarge(let peer, _, _),
-      .peerUnreachable(let peer, _, _, _, _), .handshakeTimeout(let peer, _),
-      .closedDuringHandshake(let peer, _), .prefaceRejected(let peer, _),
-      .studyMismatch(let peer, _, _), .link(let peer, _, _, _):
-      p = peer
+    case .malformedHandshake(let peer, _, _), .wrongStudyOrParty(let peer, _),
+      .frameRejected(let peer, _),
+      .frameTooLarge(let peer, _, _), .handshakeTimeout(let peer, _),
+      .closedDuringHandshake(let peer, _):
+      return peer
+    case .peerKeyMismatch(let peer, _), .outgoingFrameTooLarge(let peer, _, _),
+      .peerUnreachable(let peer, _, _, _, _),
+      .prefaceRejected(let peer, _), .studyMismatch(let peer, _, _), .link(let peer, _, _, _):
+      return peer
     case .ownKeyMismatch, .unknownParty, .invalidAddress, .cannotListen, .unauthenticated:
       return nil
     }
-    return p >= 0 ? p : nil
   }
 
   /// A failure that retrying cannot fix: the peer proved its key and then showed another
@@ -51,11 +51,11 @@ extension NetworkError {
   }
 
   /// The same error naming `peer` where the decoder could not know it yet.
-  func relabeled(peer: Int) -> NetworkError {
+  func relabeled(peer: Int?) -> NetworkError {
     switch self {
-    case .frameTooLarge(-1, let length, let maximum):
+    case .frameTooLarge(nil, let length, let maximum):
       return .frameTooLarge(peer: peer, length: length, maximum: maximum)
-    case .frameRejected(-1, let frame): return .frameRejected(peer: peer, frame: frame)
+    case .frameRejected(nil, let frame): return .frameRejected(peer: peer, frame: frame)
     default: return self
     }
   }

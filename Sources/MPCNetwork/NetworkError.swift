@@ -3,16 +3,18 @@ public import MPCProtocol
 /// Errors of the network layer. Every case names the peer (party id and, where known, address)
 /// and the step; none carries key material.
 public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConvertible {
+  // A `peer` that is nil: an accepted connection before its first handshake message named one.
+
   /// A handshake message that is malformed (wrong magic, version, type or length).
-  case malformedHandshake(peer: Int, step: RunStep, reason: String)
+  case malformedHandshake(peer: Int?, step: RunStep, reason: String)
   /// The peer did not prove possession of the key pinned for it in the study file.
   case peerKeyMismatch(peer: Int, step: RunStep)
   /// The peer is in a different study or claims a different party id.
-  case wrongStudyOrParty(peer: Int, reason: String)
+  case wrongStudyOrParty(peer: Int?, reason: String)
   /// A frame failed authentication: tampered, replayed, reordered or from another session.
-  case frameRejected(peer: Int, frame: UInt64)
+  case frameRejected(peer: Int?, frame: UInt64)
   /// A frame longer than the declared maximum (refused before allocation).
-  case frameTooLarge(peer: Int, length: Int, maximum: Int)
+  case frameTooLarge(peer: Int?, length: Int, maximum: Int)
 
   /// A frame this party was asked to send is above the maximum.
   case outgoingFrameTooLarge(peer: Int, length: Int, maximum: Int)
@@ -31,9 +33,9 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
   case peerUnreachable(
     peer: Int, address: String, step: RunStep, seconds: Double, lastError: String?)
   /// The handshake did not complete within its deadline.
-  case handshakeTimeout(peer: Int, seconds: Double)
+  case handshakeTimeout(peer: Int?, seconds: Double)
   /// The link closed before the handshake and preface completed.
-  case closedDuringHandshake(peer: Int, step: RunStep)
+  case closedDuringHandshake(peer: Int?, step: RunStep)
   /// The peer's link preface is malformed or says it runs the other mode (`run` or `doctor`).
   case prefaceRejected(peer: Int, reason: String)
   /// The peer holds a different study file (its hash differs).
@@ -49,19 +51,19 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
   public var description: String {
     switch self {
     case .malformedHandshake(let peer, let step, let reason):
-      return "party \(peer): malformed handshake at \(step): \(reason)"
+      return "\(party(peer)): malformed handshake at \(step): \(reason)"
     case .peerKeyMismatch(let peer, let step):
       return
         "party \(peer) did not prove the public key pinned for it in the study file (at \(step)); "
         + "check that it runs with its own key and that every site holds the same study file"
     case .wrongStudyOrParty(let peer, let reason):
-      return "party \(peer): \(reason)"
+      return "\(party(peer)): \(reason)"
     case .frameRejected(let peer, let frame):
       return
-        "frame \(frame) from party \(peer) failed authentication "
+        "frame \(frame) from \(party(peer)) failed authentication "
         + "(tampered, replayed, reordered or from another session); aborting"
     case .frameTooLarge(let peer, let length, let maximum):
-      return "party \(peer) sent a frame of \(length) bytes, above the maximum of \(maximum)"
+      return "\(party(peer)) sent a frame of \(length) bytes, above the maximum of \(maximum)"
     case .outgoingFrameTooLarge(let peer, let length, let maximum):
       return "a frame of \(length) bytes for party \(peer) is above the maximum of \(maximum)"
     case .ownKeyMismatch(let party):
@@ -82,10 +84,10 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
         "\(step) party \(peer) at \(address): no link within \(format(seconds)) s\(last); "
         + "check that party \(peer) is running and that its address in the study file is right"
     case .handshakeTimeout(let peer, let seconds):
-      return "party \(peer) did not complete the handshake within \(format(seconds)) s"
+      return "\(party(peer)) did not complete the handshake within \(format(seconds)) s"
     case .closedDuringHandshake(let peer, let step):
       return
-        "party \(peer) closed the connection during the handshake (at \(step)); it may have "
+        "\(party(peer)) closed the connection during the handshake (at \(step)); it may have "
         + "refused our key or study"
     case .prefaceRejected(let peer, let reason):
       return "party \(peer): \(reason)"
@@ -98,7 +100,7 @@ public indirect enum NetworkError: Error, Equatable, Sendable, CustomStringConve
     case .unauthenticated(let address, let dialed, let claimed, let failure):
       let who =
         dialed
-        ? "the host at \(address) (dialed as party \(claimed ?? -1))"
+        ? "the host at \(address)" + (claimed.map { " (dialed as party \($0))" } ?? "")
         : "an unauthenticated connection from \(address)"
           + (claimed.map { " (claiming to be party \($0))" } ?? "")
       return "\(who) failed before proving its key: \(failure.preAuthenticationReason)"
@@ -130,6 +132,11 @@ extension NetworkError {
   }
 
   private var underlyingDescription: String { underlying.description }
+}
+
+/// "party 2", or "the peer" before a connection named its party.
+private func party(_ peer: Int?) -> String {
+  peer.map { "party \($0)" } ?? "the peer"
 }
 
 /// Seconds for a message: whole seconds as integers, else to a tenth (at least 0.1).

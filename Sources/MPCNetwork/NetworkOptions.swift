@@ -22,6 +22,8 @@ public struct NetworkOptions: Sendable {
   public var maximumPendingHandshakes: Int = 64
   /// At most this many of them from one source address.
   public var maximumPendingPerSource: Int = 8
+  /// The clock of every deadline above (real time; the deadline tests move one by hand).
+  package var clock: NetworkClock = .continuous
 
   /// Options with the defaults: 60 s to connect, 10 s per handshake, backoff 5 ms … 2 s,
   /// frames up to 16 MiB, the study addresses.

@@ -19,11 +19,14 @@ public final class NetworkTransport: PartyTransport {
   /// Number of parties n.
   public let partyCount: Int
   let links: [Int: Link]
+  /// The clock of receive timeouts (``NetworkOptions``).
+  let clock: NetworkClock
 
-  init(partyID: Int, partyCount: Int, links: [Int: Link]) {
+  init(partyID: Int, partyCount: Int, links: [Int: Link], clock: NetworkClock) {
     self.partyID = partyID
     self.partyCount = partyCount
     self.links = links
+    self.clock = clock
   }
 
   /// Connects party `partyID` to every other party of `study` (`protocols/channel.md` §4),
@@ -46,7 +49,8 @@ public final class NetworkTransport: PartyTransport {
       try await set.table.waitUntilSettled(deadline: set.deadline)
       await set.stopListening()
       let transport = NetworkTransport(
-        partyID: partyID, partyCount: study.partyCount, links: set.table.close().links)
+        partyID: partyID, partyCount: study.partyCount, links: set.table.close().links,
+        clock: options.clock)
       return try await body(transport)
     }
   }
@@ -74,8 +78,8 @@ public final class NetworkTransport: PartyTransport {
   public func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
     let link = try link(peer)
     guard
-      let frame = try await withDeadline(
-        .now + timeout, { try await link.receive(step: step) })
+      let frame = try await clock.withDeadline(
+        clock.now() + timeout, { try await link.receive(step: step) })
     else {
       throw TransportError.timeout(peer: peer, step: step, seconds: timeout.seconds)
     }

@@ -91,7 +91,7 @@ struct NetStudy {
   {
     PartySetup(
       study: study, query: query, input: try input(query, party: i), ledger: ledger ?? ledgers[i],
-      timeout: .seconds(5), chunkElements: chunk)
+      timeout: .seconds(60), chunkElements: chunk)
   }
 
   /// Every party connects over loopback and runs `query`; party i's transport goes through
@@ -201,9 +201,10 @@ struct NetStudy {
     }
   }
 
-  /// Short deadlines so refusal tests stay fast.
+  /// Deadlines for tests where every party comes up: long enough for a loaded machine (they
+  /// end as soon as the links are up); the tests of a deadline expiring move a ManualClock.
   static let fastOptions = NetworkOptions(
-    connectDeadline: .seconds(10), handshakeTimeout: .seconds(5),
+    connectDeadline: .seconds(60), handshakeTimeout: .seconds(20),
     initialBackoff: .milliseconds(10), maximumBackoff: .milliseconds(200), softwareVersion: "test")
 }
 

@@ -268,3 +268,35 @@ struct HostileAbortTransport: PartyTransport {
     #expect(text.contains("\\x1B[2K\\x1B[1Acount 1234"), "\(text)")
   }
 }
+
+/// Connections that arrive while a party shuts down: the listener still takes every one it
+/// accepted and closes it (NIO traps, killing the process, on an accepted connection that is
+/// dropped unclosed, which a cancelled accept loop used to do with the ones still buffered).
+@Suite struct ShutdownTests {
+  @Test func connectionsArrivingAtShutdownAreEachClosed() async throws {
+    for round in 0..<20 {
+      let s = try NetStudy(n: 2, label: "shutdown-\(round)")
+      let port = try #require(Int(s.study.parties[1].address.split(separator: ":")[1]))
+      let listening = Task {
+        try await NetworkTransport.withLinks(
+          study: s.study, partyID: 1, identity: s.keys[1], options: NetStudy.fastOptions
+        ) { _ in }
+      }
+      var first: RawClient?
+      while first == nil {
+        first = try? await blocking { try RawClient(port: port) }
+        if first == nil { try await Task.sleep(for: .milliseconds(5)) }
+      }
+      // A burst of connections, and the party cancelled in the middle of it.
+      async let burst = blocking { (0..<24).compactMap { _ in try? RawClient(port: port) } }
+      try await Task.sleep(for: .microseconds(200))
+      listening.cancel()
+      let clients = try await burst + [try #require(first)]
+      _ = await listening.result
+      for client in clients {
+        #expect(try await blocking { client.isClosedByPeer(after: 10) }, "round \(round)")
+        client.close()
+      }
+    }
+  }
+}
