@@ -117,6 +117,7 @@ struct RunCommand: AsyncParsableCommand {
 
 extension RunCommand {
   func run() async throws {
+    FaultInjection.install()
     // Inputs first: a bad file is a usage error (64) before any network activity.
     let (study, party, key) = (site.study, site.party, site.key)
     let studyURL = URL(fileURLWithPath: study)
@@ -210,6 +211,14 @@ extension RunCommand {
       let opened = try LedgerLocation.resolve(explicit: stateDir).open(
         study: manifest, partyId: party, create: true)
       ledger = opened.ledger
+      // A run of this site that stopped (killed, power lost) between its charge and its first
+      // masked value: nothing of it left, so nothing was opened with it (ledger.md §3.1).
+      for released in try ledger.releaseUnsentCharges() {
+        Console.error(
+          "note: released the charge of \(released.queryId) (session "
+            + "\(Hex.encode(released.sessionId.prefix(8)))): a run at this site stopped after "
+            + "its charge and before any masked value left this site")
+      }
       releases = try ReleaseLog.open(directory: opened.directory, partyId: party)
       if let stored = try releases.stored(for: queryManifest) {
         // Released before: the same answer again, no session, no charge (ledger.md §6).
@@ -298,6 +307,7 @@ extension RunCommand {
             study: manifest, partyID: party, identity: identity, options: options
           ) { transport in
             current.set(transport)
+            FaultInjection.reached("links-up")
             progress.say("connected; running \(queryManifest.id)…")
             var setup = PartySetup(
               study: manifest, query: queryManifest, input: input, ledger: ledger,
@@ -314,7 +324,8 @@ extension RunCommand {
             var noiseSource = ChaCha20PRG.freshlyKeyed()
             var session = SystemRandom()
             return try await QueryRunner.run(
-              setup, transport: transport, noise: &noiseSource, session: &session)
+              setup, transport: FaultInjection.wrap(transport), noise: &noiseSource,
+              session: &session)
           }
         }
       } catch {
@@ -421,6 +432,7 @@ extension RunCommand {
           result: try ReleasedText.sharedResult(String(decoding: logged.bytes, as: UTF8.self)),
           text: text, approvers: approvers, registered: registered)
       }
+      FaultInjection.reached("released")
       try resultFile?.finish(result) { spool, file in
         try RunDocument.write(
           output,

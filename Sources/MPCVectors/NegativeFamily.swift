@@ -16,7 +16,7 @@ func errorValue(_ error: any Error) -> VectorValue {
       fields["value"] = .string("\(payload.value)")
     } else {
       for (i, member) in members.enumerated() {
-        fields[member.label ?? "\(i)"] = .string("\(member.value)")
+        fields[member.label ?? "\(i)"] = .string(fieldText(member.value))
       }
     }
   }
@@ -24,6 +24,13 @@ func errorValue(_ error: any Error) -> VectorValue {
     "error": .string("\(type(of: error)).\(payload?.label ?? "\(error)")"),
     "fields": .object(fields), "text": .string(String(describing: error)),
   ])
+}
+
+/// A field's text: an optional's value itself, or "none" (a peer not known yet).
+private func fieldText(_ value: Any) -> String {
+  let mirror = Mirror(reflecting: value)
+  guard mirror.displayStyle == .optional else { return "\(value)" }
+  return mirror.children.first.map { "\($0.value)" } ?? "none"
 }
 
 /// Inputs that must fail, with the failure each must produce (`protocols/vectors.md`,

@@ -36,8 +36,17 @@ package enum MPCProcess {
   /// Starts one `mpc` per argument list at once, then waits for all (the parties of a study
   /// must run concurrently; blocking tasks on the cooperative pool would serialise them).
   package static func runAll(_ argumentLists: [[String]]) async throws -> [Result] {
+    try await runAll(argumentLists, environments: argumentLists.map { _ in [:] })
+  }
+
+  /// ``runAll(_:)`` with each process's own extra environment.
+  package static func runAll(_ argumentLists: [[String]], environments: [[String: String]])
+    async throws -> [Result]
+  {
     try await offPool {
-      let started = try argumentLists.map { try start($0, environment: [:], currentDirectory: nil) }
+      let started = try zip(argumentLists, environments).map {
+        try start($0, environment: $1, currentDirectory: nil)
+      }
       return started.map { finish($0) }
     }
   }

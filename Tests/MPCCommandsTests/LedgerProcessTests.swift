@@ -117,13 +117,13 @@ import _MPCTestSupport
     let intact = try Data(contentsOf: URL(fileURLWithPath: file0))
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file0))
     try handle.seekToEnd()
-    try handle.write(contentsOf: Data(#"{"seq":2,"kind":"char"#.utf8))
+    try handle.write(contentsOf: Data(#"{"seq":3,"kind":"char"#.utf8))
     try handle.close()
     let torn = try await s.budget([], party: 0)
     #expect(torn.status != 0 && torn.stderr.contains("mpc budget repair"), "\(torn.stderr)")
     let repair = try await s.budget(["repair"], party: 0)
     #expect(repair.status == 0, "\(repair.stderr)")
-    #expect(repair.stdout.contains("cut torn line 2") && repair.stdout.contains("backup"))
+    #expect(repair.stdout.contains("cut torn line 3") && repair.stdout.contains("backup"))
     #expect(try Data(contentsOf: URL(fileURLWithPath: file0)) == intact)
     let again = try await s.budget(["repair"], party: 0)
     #expect(again.status == 0 && again.stdout.contains("nothing to repair"))
@@ -185,7 +185,7 @@ import _MPCTestSupport
     for party in 0..<3 {
       let b = try await s.budget(["--json"], party: party)
       let object = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
-      #expect((object?["entries"] as? [Any])?.count == 1, "one charge, at every site")
+      #expect((object?["entries"] as? [Any])?.count == 2, "one charge and its upload, everywhere")
     }
     // The same id with another definition is refused before any network activity.
     for r in try await s.run("q1", rho: "1/5") {

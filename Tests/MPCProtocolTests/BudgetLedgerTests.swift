@@ -277,3 +277,71 @@ import Testing
     #expect(ledger.spent == Rational(1, 3) && ledger.entries.count == 1)
   }
 }
+
+/// The `upload` entry (`protocols/ledger.md` §3.1): written before a party's first masked value
+/// leaves; a charge with it stands for good, one without it is released when the site next runs.
+@Suite struct UploadEntryTests {
+  @Test func aChargeWithItsUploadStandsAndOneWithoutIsReleased() throws {
+    let store = MemoryLedgerStore(name: "ledger-party-0.jsonl")
+    let ledger = try BudgetLedgerTests.ledger(store)
+    let sent = BudgetLedgerTests.session(1)
+    let unsent = BudgetLedgerTests.session(2)
+    #expect(throws: LedgerError.chargeNotFound(queryId: "a", sessionId: Hex.encode(sent))) {
+      try ledger.recordUpload(queryId: "a", sessionId: sent)
+    }
+    try ledger.charge(
+      plan: try BudgetLedgerTests.plan(epsilon: "1/4", id: "a"), sessionId: sent,
+      manifestHash: BudgetLedgerTests.hash)
+    try ledger.recordUpload(queryId: "a", sessionId: sent)
+    #expect(throws: LedgerError.chargeStands(queryId: "a", sessionId: Hex.encode(sent))) {
+      try ledger.recordUpload(queryId: "a", sessionId: sent)
+    }
+    #expect(throws: LedgerError.chargeStands(queryId: "a", sessionId: Hex.encode(sent))) {
+      try ledger.release(queryId: "a", sessionId: sent)
+    }
+    try ledger.charge(
+      plan: try BudgetLedgerTests.plan(epsilon: "1/2", id: "b"), sessionId: unsent,
+      manifestHash: BudgetLedgerTests.hash)
+    #expect(ledger.spent == Rational(3, 4))
+
+    // Reopened (the next run of the site): only the charge without its upload is released.
+    let reopened = try BudgetLedgerTests.ledger(store)
+    #expect(reopened.unsentCharges.map(\.queryId) == ["b"])
+    let released = try reopened.releaseUnsentCharges()
+    #expect(released.map(\.kind) == [.release] && released[0].sessionId == unsent)
+    #expect(reopened.spent == Rational(1, 4) && reopened.unsentCharges.isEmpty)
+    #expect(
+      try BudgetLedgerTests.ledger(store).entries.map(\.kind) == [
+        .charge, .upload, .charge, .release,
+      ])
+  }
+
+  /// A file that refunds a charge after its upload entry is refused when opened.
+  @Test func aReleaseAfterTheUploadIsCorrupt() throws {
+    let a = MemoryLedgerStore(name: "ledger-party-0.jsonl")
+    let ledger = try BudgetLedgerTests.ledger(a)
+    let session = BudgetLedgerTests.session(3)
+    try ledger.charge(
+      plan: try BudgetLedgerTests.plan(epsilon: "1/4", id: "a"), sessionId: session,
+      manifestHash: BudgetLedgerTests.hash)
+    try ledger.recordUpload(queryId: "a", sessionId: session)
+    let afterUpload = a.contents
+    // A release chained to the upload entry (its fields but the kind, sequence and chain).
+    let upload = try #require(ledger.entries.last)
+    var release = upload
+    release.kind = .release
+    release.sequence = upload.sequence + 1
+    release.previousHash = upload.hash
+    release.hash = release.computedHash
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let forged = MemoryLedgerStore(
+      name: a.name, contents: afterUpload + Array(try encoder.encode(release)) + [0x0a])
+    #expect(
+      throws: LedgerError.corrupt(
+        file: a.name, line: 3, problem: "release of a charge whose masked value had left")
+    ) {
+      try BudgetLedgerTests.ledger(forged)
+    }
+  }
+}

@@ -52,7 +52,7 @@ import Testing
     for ledger in ledgers {
       #expect(ledger.spent == cost)
       let kinds = ledger.entries.map(\.kind)
-      #expect(kinds.suffix(2) == [.reconcile, .charge])
+      #expect(kinds.suffix(3) == [.reconcile, .charge, .upload])
       let settled = try #require(ledger.entries.first { $0.kind == .reconcile }?.reconciliation)
       #expect(settled.sessions.count == 1 && !settled.sessions[0].stands)
     }

@@ -141,9 +141,9 @@ struct Study {
           #expect(result.components.flatMap { $0.values.map(\.raw) } == raws)
           #expect(result.sessionID == first.sessionID)
         }
-        // Each party charged exactly the query's cost once.
+        // Each party charged exactly the query's cost once (and recorded its upload).
         for ledger in s.ledgers {
-          #expect(ledger.entries.count == 1)
+          #expect(ledger.entries.map(\.kind) == [.charge, .upload])
           #expect(ledger.spent == first.cost.amount)
         }
       }
@@ -196,7 +196,8 @@ struct Study {
       #expect(throws: (any Error).self) { try r.get() }
     }
     #expect(await recorder.uploads == 0)
-    #expect(s.ledgers.allSatisfy { $0.entries.count == 4 })
+    #expect(s.ledgers.allSatisfy { $0.entries.filter { $0.kind == .charge }.count == 4 })
+    #expect(s.ledgers.allSatisfy { $0.entries.filter { $0.kind == .upload }.count == 4 })
   }
 
   /// One party's budget is spent, the others' are not: they charged, then release.
@@ -243,7 +244,7 @@ struct Study {
     }
     for i in 0..<3 {
       #expect(throws: (any Error).self) { try results[i].get() }
-      #expect(s.ledgers[i].entries.map(\.kind) == [.charge], "party \(i)")
+      #expect(s.ledgers[i].entries.map(\.kind) == [.charge, .upload], "party \(i)")
     }
     if case .failure(let error) = results[0] {
       #expect(String(describing: error).contains("party 1"))

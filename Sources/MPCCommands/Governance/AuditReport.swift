@@ -177,6 +177,9 @@ struct AuditReport: CommandOutput {
         spentAfterCharge[e.hash] = spent
       case .release:
         spent = spent - (chargeCost[e.queryId + "/" + Hex.encode(e.sessionId)] ?? Rational(0))
+      case .upload:
+        // The charge now stands; the total does not change.
+        break
       case .reconcile:
         spent = e.reconciliation?.spent.amount ?? spent
       }

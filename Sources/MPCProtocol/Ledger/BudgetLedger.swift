@@ -15,6 +15,8 @@ public final class BudgetLedger: @unchecked Sendable {
   private var cachedHead: [UInt8]
   private var openCharges: [ChargeKey: LedgerEntry]
   private var charged: Set<ChargeKey>
+  /// Open charges whose masked value may have left this party (an `upload` entry follows them).
+  private var uploaded: Set<ChargeKey> = []
   private var failed = false
 
   /// The study this ledger belongs to.
@@ -170,8 +172,12 @@ public final class BudgetLedger: @unchecked Sendable {
     -> LedgerEntry
   {
     try lock.withLock {
-      guard let charge = openCharges[ChargeKey(queryId: queryId, sessionId: sessionId)] else {
+      let key = ChargeKey(queryId: queryId, sessionId: sessionId)
+      guard let charge = openCharges[key] else {
         throw LedgerError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
+      }
+      guard !uploaded.contains(key) else {
+        throw LedgerError.chargeStands(queryId: queryId, sessionId: Hex.encode(sessionId))
       }
       try checkUsable()
       let entry = LedgerEntry(
@@ -182,6 +188,47 @@ public final class BudgetLedger: @unchecked Sendable {
       try appendLocked(entry)
       return entry
     }
+  }
+
+  /// Durably records, just before this party's first masked value of (`queryId`, `sessionId`)
+  /// leaves it, that the open charge now stands whatever happens (`protocols/ledger.md` §3).
+  @discardableResult
+  public func recordUpload(queryId: String, sessionId: [UInt8], time: Date = Date()) throws
+    -> LedgerEntry
+  {
+    try lock.withLock {
+      let key = ChargeKey(queryId: queryId, sessionId: sessionId)
+      guard let charge = openCharges[key] else {
+        throw LedgerError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
+      }
+      guard !uploaded.contains(key) else {
+        throw LedgerError.chargeStands(queryId: queryId, sessionId: Hex.encode(sessionId))
+      }
+      try checkUsable()
+      let entry = LedgerEntry(
+        sequence: lastSequence + 1, kind: .upload, queryId: queryId, sessionId: sessionId,
+        manifestHash: charge.manifestHash, mechanism: charge.mechanism,
+        honestCount: charge.honestCount, components: charge.components, cost: charge.cost,
+        time: Self.timestamp(time), previousHash: cachedHead)
+      try appendLocked(entry)
+      return entry
+    }
+  }
+
+  /// The open charges whose masked value never left this party (no `upload` entry): left by a
+  /// run of this party that stopped (was killed) between its charge and its upload. The ledger
+  /// is locked by one process at a time, so when it is opened no run holds them any more.
+  public var unsentCharges: [LedgerEntry] {
+    lock.withLock {
+      openCharges.filter { !uploaded.contains($0.key) }.values.sorted { $0.sequence < $1.sequence }
+    }
+  }
+
+  /// Releases every charge of ``unsentCharges`` (`protocols/ledger.md` §3.1): no masked value
+  /// of this party left, and every query needs every party's, so nothing was opened with them.
+  /// Returns the release entries.
+  public func releaseUnsentCharges(time: Date = Date()) throws -> [LedgerEntry] {
+    try unsentCharges.map { try release(queryId: $0.queryId, sessionId: $0.sessionId, time: time) }
   }
 
   /// Durably appends the `reconcile` entry of `reconciliation` (the same at every party;
@@ -351,6 +398,11 @@ public final class BudgetLedger: @unchecked Sendable {
     case .release:
       guard let charge = openCharges[key] else { return "release without an open charge" }
       guard charge.cost == entry.cost else { return "release amount differs from the charge" }
+      if uploaded.contains(key) { return "release of a charge whose masked value had left" }
+    case .upload:
+      guard let charge = openCharges[key] else { return "upload without an open charge" }
+      guard charge.cost == entry.cost else { return "upload amount differs from the charge" }
+      if uploaded.contains(key) { return "second upload entry for the same query and session" }
     case .reconcile:
       return "a reconcile entry without its content"
     }
@@ -401,6 +453,8 @@ public final class BudgetLedger: @unchecked Sendable {
     case .release:
       cachedSpent = cachedSpent - entry.cost.amount
       openCharges[key] = nil
+    case .upload:
+      uploaded.insert(key)
     case .reconcile:
       // Settled sessions are closed: never released, never charged again.
       for s in entry.reconciliation?.sessions ?? [] {

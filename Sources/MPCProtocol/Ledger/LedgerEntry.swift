@@ -51,6 +51,10 @@ public struct LedgerEntry: Sendable, Hashable, Codable {
     case charge
     /// Refund of a charge whose query aborted before any masked value left the party.
     case release
+    /// Written durably just before this party's first masked value leaves it: from here on
+    /// the charge of (query id, session id) stands whatever happens (`protocols/ledger.md`
+    /// §3). An open charge without it is one whose masked value never left.
+    case upload
     /// The agreed outcome of sessions on which the parties' ledgers forked
     /// (`protocols/ledger.md` §5); identical at every party.
     case reconcile

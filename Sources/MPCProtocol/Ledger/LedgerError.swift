@@ -23,6 +23,9 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
   case chargeNotFound(queryId: String, sessionId: String)
   /// A charge for this (query id, session id) already exists: sessions are never reused.
   case duplicateCharge(queryId: String, sessionId: String)
+  /// A release (refund) or a second `upload` entry for a charge whose masked value may have
+  /// left this party: that charge stands for good.
+  case chargeStands(queryId: String, sessionId: String)
 
   public var description: String {
     switch self {
@@ -49,6 +52,10 @@ public enum LedgerError: Error, Equatable, Sendable, CustomStringConvertible {
       return "no open charge for query '\(queryId)' in session \(sessionId)"
     case .duplicateCharge(let queryId, let sessionId):
       return "query '\(queryId)' was already charged in session \(sessionId)"
+    case .chargeStands(let queryId, let sessionId):
+      return
+        "the charge of query '\(queryId)' in session \(sessionId) stands: a masked value of "
+        + "it may have left this site (never refunded)"
     }
   }
 }

@@ -101,9 +101,20 @@ public final class FileLedgerStore: LedgerStore {
 
   /// `write` until every byte is out, then `fsync`.
   public func append(_ bytes: [UInt8]) throws {
+    if let hook = Self.faultHook, let torn = hook.tear(name, bytes) {
+      try Self.writeAll(fd, Array(bytes.prefix(torn)), name)
+      try Self.sync(fd, name)
+      hook.torn()
+    }
     try Self.writeAll(fd, bytes, name)
     try Self.sync(fd, name)
+    Self.faultHook?.durable(name, bytes)
   }
+
+  /// Test-only fault injection: the `mpc` of a debug build sets it from `MPC_TEST_KILL_AT`
+  /// (the process-level kill tests); nil otherwise, and never set in a release build.
+  /// Set once at start-up, before any ledger is opened.
+  nonisolated(unsafe) package static var faultHook: LedgerFaultHook?
 
   /// Appends the tail to `<file>.torn` (fsynced), then truncates and fsyncs the ledger.
   public func moveTail(from offset: Int) throws {
@@ -164,5 +175,25 @@ public final class FileLedgerStore: LedgerStore {
     guard fsync(dir) == 0 else {
       throw LedgerError.io(file: directory, operation: "fsync directory", errno: errno)
     }
+  }
+}
+
+/// Where a test may stop a process in a ledger or release-log append (``FileLedgerStore/faultHook``).
+package struct LedgerFaultHook: Sendable {
+  /// Before an append of `bytes` to the file: how many of them to write (and fsync) as a torn
+  /// write before ``torn`` runs, or nil for none.
+  package var tear: @Sendable (_ file: String, _ bytes: [UInt8]) -> Int?
+  /// After the torn part is durable (the test's hook kills the process here).
+  package var torn: @Sendable () -> Void
+  /// After the whole append is durable.
+  package var durable: @Sendable (_ file: String, _ bytes: [UInt8]) -> Void
+
+  package init(
+    tear: @escaping @Sendable (String, [UInt8]) -> Int?, torn: @escaping @Sendable () -> Void,
+    durable: @escaping @Sendable (String, [UInt8]) -> Void
+  ) {
+    self.tear = tear
+    self.torn = torn
+    self.durable = durable
   }
 }

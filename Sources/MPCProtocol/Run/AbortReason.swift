@@ -31,7 +31,7 @@ extension LedgerError: AbortReason {
     switch self {
     case .budgetExhausted: .budgetExhausted
     case .budgetUnitMismatch, .nonPositiveCost, .corrupt, .tornTail, .io, .busy, .chargeNotFound,
-      .duplicateCharge:
+      .duplicateCharge, .chargeStands:
       .internalError
     }
   }

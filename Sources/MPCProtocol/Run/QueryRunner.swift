@@ -365,11 +365,13 @@ public struct QueryRunner: Sendable {
 
   /// `protocols/query.md` §4: adds this party's noise share
   /// (``addNoiseShare(_:to:range:field:)``), masks, uploads in chunks and opens Σ_i y_i. After
-  /// the barrier the charge stands whatever happens (§3.4); a failure aborts.
+  /// the barrier the charge stands whatever happens (§3.4), recorded by the ledger's `upload`
+  /// entry before the first masked value leaves; a failure aborts.
   func uploadAndOpen(
     _ agreement: Agreement, share: NoiseShare, statistics: inout RunStatistics
   ) async throws -> OpenedValues {
     do {
+      try setup.ledger.recordUpload(queryId: setup.query.id, sessionId: agreement.sessionID)
       return try await Self.uploadAndOpen(
         setup: setup, runPlan: runPlan, sessionID: agreement.sessionID, transport: transport,
         peers: peers, share: share, statistics: &statistics)
