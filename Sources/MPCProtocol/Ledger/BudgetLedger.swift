@@ -171,23 +171,7 @@ public final class BudgetLedger: @unchecked Sendable {
   public func release(queryId: String, sessionId: [UInt8], time: Date = Date()) throws
     -> LedgerEntry
   {
-    try lock.withLock {
-      let key = ChargeKey(queryId: queryId, sessionId: sessionId)
-      guard let charge = openCharges[key] else {
-        throw LedgerError.chargeNotFound(queryId: queryId, sessionId: Hex.encode(sessionId))
-      }
-      guard !uploaded.contains(key) else {
-        throw LedgerError.chargeStands(queryId: queryId, sessionId: Hex.encode(sessionId))
-      }
-      try checkUsable()
-      let entry = LedgerEntry(
-        sequence: lastSequence + 1, kind: .release, queryId: queryId,
-        sessionId: sessionId, manifestHash: charge.manifestHash, mechanism: charge.mechanism,
-        honestCount: charge.honestCount, components: charge.components, cost: charge.cost,
-        time: Self.timestamp(time), previousHash: cachedHead)
-      try appendLocked(entry)
-      return entry
-    }
+    try appendFollowUp(.release, queryId: queryId, sessionId: sessionId, time: time)
   }
 
   /// Durably records, just before this party's first masked value of (`queryId`, `sessionId`)
@@ -196,6 +180,14 @@ public final class BudgetLedger: @unchecked Sendable {
   public func recordUpload(queryId: String, sessionId: [UInt8], time: Date = Date()) throws
     -> LedgerEntry
   {
+    try appendFollowUp(.upload, queryId: queryId, sessionId: sessionId, time: time)
+  }
+
+  /// A `release` or `upload` entry for the open charge of (`queryId`, `sessionId`), whose
+  /// masked value has not left this party yet (no `upload` entry), appended durably.
+  private func appendFollowUp(
+    _ kind: LedgerEntry.Kind, queryId: String, sessionId: [UInt8], time: Date
+  ) throws -> LedgerEntry {
     try lock.withLock {
       let key = ChargeKey(queryId: queryId, sessionId: sessionId)
       guard let charge = openCharges[key] else {
@@ -206,7 +198,7 @@ public final class BudgetLedger: @unchecked Sendable {
       }
       try checkUsable()
       let entry = LedgerEntry(
-        sequence: lastSequence + 1, kind: .upload, queryId: queryId, sessionId: sessionId,
+        sequence: lastSequence + 1, kind: kind, queryId: queryId, sessionId: sessionId,
         manifestHash: charge.manifestHash, mechanism: charge.mechanism,
         honestCount: charge.honestCount, components: charge.components, cost: charge.cost,
         time: Self.timestamp(time), previousHash: cachedHead)
