@@ -182,10 +182,19 @@ enum StatisticsHarness {
 
   // MARK: - Through the runner
 
-  @Test(arguments: ["variance", "crosstab", "quantile"])
+  static var regression: [String: Any] {
+    [
+      "id": "x-on-age", "kind": "linear-regression", "column": "x", "bounds": [0, 10],
+      "predictors": [["column": "age", "bounds": [0, 10]]], "rho": "1/10",
+    ]
+  }
+
+  @Test(arguments: ["variance", "crosstab", "quantile", "linear-regression"])
   func eachKindFlowsThroughTheRunner(kind: String) async throws {
-    var object = ["variance": Self.variance, "crosstab": Self.crosstab, "quantile": Self.quantile][
-      kind]!
+    var object = [
+      "variance": Self.variance, "crosstab": Self.crosstab, "quantile": Self.quantile,
+      "linear-regression": Self.regression,
+    ][kind]!
     object["mechanism"] = "gaussian"
     object["epsilon"] = nil
     object["rho"] = "1/10"
