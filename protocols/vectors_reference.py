@@ -908,11 +908,39 @@ def moment_vector(query, text):
     return out
 
 
+def column_values(text, name):
+    """The column `name` of simple CSV text (no quoted fields), one string per row."""
+    lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln]
+    at = lines[0].split(",").index(name)
+    return [ln.split(",")[at].strip(" \t") for ln in lines[1:]]
+
+
+def statistic_vector(query, text):
+    """x_i of `variance` ([Σy, Σy², n], y = clip(v) − c) and `quantile` (the histogram over
+    bin_edges, values outside clipped into the first or last bin), manifest.md §2, §6."""
+    values = column_values(text, query["column"])
+    if query["kind"] == "variance":
+        lo, hi = query["bounds"]
+        c = (lo + hi) // 2
+        ys = [min(max(int(v), lo), hi) - c for v in values]
+        return [sum(ys), sum(y * y for y in ys), len(ys)]
+    edges = [exact(x) for x in query["bin_edges"]]
+    out = [0] * (len(edges) - 1)
+    for v in values:
+        x = Fraction(v)
+        b = next((k for k in range(len(edges) - 1) if x < edges[k + 1]), len(edges) - 2)
+        out[0 if x < edges[0] else b] += 1
+    return out
+
+
 def check_transcripts(i, e):
     study, query = i["study"], i["query"]
     if query["kind"] in ("covariance", "linear-regression"):
         for d, party in zip(i["data"], e["parties"]):
             same("x (moments from the CSV)", moment_vector(query, d), party["x"])
+    if query["kind"] in ("variance", "quantile"):
+        for d, party in zip(i["data"], e["parties"]):
+            same("x (from the CSV)", statistic_vector(query, d), party["x"])
     head = ledger_genesis(study)
     same("ledger_head", h(head), e["ledger_head"])
     same("manifest_hash", h(manifest_hash(study, query, head)[1]), e["manifest_hash"])

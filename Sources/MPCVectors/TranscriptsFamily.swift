@@ -137,6 +137,21 @@ struct TranscriptsFamily: VectorFamily {
             .object(["column": "los", "bounds": .array([0, 20])]),
           ]),
         ]), chunk: 4, numeric: true, tag: 10),
+      Self.transcript(
+        "n = 3, variance of los (centred Σy, Σy², n with a split), laplace", n: 3,
+        budget: ["epsilon": "2"],
+        query: .object([
+          "id": "q-var", "kind": "variance", "column": "los", "bounds": .array([0, 15]),
+          "split": .array(["1/4", "1/2", "1/4"]), "mechanism": "laplace", "epsilon": "1",
+        ]), chunk: 2, numeric: true, tag: 11),
+      Self.transcript(
+        "n = 3, quantile of los (one clipped histogram), gaussian (table)", n: 3,
+        budget: ["rho": "1/2"],
+        query: .object([
+          "id": "q-median", "kind": "quantile", "column": "los",
+          "bin_edges": .array([0, 5, 10, 15]), "quantiles": .array(["1/2", "9/10"]),
+          "mechanism": "gaussian", "rho": "1/10",
+        ]), chunk: 2, numeric: true, tag: 12),
     ]
   }
 
