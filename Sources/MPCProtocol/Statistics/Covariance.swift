@@ -7,21 +7,25 @@ import MPCCrypto
 public struct CovarianceReport: Sendable, Hashable, Codable {
   /// One entry (i ≤ j) of the upper triangle, with its noise interval.
   public struct Entry: Sendable, Hashable, Codable {
-    /// The two columns (equal on the diagonal).
+    /// The first column.
     public var row: String
+    /// The second column (equal to ``row`` on the diagonal).
     public var column: String
     /// The sample covariance (the variance on the diagonal), clamped (`protocols/query.md`).
     public var covariance: Double
-    /// Its 95% interval (noise only, parametric bootstrap, basic interval).
+    /// The lower end of its 95% interval (noise only, parametric bootstrap, basic interval).
     public var covarianceLower: Double
+    /// The upper end of that interval.
     public var covarianceUpper: Double
     /// The bootstrap standard deviation of the covariance (the DP noise's part of its error).
     public var covarianceErrorDP: Double
-    /// cov_ij / √(cov_ii·cov_jj) in [−1, 1], its interval and DP error; nil when a variance
-    /// is 0 (and on the diagonal).
+    /// cov_ij / √(cov_ii·cov_jj) in [−1, 1]; nil when a variance is 0 (and on the diagonal).
     public var correlation: Double?
+    /// The lower end of its 95% interval (basic interval on Fisher's z, mapped back).
     public var correlationLower: Double?
+    /// The upper end of that interval.
     public var correlationUpper: Double?
+    /// The bootstrap standard deviation of the correlation.
     public var correlationErrorDP: Double?
 
     enum CodingKeys: String, CodingKey {

@@ -30,7 +30,7 @@ extension QueryManifest {
   }
 
   /// The refusal of part `name` whose per-party Gaussian σ² exceeds the table sampler's limit
-  /// (`protocols/noise.md` §8): a ``PrivacyError/invalidParameter(field:value:requirement:)``
+  /// (`protocols/noise.md` §8): a `PrivacyError.invalidParameter`
   /// naming the query field that sets it (its bounds, or `rho` for a count-like part), the
   /// share σ², the limit 2^27 and what to change. Thrown while the run plan is derived, before
   /// anything is sent or charged.

@@ -98,6 +98,7 @@ public struct StatisticReport: Sendable, Hashable, Codable {
   public var crosstab: CrosstabReport?
   public var quantiles: [QuantileReport]?
   public var regression: RegressionReport?
+  /// The covariance matrix and correlations of a `covariance` query.
   public var covariance: CovarianceReport?
   /// Why nothing could be derived (e.g. a noisy count below 2); nil otherwise.
   public var withheld: String?
