@@ -519,6 +519,9 @@ def query_record(q):
                                   for x in q["predictors"]])
         f["intercept"] = c_bool(q.get("intercept", True))
         f["ridge"] = c_rat(exact(q["ridge"])) if "ridge" in q else ABSENT
+    elif kind == "covariance":
+        f["columns"] = c_list([c_record({"column": c_str(x["column"]), "bounds": pair(x["bounds"])})
+                               for x in q["columns"]])
     else:
         f["length"] = c_int(q["length"])
         b = q["bounds"]
@@ -867,8 +870,77 @@ def check_channel(i, e):
 # -- transcripts and negative -------------------------------------------------------------------
 
 
+def moment_vector(query, text):
+    """x_i of `linear-regression` and `covariance` (manifest.md §2, §6): the upper triangle of
+    Σ z zᵀ, row-major, z = (1, x₁…x_p, y) clipped, or (1, y₁…y_p) with y_j = clip(x_j) − c_j,
+    c_j = ⌊(L_j + U_j)/2⌋. Simple CSV only (no quoted fields); a bad value makes the row bad."""
+    if query["kind"] == "covariance":
+        cols = [(c["column"], c["bounds"], True) for c in query["columns"]]
+    else:
+        cols = [(c["column"], c["bounds"], False) for c in query["predictors"]]
+        cols.append((query["column"], query["bounds"], False))
+    lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln]
+    header = lines[0].split(",")
+    q = len(cols) + 1
+    out = [0] * (q * (q + 1) // 2)
+    for line in lines[1:]:
+        fields = line.split(",")
+        z = [1]
+        for name, (lo, hi), centred in cols:
+            raw = fields[header.index(name)].strip(" \t")
+            try:
+                v = Fraction(raw)
+            except ValueError:
+                z = None
+                break
+            if v.denominator != 1:
+                z = None
+                break
+            v = min(max(int(v), lo), hi)
+            z.append(v - (lo + hi) // 2 if centred else v)
+        if z is None:
+            continue
+        k = 0
+        for a in range(q):
+            for b in range(a, q):
+                out[k] += z[a] * z[b]
+                k += 1
+    return out
+
+
+def column_values(text, name):
+    """The column `name` of simple CSV text (no quoted fields), one string per row."""
+    lines = [ln for ln in text.replace("\r\n", "\n").split("\n") if ln]
+    at = lines[0].split(",").index(name)
+    return [ln.split(",")[at].strip(" \t") for ln in lines[1:]]
+
+
+def statistic_vector(query, text):
+    """x_i of `variance` ([Σy, Σy², n], y = clip(v) − c) and `quantile` (the histogram over
+    bin_edges, values outside clipped into the first or last bin), manifest.md §2, §6."""
+    values = column_values(text, query["column"])
+    if query["kind"] == "variance":
+        lo, hi = query["bounds"]
+        c = (lo + hi) // 2
+        ys = [min(max(int(v), lo), hi) - c for v in values]
+        return [sum(ys), sum(y * y for y in ys), len(ys)]
+    edges = [exact(x) for x in query["bin_edges"]]
+    out = [0] * (len(edges) - 1)
+    for v in values:
+        x = Fraction(v)
+        b = next((k for k in range(len(edges) - 1) if x < edges[k + 1]), len(edges) - 2)
+        out[0 if x < edges[0] else b] += 1
+    return out
+
+
 def check_transcripts(i, e):
     study, query = i["study"], i["query"]
+    if query["kind"] in ("covariance", "linear-regression"):
+        for d, party in zip(i["data"], e["parties"]):
+            same("x (moments from the CSV)", moment_vector(query, d), party["x"])
+    if query["kind"] in ("variance", "quantile"):
+        for d, party in zip(i["data"], e["parties"]):
+            same("x (from the CSV)", statistic_vector(query, d), party["x"])
     head = ledger_genesis(study)
     same("ledger_head", h(head), e["ledger_head"])
     same("manifest_hash", h(manifest_hash(study, query, head)[1]), e["manifest_hash"])

@@ -29,9 +29,20 @@ struct TranscriptsFamily: VectorFamily {
     return text
   }
 
+  /// Party i's rows with numeric columns for the moment statistics (regression, covariance):
+  /// age = 20 + 7i + 3r, los = (3r + i) mod 15, sev = (r + 2i) mod 6.
+  static func numericCSV(party i: Int, rows: Int) -> String {
+    var text = "age,ward,los,sev\n"
+    for r in 0..<rows {
+      text += "\(20 + 7 * i + 3 * r),\(["icu", "er"][(i + r) % 2]),\((3 * r + i) % 15),"
+      text += "\((r + 2 * i) % 6)\n"
+    }
+    return text
+  }
+
   static func transcript(
     _ name: String, n: Int, budget: [String: VectorValue], query: VectorValue, chunk: Int,
-    vector: Bool = false, tag: UInt8
+    vector: Bool = false, numeric: Bool = false, tag: UInt8
   ) -> (name: String, input: VectorValue) {
     var secrets: [VectorValue] = []
     for i in 0..<n {
@@ -46,7 +57,7 @@ struct TranscriptsFamily: VectorFamily {
     let data: [VectorValue] = (0..<n).map { i in
       vector
         ? .string((0..<3).map { "\(($0 + i) % 4 - 1)" }.joined(separator: "\n") + "\n")
-        : .string(csv(party: i, rows: 4 + i))
+        : .string(numeric ? numericCSV(party: i, rows: 4 + i) : csv(party: i, rows: 4 + i))
     }
     return (
       name,
@@ -108,6 +119,39 @@ struct TranscriptsFamily: VectorFamily {
             .object(["column": "age", "bin_edges": .array([0, 40, 100]), "outside": "clip"]),
           ]),
         ]), chunk: 4, tag: 7),
+      Self.transcript(
+        "n = 3, linear-regression los on sev (one part per moment), gaussian (table)", n: 3,
+        budget: ["rho": "2"],
+        query: .object([
+          "id": "q-fit", "kind": "linear-regression", "column": "los", "bounds": .array([0, 20]),
+          "predictors": .array([.object(["column": "sev", "bounds": .array([0, 5])])]),
+          "mechanism": "gaussian", "rho": "1",
+        ]), chunk: 4, numeric: true, tag: 8),
+      Self.transcript(
+        "n = 3, covariance of age and los (centred moments), gaussian (table)", n: 3,
+        budget: ["rho": "2"],
+        query: .object([
+          "id": "q-cov", "kind": "covariance", "mechanism": "gaussian", "rho": "1",
+          "columns": .array([
+            .object(["column": "age", "bounds": .array([0, 100])]),
+            .object(["column": "los", "bounds": .array([0, 20])]),
+          ]),
+        ]), chunk: 4, numeric: true, tag: 10),
+      Self.transcript(
+        "n = 3, variance of los (centred Σy, Σy², n with a split), laplace", n: 3,
+        budget: ["epsilon": "2"],
+        query: .object([
+          "id": "q-var", "kind": "variance", "column": "los", "bounds": .array([0, 15]),
+          "split": .array(["1/4", "1/2", "1/4"]), "mechanism": "laplace", "epsilon": "1",
+        ]), chunk: 2, numeric: true, tag: 11),
+      Self.transcript(
+        "n = 3, quantile of los (one clipped histogram), gaussian (table)", n: 3,
+        budget: ["rho": "1/2"],
+        query: .object([
+          "id": "q-median", "kind": "quantile", "column": "los",
+          "bin_edges": .array([0, 5, 10, 15]), "quantiles": .array(["1/2", "9/10"]),
+          "mechanism": "gaussian", "rho": "1/10",
+        ]), chunk: 2, numeric: true, tag: 12),
     ]
   }
 

@@ -272,6 +272,9 @@ struct AuditReport: CommandOutput {
     case .statistic(.regression(let y, let x, _, _)):
       let predictors = x.map(\.column).joined(separator: ", ")
       return "How does \(y.column) depend on \(predictors) (least squares)?"
+    case .statistic(.covariance(let columns)):
+      return "How do " + columns.map(\.column).joined(separator: ", ")
+        + " vary together (covariances and correlations, values clipped)?"
     case .statistic(.quantile(let column, _, let qs)):
       let levels = qs.map(\.description).joined(separator: ", ")
       return "Which bins hold the quantiles \(levels) of \(column)?"

@@ -37,17 +37,27 @@ enum ResultFormatter {
   ) -> String {
     var out: [String] = []
     let first = r.components.first?.noise
+    // A statistic names every column it reads (`crosstab of ward × age`).
+    var subject = query.kind.column
+    if case .statistic(let s) = query.kind { subject = s.subject }
     out.append(
-      "query \(r.queryID) (\(query.kind.name)\(query.kind.column.map { " of \($0)" } ?? "")), "
+      "query \(r.queryID) (\(query.kind.name)\(subject.map { " of \($0)" } ?? "")), "
         + "\(r.mechanism.rawValue) noise, k = \(first?.k ?? 0) of n = \(study.partyCount), "
         + "field \(r.field), session \(Hex.encode(r.sessionID.prefix(6)))…")
     for c in r.components {
       if r.components.count > 1 { out.append("  \(c.name):") }
-      let width = max(8, c.labels?.map(\.count).max() ?? String(c.length).count)
+      // A crosstab's label column is headed by its columns (`ward × age`), each cell's label
+      // naming the levels in the same order.
+      var heading = ""
+      if case .statistic(.crosstab(let axes)) = query.kind {
+        heading = axes.map(\.column).joined(separator: " × ")
+      }
+      let width = max(8, heading.count + 5, c.labels?.map(\.count).max() ?? String(c.length).count)
       out.append(
         "  "
-          + "value".padding(toLength: width, withPad: " ", startingAt: 0).replacingOccurrences(
-            of: "value", with: "")
+          + (heading.isEmpty
+            ? String(repeating: " ", count: width - 5)
+            : heading.padding(toLength: width - 5, withPad: " ", startingAt: 0))
           + "    DP value   95% interval")
       let long = c.length > wholeRows
       let shown = long ? (0..<min(shownRows, c.raw.count)).map(c.value(at:)) : c.values

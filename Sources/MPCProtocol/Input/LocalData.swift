@@ -399,6 +399,24 @@ private struct Accumulator {
           index += 1
         }
       }
+    case .statistic(.covariance(let columns)):
+      // z = (1, y₁, …, y_p), y_i = clip(x_i) − c_i; any bad value makes the row bad.
+      var z: [Int64] = [1]
+      for (i, c) in columns.enumerated() {
+        switch Numbers.integer(fields[i], bounds: c.bounds) {
+        case .problem(let problem): return "\(c.column): \(problem)"
+        case .value(let v, let wasClipped):
+          if wasClipped { clipped += 1 }
+          z.append(v - StatisticQuery.centre(of: c.bounds))
+        }
+      }
+      var index = 0
+      for a in z.indices {
+        for b in a..<z.count {
+          bump(index, by: z[a] * z[b])  // |z| ≤ 2^31 (validated), so products fit
+          index += 1
+        }
+      }
     case .statistic(.quantile(_, let edges, _)):
       switch level(field ?? "", bins: .edges(edges), outside: .clip, categories: [:]) {
       case .failure(let problem): return problem.text

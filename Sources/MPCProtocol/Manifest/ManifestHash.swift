@@ -108,6 +108,9 @@ extension QueryManifest {
         x.map { .record(["column": .string($0.column), "bounds": pair($0.bounds)]) })
       fields["intercept"] = .bool(intercept)
       fields["ridge"] = ridge.map { .rational($0) } ?? .absent
+    case .statistic(.covariance(let columns)):
+      fields["columns"] = .list(
+        columns.map { .record(["column": .string($0.column), "bounds": pair($0.bounds)]) })
     case .statistic(.quantile(let column, let edges, let quantiles)):
       fields["column"] = .string(column)
       fields["bin_edges"] = .list(edges.map { .rational($0) })

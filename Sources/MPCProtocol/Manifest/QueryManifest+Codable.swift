@@ -40,6 +40,7 @@ extension QueryManifest {
     "crosstab": ["columns", "max_bad_rows"],
     "quantile": ["column", "bin_edges", "quantiles", "max_bad_rows"],
     "linear-regression": ["column", "bounds", "predictors", "intercept", "ridge", "max_bad_rows"],
+    "covariance": ["columns", "max_bad_rows"],
   ]
 
   public init(from decoder: any Decoder) throws {
@@ -92,17 +93,7 @@ extension QueryManifest {
       }
       kind = .statistic(.crosstab(axes: axes))
     case "linear-regression":
-      var list = try container.nestedUnkeyedContainer(forKey: .predictors)
-      var x: [ClippedColumn] = []
-      while !list.isAtEnd {
-        let decoder = try list.superDecoder()
-        try rejectUnknownKeys(decoder, allowed: ["column", "bounds"])
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        x.append(
-          ClippedColumn(
-            column: try c.decode(String.self, forKey: .column),
-            bounds: try Self.decodePair(c, forKey: .bounds)))
-      }
+      let x = try Self.clippedColumns(container, forKey: .predictors)
       kind = .statistic(
         .regression(
           y: ClippedColumn(
@@ -110,6 +101,8 @@ extension QueryManifest {
             bounds: try Self.decodePair(container, forKey: .bounds)),
           x: x, intercept: try container.decodeIfPresent(Bool.self, forKey: .intercept) ?? true,
           ridge: try container.decodeExactIfPresent(forKey: .ridge)))
+    case "covariance":
+      kind = .statistic(.covariance(columns: try Self.clippedColumns(container, forKey: .columns)))
     case "quantile":
       let quantiles =
         container.contains(.quantiles)
@@ -136,6 +129,24 @@ extension QueryManifest {
     }
     maxBadRows = try container.decodeIfPresent(Int.self, forKey: .maxBadRows) ?? 0
     if let issue = validationIssue() { throw issue }
+  }
+
+  /// A list of `{"column", "bounds"}` objects (regression predictors, covariance columns).
+  private static func clippedColumns(
+    _ container: KeyedDecodingContainer<CodingKeys>, forKey key: CodingKeys
+  ) throws -> [ClippedColumn] {
+    var list = try container.nestedUnkeyedContainer(forKey: key)
+    var out: [ClippedColumn] = []
+    while !list.isAtEnd {
+      let decoder = try list.superDecoder()
+      try rejectUnknownKeys(decoder, allowed: ["column", "bounds"])
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      out.append(
+        ClippedColumn(
+          column: try c.decode(String.self, forKey: .column),
+          bounds: try Self.decodePair(c, forKey: .bounds)))
+    }
+    return out
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -185,6 +196,13 @@ extension QueryManifest {
       }
       try container.encode(intercept, forKey: .intercept)
       try container.encodeIfPresent(ridge, forKey: .ridge)
+    case .statistic(.covariance(let columns)):
+      var list = container.nestedUnkeyedContainer(forKey: .columns)
+      for c in columns {
+        var p = list.nestedContainer(keyedBy: CodingKeys.self)
+        try p.encode(c.column, forKey: .column)
+        try p.encode([c.bounds.lower, c.bounds.upper], forKey: .bounds)
+      }
     case .statistic(.quantile(let column, let edges, let quantiles)):
       try container.encode(column, forKey: .column)
       try container.encode(edges, forKey: .binEdges)

@@ -84,6 +84,12 @@ public struct RunPlan: Sendable {
       let sampler: any NoiseSampler
       switch noise.perParty {
       case .gaussian(let sigmaSquared):
+        // Above the table's limit: a refusal naming the query field and the remedies.
+        if noiseSetting.gaussianMethod == .table,
+          sigmaSquared > DiscreteGaussianTable.maxSigmaSquared
+        {
+          throw query.tableLimitRefusal(part: component.name, shareSigmaSquared: sigmaSquared)
+        }
         sampler = try DiscreteGaussianSampler(
           sigmaSquared: sigmaSquared, method: noiseSetting.gaussianMethod,
           timing: noiseSetting.timing)

@@ -14,7 +14,11 @@ public struct NoiseLaw: Sendable {
   public init(_ plan: NoisePlan) throws {
     switch plan.perParty {
     case .gaussian(let sigmaSquared):
-      sampler = try DiscreteGaussianSampler(sigmaSquared: sigmaSquared)
+      // The table (within 2^−100 of the law) when it applies, else the exact sampler: a study
+      // with `"gaussian_method": "exact"` may have shares above the table's limit.
+      sampler = try DiscreteGaussianSampler(
+        sigmaSquared: sigmaSquared,
+        method: sigmaSquared <= DiscreteGaussianTable.maxSigmaSquared ? .table : .exact)
     case .polya(let scale, let shares):
       sampler = try PolyaShareSampler(scale: scale, shares: shares)
     }

@@ -61,11 +61,17 @@ public enum StatisticQuery: Sendable, Hashable {
   /// equal share of the budget (so its noise scales with its own Δ); `ridge` λ is added to
   /// the predictors' diagonal only when asked for.
   case regression(y: ClippedColumn, x: [ClippedColumn], intercept: Bool, ridge: Rational?)
+  /// The covariance matrix of 2–8 clipped columns (correlations by post-processing): with each
+  /// column centred, y_i = x_i − c_i and z = (1, y₁, …, y_p), the upper triangle of Σ z zᵀ
+  /// (n, Σy, Σ y_i·y_j) in one noisy sum, each moment its own part with an equal share.
+  case covariance(columns: [ClippedColumn])
 
   /// The default budget split of a `variance`: a third to each of Σx, Σx² and n.
   public static let defaultVarianceSplit = [Rational(1, 3), Rational(1, 3), Rational(1, 3)]
   /// The largest |x − c| of a `variance`: (x − c)² must fit in 62 bits.
   public static let maxVarianceMagnitude: Int64 = 1 << 31
+  /// The largest number of columns of a `covariance`.
+  public static let maxCovarianceColumns = 8
   /// The largest number of cells of a crosstab.
   public static let maxCells = 1 << 20
 
@@ -76,6 +82,7 @@ public enum StatisticQuery: Sendable, Hashable {
     case .crosstab: "crosstab"
     case .quantile: "quantile"
     case .regression: "linear-regression"
+    case .covariance: "covariance"
     }
   }
 
@@ -85,6 +92,18 @@ public enum StatisticQuery: Sendable, Hashable {
     case .variance(let c, _, _), .quantile(let c, _, _): [c]
     case .crosstab(let axes): axes.map(\.column)
     case .regression(let y, let x, _, _): x.map(\.column) + [y.column]
+    case .covariance(let columns): columns.map(\.column)
+    }
+  }
+
+  /// What the statistic is of, for headers: `ward × age`, `los on sev, age`, `a, b`.
+  public var subject: String {
+    switch self {
+    case .variance(let c, _, _), .quantile(let c, _, _): c
+    case .crosstab(let axes): axes.map(\.column).joined(separator: " × ")
+    case .regression(let y, let x, _, _):
+      "\(y.column) on " + x.map(\.column).joined(separator: ", ")
+    case .covariance(let columns): columns.map(\.column).joined(separator: ", ")
     }
   }
 
@@ -96,6 +115,10 @@ public enum StatisticQuery: Sendable, Hashable {
     case .quantile(_, let edges, _): [("bins", edges.count - 1)]
     case .regression(let y, let x, _, _):
       (0..<((x.count + 2) * (x.count + 3) / 2)).map { (Self.momentName($0, y: y, x: x), 1) }
+    case .covariance(let columns):
+      (0..<((columns.count + 1) * (columns.count + 2) / 2)).map {
+        (Self.momentName($0, names: ["1"] + columns.map(\.column)), 1)
+      }
     }
   }
 
@@ -121,13 +144,19 @@ public enum StatisticQuery: Sendable, Hashable {
     if case .regression(_, let x, _, _) = self {
       return Rational(1, (x.count + 2) * (x.count + 3) / 2)
     }
+    if case .covariance(let columns) = self {
+      return Rational(1, (columns.count + 1) * (columns.count + 2) / 2)
+    }
     guard case .variance(_, _, let split) = self else { return Rational(1) }
     return split[["sum", "sum_squares", "count"].firstIndex(of: name) ?? 0]
   }
 
   /// Whether the opened values of part `name` are counts (clamped at 0 when shown).
   public func isCount(_ name: String) -> Bool {
-    if case .regression = self { return name == "n" }
+    switch self {
+    case .regression, .covariance: return name == "n"
+    default: break
+    }
     return name != "sum"
   }
 
@@ -140,7 +169,7 @@ public enum StatisticQuery: Sendable, Hashable {
         .joined(separator: " × ")
     case .quantile(_, let edges, _):
       return "[\(edges[index]), \(edges[index + 1]))"
-    case .regression: return name
+    case .regression, .covariance: return name
     }
   }
 
@@ -157,7 +186,11 @@ public enum StatisticQuery: Sendable, Hashable {
 
   /// The name of moment `index`: `n`, `Σ x1`, `Σ x1·y`, ….
   static func momentName(_ index: Int, y: ClippedColumn, x: [ClippedColumn]) -> String {
-    let names = ["1"] + x.map(\.column) + [y.column]
+    momentName(index, names: ["1"] + x.map(\.column) + [y.column])
+  }
+
+  /// The name of moment `index` of the upper triangle of Σ z zᵀ, z named `names` (`1` first).
+  static func momentName(_ index: Int, names: [String]) -> String {
     let (a, b) = momentPair(index, q: names.count)
     return a == 0 ? (b == 0 ? "n" : "Σ \(names[b])") : "Σ \(names[a])·\(names[b])"
   }
@@ -175,6 +208,11 @@ public enum StatisticQuery: Sendable, Hashable {
   /// The bounds of z = (1, x₁, …, x_p, y) of a regression.
   static func momentBounds(y: ClippedColumn, x: [ClippedColumn]) -> [ClipBounds] {
     [ClipBounds(lower: 1, upper: 1)] + x.map(\.bounds) + [y.bounds]
+  }
+
+  /// The bounds of z = (1, y₁, …, y_p) of a covariance, y_i = x_i − c_i centred.
+  static func momentBounds(covariance columns: [ClippedColumn]) -> [ClipBounds] {
+    [ClipBounds(lower: 1, upper: 1)] + columns.map { centred($0.bounds) }
   }
 
   /// The range [lo, hi] of z_a·z_b over the clipped ranges, widened to contain 0 (a row that
@@ -199,6 +237,10 @@ public enum StatisticQuery: Sendable, Hashable {
       let m = Self.centred(b).maxMagnitude
       return m * m
     }
+    if case .covariance(let columns) = self {
+      let m = Self.momentBounds(covariance: columns).map(\.maxMagnitude).max()!
+      return m * m
+    }
     return BigInt(1)
   }
 
@@ -214,11 +256,18 @@ public enum StatisticQuery: Sendable, Hashable {
       let m2 = b.maxMagnitude * b.maxMagnitude
       let x = neighbour == .addRemove ? b.maxMagnitude : b.replaceOneWidth
       return [(1, x, x * x), (1, m2, m2 * m2), (1, 1, 1)]
-    case .regression(let y, let x, _, _):
+    case .regression, .covariance:
       // Coordinate (a, b) of a row is z_a·z_b: under add-remove it changes by at most
       // max|z_a z_b| = M_a·M_b, under replace-one by the width of the range of z_a·z_b (0
-      // included); each moment is a part of its own.
-      let z = Self.momentBounds(y: y, x: x)
+      // included); each moment is a part of its own. A covariance's z is centred.
+      let z: [ClipBounds]
+      if case .regression(let y, let x, _, _) = self {
+        z = Self.momentBounds(y: y, x: x)
+      } else if case .covariance(let columns) = self {
+        z = Self.momentBounds(covariance: columns)
+      } else {
+        z = []
+      }
       return (0..<dimension).map { index in
         let (a, b) = Self.momentPair(index, q: z.count)
         let (lo, hi) = Self.productRange(z[a], z[b], same: a == b)
@@ -306,6 +355,33 @@ public enum StatisticQuery: Sendable, Hashable {
       }
       if let ridge, ridge.signum < 0 {
         return ManifestIssue(field: "ridge", problem: "λ must not be negative, found \(ridge)")
+      }
+    case .covariance(let columns):
+      guard (2...Self.maxCovarianceColumns).contains(columns.count) else {
+        return ManifestIssue(
+          field: "columns",
+          problem: "give 2 to \(Self.maxCovarianceColumns) columns, found \(columns.count)")
+      }
+      var seen: Set<String> = []
+      for (i, c) in columns.enumerated() {
+        let at = "columns[\(i)]."
+        if c.column.isEmpty {
+          return ManifestIssue(field: "\(at)column", problem: "must name a column")
+        }
+        if !seen.insert(c.column).inserted {
+          return ManifestIssue(field: "\(at)column", problem: "column '\(c.column)' appears twice")
+        }
+        guard c.bounds.lower < c.bounds.upper else {
+          return ManifestIssue(
+            field: "\(at)bounds",
+            problem: "bounds [L, U] need L < U, found [\(c.bounds.lower), \(c.bounds.upper)]")
+        }
+        guard Self.centred(c.bounds).maxMagnitude <= BigInt(Self.maxVarianceMagnitude) else {
+          return ManifestIssue(
+            field: "\(at)bounds",
+            problem: "U − L must be at most 2^32 so that centred products fit, found "
+              + "[\(c.bounds.lower), \(c.bounds.upper)]")
+        }
       }
     case .quantile(let column, let edges, let quantiles):
       if column.isEmpty { return ManifestIssue(field: "column", problem: "must name a column") }

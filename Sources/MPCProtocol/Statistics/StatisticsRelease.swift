@@ -98,6 +98,8 @@ public struct StatisticReport: Sendable, Hashable, Codable {
   public var crosstab: CrosstabReport?
   public var quantiles: [QuantileReport]?
   public var regression: RegressionReport?
+  /// The covariance matrix and correlations of a `covariance` query.
+  public var covariance: CovarianceReport?
   /// Why nothing could be derived (e.g. a noisy count below 2); nil otherwise.
   public var withheld: String?
 
@@ -171,6 +173,9 @@ public enum StatisticsRelease {
       return try regression(
         moments: opened, y: y, x: x, intercept: intercept,
         ridge: ridge.map(Double.init) ?? 0, replicates: replicates, random: &random)
+    case .covariance(let columns):
+      return try covariance(
+        moments: opened, columns: columns, replicates: replicates, random: &random)
     }
   }
 
@@ -407,6 +412,26 @@ public enum StatisticsRelease {
         out.append(
           "  \(c.name) = \(f(c.estimate))   s.e. \(f(c.standardError)) (DP part \(f(c.standardErrorDP)))"
             + "   95% interval [\(f(c.lower)), \(f(c.upper))]")
+      }
+    }
+    if let cov = r.covariance {
+      out.append(
+        "  n ≈ \(f(cov.count)); means "
+          + zip(cov.columns, cov.means).map { "\($0) \(f($1))" }.joined(separator: ", ")
+          + " (sums are of x − c, c = "
+          + cov.centres.map(String.init).joined(separator: ", ") + ")")
+      for e in cov.entries {
+        let name = e.row == e.column ? "var(\(e.row))" : "cov(\(e.row), \(e.column))"
+        var line =
+          "  \(name) = \(f(e.covariance))   95% interval [\(f(e.covarianceLower)), "
+          + "\(f(e.covarianceUpper))]"
+        if let r = e.correlation, let lo = e.correlationLower, let hi = e.correlationUpper {
+          line += "   correlation \(f(r)) [\(f(lo)), \(f(hi))]"
+        }
+        out.append(line)
+      }
+      if !cov.positiveSemidefinite {
+        out.append("  note: the noisy covariance matrix is not positive semi-definite")
       }
     }
     for q in r.quantiles ?? [] {
