@@ -601,6 +601,7 @@ def cost_record(c):
 def check_ledger_chain(genesis, expected):
     """Checks every entry's canonical record and hash chain; returns (head, spent, open)."""
     prev, last_seq, spent, open_ = genesis, 0, Fraction(0), {}
+    uploaded = set()
     for entry in expected["entries"]:
         line = json.loads(entry["line"])
         same("prev", line["prev"], h(prev))
@@ -636,7 +637,12 @@ def check_ledger_chain(genesis, expected):
             if line["kind"] == "charge":
                 spent += exact(amount)
                 open_[key] = exact(amount)
+            elif line["kind"] == "upload":
+                # The charge stands from here on; the total does not change (ledger.md §4).
+                same("upload of an open charge", key in open_ and key not in uploaded, True)
+                uploaded.add(key)
             else:
+                same("release of a charge not uploaded", key in uploaded, False)
                 spent -= open_.pop(key)
             record = c_record({
                 "seq": c_int(line["seq"]), "kind": c_str(line["kind"]),

@@ -283,6 +283,8 @@ struct LedgerFamily: VectorFamily {
         plan: plan, sessionId: session, manifestHash: try op["manifest_hash"].bytes(), time: time)
     case "release":
       try ledger.release(queryId: try op["query_id"].string(), sessionId: session, time: time)
+    case "upload":
+      try ledger.recordUpload(queryId: try op["query_id"].string(), sessionId: session, time: time)
     case let other:
       throw VectorError.invalidCase(problem: "unknown ledger operation '\(other)'")
     }
@@ -343,6 +345,26 @@ struct LedgerFamily: VectorFamily {
               "time": "2026-11-23T21:41:05Z",
             ]),
             Self.charge(gaussian, session: 3, at: "2026-11-23T21:42:00Z"),
+          ]),
+        ])
+      ),
+      (
+        "charge, upload (the charge stands), charge released (no upload)",
+        .object([
+          "study": VectorManifests.study(),
+          "operations": .array([
+            Self.charge(VectorManifests.sumQuery, session: 4, at: "2026-11-23T21:50:00Z"),
+            .object([
+              "op": "upload", "query_id": "q-sum",
+              "session_id": .hex([UInt8](repeating: 4, count: 16)),
+              "time": "2026-11-23T21:50:01Z",
+            ]),
+            Self.charge(mean, session: 5, at: "2026-11-23T21:51:00Z"),
+            .object([
+              "op": "release", "query_id": "q-mean",
+              "session_id": .hex([UInt8](repeating: 5, count: 16)),
+              "time": "2026-11-23T21:51:05Z",
+            ]),
           ]),
         ])
       ),
