@@ -25,7 +25,7 @@ import _MPCTestSupport
         #expect(r.sessionID == results[0].sessionID)
       }
       for ledger in s.ledgers {
-        #expect(ledger.entries.map(\.kind) == [.charge])
+        #expect(ledger.entries.map(\.kind) == [.charge, .upload])
       }
     }
   }

@@ -131,7 +131,7 @@ import _MPCTestSupport
     #expect(throws: NetworkError.frameRejected(peer: 0, frame: 5)) { try results[1].get() }
     #expect(String(describing: results[1].failure!).contains("failed authentication"))
     for r in results { #expect(r.failure != nil) }
-    for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge]) }
+    for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge, .upload]) }
   }
 
   /// Frame 1 (hello) sent twice: the copy arrives where frame 2 belongs and is refused.
@@ -179,7 +179,7 @@ import _MPCTestSupport
       let text = String(describing: try #require(results[i].failure))
       #expect(text.contains("the link to party 1 closed"), "party \(i): \(text)")
     }
-    for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge]) }
+    for ledger in s.ledgers { #expect(ledger.entries.map(\.kind) == [.charge, .upload]) }
   }
 }
 

@@ -8,6 +8,8 @@ struct TamperProxy: Sendable {
   enum Tamper: Sendable {
     case flipBit(frame: Int)
     case replay(frame: Int)
+    /// Every read is held this long before it is passed on, in both directions (a slow peer).
+    case delay(Duration)
   }
 
   typealias Raw = NIOAsyncChannel<ByteBuffer, ByteBuffer>
@@ -47,12 +49,16 @@ struct TamperProxy: Sendable {
           group.addTask {
             var rewriter = Rewriter(tamper: tamper)
             for try await bytes in clientIn {
+              if case .delay(let d) = tamper { try await Task.sleep(for: d) }
               let out = rewriter.feed(Array(buffer: bytes))
               if !out.isEmpty { try await upOut.write(ByteBuffer(bytes: out)) }
             }
           }
           group.addTask {
-            for try await bytes in upIn { try await clientOut.write(bytes) }
+            for try await bytes in upIn {
+              if case .delay(let d) = tamper { try await Task.sleep(for: d) }
+              try await clientOut.write(bytes)
+            }
           }
           _ = try await group.next()
           group.cancelAll()
@@ -92,7 +98,7 @@ struct TamperProxy: Sendable {
           out += bytes
         case .replay(let f) where f == frame:
           out += bytes + bytes
-        default:
+        case .flipBit, .replay, .delay:
           out += bytes
         }
         frame += 1

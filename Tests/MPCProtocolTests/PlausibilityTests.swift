@@ -34,7 +34,7 @@ import Testing
       #expect(coordinate == 0)
       #expect(ReasonCode(for: error) == .implausibleResult)
       // The charge stands: the masked values had left.
-      #expect(s.ledgers[i].entries.map(\.kind) == [.charge])
+      #expect(s.ledgers[i].entries.map(\.kind) == [.charge, .upload])
     }
     let honest = try results[2].get()
     #expect(
