@@ -269,6 +269,9 @@ struct AuditReport: CommandOutput {
     case .statistic(.regression(let y, let x, _, _)):
       let predictors = x.map(\.column).joined(separator: ", ")
       return "How does \(y.column) depend on \(predictors) (least squares)?"
+    case .synth(let s):
+      return "What synthetic data set follows the 1- and 2-way marginals of "
+        + s.columns.map(\.column).joined(separator: ", ") + "?"
     case .statistic(.quantile(let column, _, let qs)):
       let levels = qs.map(\.description).joined(separator: ", ")
       return "Which bins hold the quantiles \(levels) of \(column)?"
