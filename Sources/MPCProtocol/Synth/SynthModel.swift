@@ -51,10 +51,11 @@ public struct SynthModel: Sendable, Hashable, Codable {
   /// The format name of a model file.
   public static let formatName = "mpc.synth-model/1"
 
-  /// The model's canonical JSON (sorted keys), the bytes every party must agree on.
+  /// The model's canonical JSON (snake_case keys, sorted), the bytes every party must agree on.
   public func canonicalJSON() throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     return try encoder.encode(self)
   }
 
@@ -72,7 +73,9 @@ public struct SynthModel: Sendable, Hashable, Codable {
       throw SynthError.unreadable(file: url.path, problem: "\(error.localizedDescription)")
     }
     let model: SynthModel
-    do { model = try JSONDecoder().decode(SynthModel.self, from: data) } catch {
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    do { model = try decoder.decode(SynthModel.self, from: data) } catch {
       throw SynthError.unreadable(file: url.path, problem: "not a synth model: \(error)")
     }
     if let problem = model.validationProblem() {
