@@ -129,5 +129,12 @@ import _MPCTestSupport
       .split(separator: "\n")
     #expect(lines.count == 4)
     #expect(lines.last?.contains("synth-model") == true)
+    // The audit accepts one charge paying for the rounds and the model of one run.
+    let audit = try await MPCProcess.run([
+      "audit", "--study", path("study.json"), "--party", "0", "--state-dir", path("state0"),
+    ])
+    #expect(audit.status == 0, "\(audit.stderr)")
+    #expect(!audit.stderr.contains("error"), "\(audit.stderr)")
+    #expect(audit.stdout.contains("4 release(s)"))
   }
 }
