@@ -41,6 +41,11 @@ extension RunCommand {
   ) async throws {
     let synth = try SynthRun.synthQuery(query)
     let party = site.party
+    // This site's own summary (stderr, never sent): what went to `other` instead of a refusal.
+    Console.error(
+      "local synth data \(data): \(rows.rows.count) row(s); \(rows.malformedRecords) malformed "
+        + "record(s) and \(rows.unparsedValues) empty or unparseable number(s) counted as "
+        + "`other` (this summary stays at this site)")
     let progress = Progress(enabled: Console.stderrIsTerminal && !json)
     progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
     let options = network.networkOptions()
@@ -115,13 +120,13 @@ extension RunCommand {
       approvers: approvers, registered: registered)
     // The synthetic file: the model's total rows, seeded by the session (the same at every site).
     var fidelity: SynthFidelity?
-    let total = Int(model.rootWeights.reduce(0, +))
+    let total = max(1, Int(model.rootWeights.reduce(0, +)))
     let sampleSeed = result.sessionID.prefix(8).enumerated().reduce(UInt64(0)) {
       $0 | (UInt64($1.element) << (8 * UInt64($1.offset)))
     }
     if let out {
       let sampler = try SynthSampler(model: model)
-      let sampled = try sampler.sample(rows: max(total, 1), seed: sampleSeed)
+      let sampled = try sampler.sample(rows: total, seed: sampleSeed)
       try SynthFiles.writeAtomically(sampler.csv(sampled), to: out)
       fidelity = SynthFidelity(model: model, rows: sampled)
     }

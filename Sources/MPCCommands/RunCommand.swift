@@ -285,9 +285,12 @@ extension RunCommand {
       }
       throw code
     }
-    // This site's data summary, before anything is sent (stderr: stdout holds the result).
+    // This site's data summary, before anything is sent (stderr: stdout holds the result); a
+    // synth run prints its own (RunCommand+Synth).
     let localData = LocalDataSummary(input, query: queryManifest, file: data)
-    for line in localData.lines(maxBadRows: queryManifest.maxBadRows) { Console.error(line) }
+    if synthRows == nil {
+      for line in localData.lines(maxBadRows: queryManifest.maxBadRows) { Console.error(line) }
+    }
     // From here on SIGINT and SIGTERM stop the run and tell the other sites.
     let signals = SignalWatch.start()
     if let synthRows, let synthModelURL {
