@@ -1,6 +1,7 @@
 import Foundation
 import MPCBigInt
 import MPCCrypto
+import MPCField
 import MPCPrivacy
 import MPCProtocol
 import Testing
@@ -32,7 +33,7 @@ struct AdaptiveStudy {
   /// Runs every party; `layouts[i]` is party i's layout.
   func run(
     _ query: QueryManifest, label: String, layouts: [AdaptiveLayout],
-    released: [ReleasedRounds]? = nil
+    released: [ReleasedRounds]? = nil, uploads: UploadLog? = nil
   ) async throws -> [Result<AdaptiveResult, any Error>] {
     var random = SeededRandom.make("network-\(label)")
     let network = InMemoryNetwork(partyCount: n, using: &random)
@@ -42,7 +43,9 @@ struct AdaptiveStudy {
           study: study, query: query,
           input: .adaptive(rows: 0),
           ledger: ledgers[i], timeout: .seconds(30), chunkElements: 4)
-        let endpoint = network.endpoint(i)
+        let endpoint: any PartyTransport =
+          uploads.map { LoggingTransport(inner: network.endpoint(i), log: $0) }
+          ?? network.endpoint(i)
         let layout = layouts[i]
         let sink = released?[i]
         group.addTask {
@@ -74,6 +77,33 @@ struct AdaptiveStudy {
       return v
     }
   }
+}
+
+/// Party 0's upload chunks to party 1, as sent (thread-safe collector).
+final class UploadLog: @unchecked Sendable {
+  // Invariant: `chunks` is read and written only while holding `lock`.
+  private let lock = NSLock()
+  private var chunks: [MaskedUploadChunk] = []
+  func add(_ c: MaskedUploadChunk) { lock.withLock { chunks.append(c) } }
+  var all: [MaskedUploadChunk] { lock.withLock { chunks } }
+}
+
+struct LoggingTransport: PartyTransport {
+  let inner: InMemoryNetwork.Endpoint
+  let log: UploadLog
+  var partyID: Int { inner.partyID }
+  var partyCount: Int { inner.partyCount }
+  func send(_ frame: [UInt8], to peer: Int) async throws {
+    if partyID == 0, peer == 1, case .maskedUpload(let chunk) = try MessageCodec().decode(frame) {
+      log.add(chunk)
+    }
+    try await inner.send(frame, to: peer)
+  }
+  func receive(from peer: Int, timeout: Duration, step: RunStep) async throws -> [UInt8] {
+    try await inner.receive(from: peer, timeout: timeout, step: step)
+  }
+  func pairSecret(with peer: Int) throws -> SecretBytes { try inner.pairSecret(with: peer) }
+  func linkSessionID(with peer: Int) throws -> [UInt8] { try inner.linkSessionID(with: peer) }
 }
 
 /// The rounds a party saw released (thread-safe collector).
@@ -154,6 +184,36 @@ func mod(_ v: BigInt, _ m: Int) -> Int {
       #expect(ledger.entries.filter { $0.kind == .release }.isEmpty)
     }
     #expect(runs[0].cost == .zcdp(rho: Rational(1, 10)))
+  }
+
+  /// No mask is reused across rounds: party 0's mask total y − (x + η) (mod p) on the same
+  /// coordinates differs between rounds 1, 2 and 3 (each round's mask context has its own
+  /// vector name), and each round's chunks carry the round's upload id.
+  @Test func everyRoundHasItsOwnMasks() async throws {
+    let s = try AdaptiveStudy()
+    let q = try Self.query()
+    let same: AdaptiveLayout = { _, _ in AdaptiveRound(values: [3, 1]) }
+    let log = UploadLog()
+    let results = try await s.run(
+      q, label: "masks", layouts: [same, same, same], uploads: log)
+    for r in results { _ = try r.get() }
+    let chunks = log.all
+    #expect(chunks.map(\.queryId) == ["chain/round-1", "chain/round-2", "chain/round-3"])
+    let field = try RunPlan(study: s.study, query: q).field
+    let p = field.modulus
+    let w = field.elementByteCount
+    let eta = try s.noise(q, label: "masks", party: 0)
+    func element(_ bytes: ArraySlice<UInt8>) -> BigInt {
+      bytes.reversed().reduce(BigInt(0)) { $0 * BigInt(256) + BigInt(Int($1)) }
+    }
+    let masks: [[BigInt]] = chunks.enumerated().map { r, chunk in
+      (0..<2).map { j in
+        let y = element(chunk.elements[(j * w)..<((j + 1) * w)])
+        let x = BigInt(Int([Int64(3), 1][j] + eta[r][j]))
+        return ((y - x) % p + p) % p
+      }
+    }
+    #expect(Set(masks).count == 3, "a mask was reused across rounds")
   }
 
   /// An abort in round 2 (one party's layout fails) aborts every party; the charge stays at
