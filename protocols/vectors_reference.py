@@ -1149,6 +1149,175 @@ def check_negative(i, e):
         same("refused", Fraction(e["spent"]) + Fraction(e["cost"]) > Fraction(e["total"]), True)
 
 
+# -- query.md §7 (synth) ------------------------------------------------------------------------
+
+LN2 = 0.6931471805599453
+
+
+def synth_log(x):
+    m, e = math.frexp(x)  # x = m·2^e, m in [0.5, 1): the significand in [1, 2) is 2m, e − 1
+    m, e = m * 2, float(e - 1)
+    if m > 1.5:
+        m, e = m / 2, e + 1
+    s = (m - 1) / (m + 1)
+    s2, p, total = s * s, s, 0.0
+    for j in range(16):
+        total = total + p / (2 * j + 1)
+        p = p * s2
+    return 2 * total + e * LN2
+
+
+def synth_mi(cells, la, lb):
+    c = [float(max(v, 0)) for v in cells]
+    rows, cols, total = [0.0] * la, [0.0] * lb, 0.0
+    for x in range(la):
+        for y in range(lb):
+            v = c[x * lb + y]
+            rows[x] = rows[x] + v
+            cols[y] = cols[y] + v
+            total = total + v
+    if total == 0:
+        return 0.0
+    log_t, mi = synth_log(total), 0.0
+    for x in range(la):
+        for y in range(lb):
+            v = c[x * lb + y]
+            if v > 0:
+                mi = mi + (v / total) * (((synth_log(v) + log_t) - synth_log(rows[x])) - synth_log(cols[y]))
+    return mi
+
+
+def check_synth(i, e):
+    levels = [len(c["categories"]) + 1 if "categories" in c else len(c["bin_edges"])
+              for c in i["columns"]]
+    d = len(levels)
+    pairs = [(a, b) for a in range(d) for b in range(a + 1, d)]
+    r1, r2, r3 = [[int(v) for v in r] for r in i["rounds"]]
+    v1, v2, v3 = [Fraction(v) for v in i["variances"]]
+
+    def tables(marginals, raw):
+        out, at = [], 0
+        for cols in marginals:
+            size = 1
+            for c in cols:
+                size *= levels[c]
+            out.append(raw[at:at + size])
+            at += size
+        assert at == len(raw), "round length"
+        return out
+
+    two = tables(pairs, r2)
+    mi = [synth_mi(t, levels[a], levels[b]) for t, (a, b) in zip(two, pairs)]
+    same("mutual_information", [struct.pack("<d", x).hex() for x in mi], e["mutual_information"])
+    order = sorted(range(len(pairs)), key=lambda k: (-mi[k], pairs[k]))
+    parent = list(range(d))
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+    tree = []
+    for k in order:
+        if len(tree) == d - 1:
+            break
+        ra, rb = find(pairs[k][0]), find(pairs[k][1])
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+            tree.append(pairs[k])
+    tree.sort()
+    same("tree", [list(t) for t in tree], e["tree"])
+    one = tables([[c] for c in range(d)], r1)
+    three = dict(zip(tree, tables(tree, r3)))
+    w2, w3 = 1 / v2, 1 / v3
+    ve = 1 / (w2 + w3)
+    tab = {t: [(Fraction(m2) * w2 + Fraction(m3) * w3) * ve
+               for m2, m3 in zip(two[pairs.index(t)], three[t])] for t in tree}
+    margins = []
+    for c in range(d):
+        w1 = 1 / v1
+        acc = [Fraction(v) * w1 for v in one[c]]
+        weight = w1
+        for (a, b) in tree:
+            if c not in (a, b):
+                continue
+            other = b if a == c else a
+            w = 1 / (levels[other] * ve)
+            t = tab[(a, b)]
+            for x in range(levels[c]):
+                sx = sum((t[x * levels[other] + y] if a == c else t[y * levels[c] + x])
+                         for y in range(levels[other]))
+                acc[x] += sx * w
+            weight += w
+        margins.append([v / weight for v in acc])
+    totals = [sum(m) for m in margins]
+    total = sum(totals) / d
+    margins = [[v + (total - totals[c]) / levels[c] for v in margins[c]] for c in range(d)]
+    for (a, b) in tree:
+        la, lb = levels[a], levels[b]
+        t = tab[(a, b)]
+        rs = [sum(t[x * lb + y] for y in range(lb)) for x in range(la)]
+        cs = [sum(t[x * lb + y] for x in range(la)) for y in range(lb)]
+        corner = (total - sum(t)) / (la * lb)
+        tab[(a, b)] = [t[x * lb + y] + (margins[a][x] - rs[x]) / lb + (margins[b][y] - cs[y]) / la
+                       - corner for x in range(la) for y in range(lb)]
+
+    def weight(q):
+        return max(0, math.floor(q + Fraction(1, 2)))
+    parents, seq, queue, seen = [-1] * d, [], [0], {0}
+    while queue:
+        p = queue.pop(0)
+        for c in sorted([b for a, b in tree if a == p] + [a for a, b in tree if b == p]):
+            if c not in seen:
+                seen.add(c)
+                parents[c] = p
+                seq.append(c)
+                queue.append(c)
+    same("order", seq, e["order"])
+    same("parents", parents, e["parents"])
+    root = [weight(v) for v in margins[0]]
+    same("root_weights", [str(v) for v in root], [str(v) for v in e["root_weights"]])
+    cond = [[] for _ in range(d)]
+    for c in seq:
+        p = parents[c]
+        t = tab[(min(p, c), max(p, c))]
+        lp, lc = levels[p], levels[c]
+        cond[c] = [[weight(t[xp * lc + xc] if p < c else t[xc * lp + xp]) for xc in range(lc)]
+                   for xp in range(lp)]
+    same("conditionals", cond, [[[int(v) for v in r] for r in c] for c in e["conditionals"]])
+    # The sampler (§7.4).
+    key = blake(b"swift-mpc/synth-sample/v1" + le64(i["sample_seed"]))
+    rng = nr.Stream(key)
+
+    def running(w, fallback):
+        if not any(v > 0 for v in w):
+            w = fallback if any(v > 0 for v in fallback) else [1] * len(w)
+        out, acc = [], 0
+        for v in w:
+            acc += v
+            out.append(acc)
+        return out
+
+    def pick(table):
+        u = nr.uniform(rng, table[-1])
+        return next(k for k, v in enumerate(table) if v > u)
+    root_table = running(root, [])
+    cond_tables = []
+    for c in range(d):
+        if not cond[c]:
+            cond_tables.append([])
+            continue
+        summed = [sum(r[x] for r in cond[c]) for x in range(len(cond[c][0]))]
+        cond_tables.append([running(r, summed) for r in cond[c]])
+    rows = []
+    for _ in range(i["sample_rows"]):
+        row = [0] * d
+        row[0] = pick(root_table)
+        for c in seq:
+            row[c] = pick(cond_tables[c][row[parents[c]]])
+        rows.append(row)
+    same("sample", rows, e["sample"])
+
+
 CHECKS = {
     "field": check_field, "prg": check_prg, "field-sampling": check_field_sampling,
     "kdf": check_kdf, "masks": check_masks, "sharing": check_sharing,
@@ -1157,6 +1326,7 @@ CHECKS = {
     "negative": check_negative, "calibration": check_calibration, "preface": check_preface,
     "field-auto": check_field_auto, "governance": check_governance,
 }
+CHECKS["synth"] = check_synth
 for _kind in ["bernoulli", "bernoulli-exp", "geometric", "laplace", "gaussian-exact",
               "gaussian-table", "nb", "polya"]:
     CHECKS["noise-" + _kind] = make_noise_check(_kind)

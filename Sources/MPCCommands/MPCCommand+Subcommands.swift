@@ -9,6 +9,7 @@ extension MPCCommand {
     StudyCommand.self,
     QueryCommand.self,
     RunCommand.self,
+    SynthCommand.self,
     BudgetCommand.self,
     AuditCommand.self,
     BenchCommand.self,

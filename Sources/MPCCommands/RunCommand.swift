@@ -103,6 +103,13 @@ struct RunCommand: AsyncParsableCommand {
         + "test study, and announced to the peers.", visibility: .hidden))
   var seedNoise: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "synth only: where to write the model (default: beside the ledger, "
+        + "synth-model-<query id>-party-<id>.json)."))
+  var model: String?
+
   func validate() throws {
     guard (query == nil) != (queryInline == nil) else {
       throw ValidationError("give exactly one of --query FILE or --query-inline JSON")
@@ -135,6 +142,8 @@ extension RunCommand {
     var stage = ReasonCode.manifestMismatch
     let runPlan: RunPlan
     var resultFile: ResultFile?
+    var synthRows: SynthRows?
+    var synthModelURL: URL?
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
       guard (0..<manifest.partyCount).contains(party) else {
@@ -195,7 +204,13 @@ extension RunCommand {
       }
       stage = .localData
       let dataURL = URL(fileURLWithPath: data)
-      if case .vectorSum = queryManifest.kind {
+      if case .synth(let synth) = queryManifest.kind {
+        synthRows = try SynthRows.load(query: synth, csv: dataURL)
+        input = .adaptive(rows: synthRows?.rows.count ?? 0)
+        if dryRun {
+          throw CommandFailure(description: "--dry-run is not available for synth queries yet")
+        }
+      } else if case .vectorSum = queryManifest.kind {
         input = try LocalData.loadVector(
           query: queryManifest, from: dataURL, format: vectorFormat.format)
       } else {
@@ -220,6 +235,12 @@ extension RunCommand {
             + "its charge and before any masked value left this site")
       }
       releases = try ReleaseLog.open(directory: opened.directory, partyId: party)
+      if let stored = try releases.stored(for: queryManifest),
+        let partial = Self.synthPartial(stored, query: queryManifest)
+      {
+        throw partial
+      }
+      synthModelURL = self.synthModelURL(directory: opened.directory, query: queryManifest)
       if let stored = try releases.stored(for: queryManifest) {
         // Released before: the same answer again, no session, no charge (ledger.md §6).
         Console.error(
@@ -242,7 +263,7 @@ extension RunCommand {
         if let out { Console.error("note: --out \(out) was not written (a stored result)") }
         return
       }
-      if let out { resultFile = try ResultFile(path: out, format: format) }
+      if let out, synthRows == nil { resultFile = try ResultFile(path: out, format: format) }
       if opened.created {
         Console.error(
           "note: first query of study \(manifest.id) at this site: created party \(party)'s "
@@ -273,11 +294,27 @@ extension RunCommand {
       }
       throw code
     }
-    // This site's data summary, before anything is sent (stderr: stdout holds the result).
+    // This site's data summary, before anything is sent (stderr: stdout holds the result); a
+    // synth run prints its own (RunCommand+Synth).
     let localData = LocalDataSummary(input, query: queryManifest, file: data)
-    for line in localData.lines(maxBadRows: queryManifest.maxBadRows) { Console.error(line) }
+    if synthRows == nil {
+      for line in localData.lines(maxBadRows: queryManifest.maxBadRows) { Console.error(line) }
+    }
     // From here on SIGINT and SIGTERM stop the run and tell the other sites.
     let signals = SignalWatch.start()
+    if let synthRows, let synthModelURL {
+      do {
+        try await runSynth(
+          manifest: manifest, query: queryManifest, rows: synthRows, identity: identity,
+          ledger: ledger, releases: releases, modelURL: synthModelURL, signals: signals,
+          approvers: approvers, registered: registered)
+      } catch let error as ExitCode {
+        throw error
+      } catch {
+        throw CommandFailure.report(error)
+      }
+      return
+    }
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")

@@ -166,7 +166,7 @@ public enum VectorSuite {
       CalibrationFamily(), AccountingFamily(), FieldAutoFamily(), ManifestHashFamily(),
       MessagesFamily(), LedgerFamily(), ChannelFamily(), PrefaceFamily(), TranscriptsFamily(),
       NegativeFamily(), GovernanceFamily(),
-    ]
+    ] + [SynthFamily()]
 
   /// The family named `name`.
   public static func family(named name: String) -> (any VectorFamily)? {

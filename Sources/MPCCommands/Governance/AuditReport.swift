@@ -275,6 +275,9 @@ struct AuditReport: CommandOutput {
     case .statistic(.covariance(let columns)):
       return "How do " + columns.map(\.column).joined(separator: ", ")
         + " vary together (covariances and correlations, values clipped)?"
+    case .synth(let s):
+      return "What synthetic data set follows the 1- and 2-way marginals of "
+        + s.columns.map(\.column).joined(separator: ", ") + "?"
     case .statistic(.quantile(let column, _, let qs)):
       let levels = qs.map(\.description).joined(separator: ", ")
       return "Which bins hold the quantiles \(levels) of \(column)?"

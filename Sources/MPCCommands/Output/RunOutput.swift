@@ -313,6 +313,9 @@ extension RunOutput {
       "none: value = raw, the opened value (it may be negative)"
     case .vectorSum:
       "none: every coordinate is the opened value (it may be negative or above m·U), not clamped"
+    case .synth:
+      "marginals clamped at 0; the tree model and synthetic rows are derived from them by "
+        + "protocols/query.md §7"
     case .statistic:
       "count parts clamped at 0, sums not clamped; the statistic (and its interval or test) is "
         + "derived from the opened parts by the seeded post-processing of protocols/query.md §5.2"

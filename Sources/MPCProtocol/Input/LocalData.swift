@@ -161,6 +161,9 @@ public enum LocalData {
     case .vectorSum:
       throw ManifestError.invalidManifest(
         file: file, field: "kind", problem: "vector-sum input is not CSV; use loadVector")
+    case .synth:
+      throw ManifestError.invalidManifest(
+        file: file, field: "kind", problem: "synth input is read row by row; use SynthData.load")
     }
     parser.wanted = Set(indices)
 
@@ -433,7 +436,7 @@ private struct Accumulator {
         }
       }
       bump(cell, by: 1)
-    case .vectorSum:
+    case .vectorSum, .synth:
       break
     }
     rows += 1

@@ -340,9 +340,20 @@ extension ReleaseLog {
     }
     var paid = Set<[UInt8]>()
     var ids = Set<String>()
+    // An adaptive query (synth, query.md §6) logs one record per round under one charge.
+    var adaptive = Set<[UInt8]>()
     for r in records {
       let name = "release record \(r.sequence) (query \(r.queryId))"
       if !r.isIntact { problems.append("\(name): its hash does not match its fields") }
+      if let definition = r.definition,
+        case .synth? = (try? QueryManifest.decode(Data(definition.utf8), file: "definition"))?.kind
+      {
+        if !adaptive.insert(r.chargeHash).inserted {
+          // A later round of the same run: same id, same charge.
+          ids.remove(r.queryId)
+          paid.remove(r.chargeHash)
+        }
+      }
       if !ids.insert(r.queryId).inserted {
         problems.append("\(name): query id released twice")
       }

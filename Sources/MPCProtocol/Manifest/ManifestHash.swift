@@ -89,6 +89,19 @@ extension QueryManifest {
       fields["column"] = .string(column)
       fields["bounds"] = pair(bounds)
       fields["split"] = .list(split.map { .rational($0) })
+    case .synth(let synth):
+      fields["columns"] = .list(
+        synth.columns.map { axis in
+          var a: [String: CanonicalValue] = [
+            "column": .string(axis.column), "outside": .string(axis.outside.rawValue),
+          ]
+          switch axis.bins {
+          case .categories(let names): a["categories"] = .list(names.map { .string($0) })
+          case .edges(let edges): a["bin_edges"] = .list(edges.map { .rational($0) })
+          }
+          return .record(a)
+        })
+      fields["split"] = .list(synth.split.map { .rational($0) })
     case .statistic(.crosstab(let axes)):
       fields["columns"] = .list(
         axes.map { axis in

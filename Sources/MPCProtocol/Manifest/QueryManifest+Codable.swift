@@ -41,6 +41,7 @@ extension QueryManifest {
     "quantile": ["column", "bin_edges", "quantiles", "max_bad_rows"],
     "linear-regression": ["column", "bounds", "predictors", "intercept", "ridge", "max_bad_rows"],
     "covariance": ["columns", "max_bad_rows"],
+    "synth": ["columns", "split", "max_bad_rows"],
   ]
 
   public init(from decoder: any Decoder) throws {
@@ -78,7 +79,7 @@ extension QueryManifest {
         .variance(
           column: try container.decode(String.self, forKey: .column),
           bounds: try Self.decodePair(container, forKey: .bounds), split: split))
-    case "crosstab":
+    case "crosstab", "synth":
       var list = try container.nestedUnkeyedContainer(forKey: .columns)
       var axes: [CrosstabAxis] = []
       while !list.isAtEnd {
@@ -91,7 +92,14 @@ extension QueryManifest {
           CrosstabAxis(
             column: try axis.decode(String.self, forKey: .column), bins: bins, outside: outside))
       }
-      kind = .statistic(.crosstab(axes: axes))
+      if kindName == "synth" {
+        let split =
+          container.contains(.split)
+          ? try Self.rationals(container, forKey: .split) : SynthQuery.defaultSplit
+        kind = .synth(SynthQuery(columns: axes, split: split))
+      } else {
+        kind = .statistic(.crosstab(axes: axes))
+      }
     case "linear-regression":
       let x = try Self.clippedColumns(container, forKey: .predictors)
       kind = .statistic(
@@ -174,6 +182,9 @@ extension QueryManifest {
       try container.encode(column, forKey: .column)
       try container.encode([bounds.lower, bounds.upper], forKey: .bounds)
       try container.encode(split, forKey: .split)
+    case .synth(let synth):
+      try Self.encodeAxes(synth.columns, into: &container)
+      try container.encode(synth.split, forKey: .split)
     case .statistic(.crosstab(let axes)):
       var list = container.nestedUnkeyedContainer(forKey: .columns)
       for axis in axes {
@@ -222,6 +233,21 @@ extension QueryManifest {
     case .zcdp(let rho): try container.encode(rho, forKey: .rho)
     }
     if case .vectorSum = kind {} else { try container.encode(maxBadRows, forKey: .maxBadRows) }
+  }
+
+  private static func encodeAxes(
+    _ axes: [CrosstabAxis], into container: inout KeyedEncodingContainer<CodingKeys>
+  ) throws {
+    var list = container.nestedUnkeyedContainer(forKey: .columns)
+    for axis in axes {
+      var a = list.nestedContainer(keyedBy: CodingKeys.self)
+      try a.encode(axis.column, forKey: .column)
+      switch axis.bins {
+      case .categories(let names): try a.encode(names, forKey: .categories)
+      case .edges(let edges): try a.encode(edges, forKey: .binEdges)
+      }
+      try a.encode(axis.outside, forKey: .outside)
+    }
   }
 
   // MARK: - Bins

@@ -112,6 +112,8 @@ public enum QueryKind: Sendable, Hashable {
   case vectorSum(length: Int, bounds: VectorBounds)
   /// A federated statistic (variance, crosstab, quantile): one noisy sum, then post-processing.
   case statistic(StatisticQuery)
+  /// DP synthetic data: three rounds of noisy marginals over one admission (``SynthQuery``).
+  case synth(SynthQuery)
 
   /// The JSON name of the kind.
   public var name: String {
@@ -122,6 +124,7 @@ public enum QueryKind: Sendable, Hashable {
     case .mean: "mean"
     case .vectorSum: "vector-sum"
     case .statistic(let s): s.name
+    case .synth: "synth"
     }
   }
 
@@ -132,6 +135,7 @@ public enum QueryKind: Sendable, Hashable {
     case .count, .vectorSum: nil
     case .sum(let c, _), .histogram(let c, _, _), .mean(let c, _, _): c
     case .statistic(let s): s.columns.first
+    case .synth(let s): s.columns.first?.column
     }
   }
 }
@@ -183,6 +187,7 @@ public struct QueryManifest: Sendable, Hashable, Codable {
     case .histogram(_, let bins, let outside): bins.count + (outside == .other ? 1 : 0)
     case .vectorSum(let m, _): m
     case .statistic(let s): s.dimension
+    case .synth(let s): s.oneWayLayout.dimension
     }
   }
 
@@ -212,6 +217,12 @@ public struct QueryManifest: Sendable, Hashable, Codable {
       if let issue = StatisticQuery.binsIssue(bins, outside: outside, at: "") { return issue }
     case .statistic(let statistic):
       if let issue = statistic.validationIssue() { return issue }
+    case .synth(let synth):
+      if let issue = synth.validationIssue() { return issue }
+      if mechanism != .gaussian {
+        return ManifestIssue(
+          field: "mechanism", problem: "synth measures its marginals with gaussian noise (zCDP)")
+      }
     case .vectorSum(let m, let bounds):
       guard (1...Self.maxVectorLength).contains(m) else {
         return ManifestIssue(

@@ -92,6 +92,13 @@ extension QueryManifest {
         part, s in
         (part.name, part.dimension, try Sensitivity(l1: Rational(s.1), l2Squared: Rational(s.2)))
       }
+    case .synth(let synth):
+      parts = try (0..<SynthQuery.roundCount).map {
+        (
+          "round\($0 + 1)", synth.maxDimension(round: $0),
+          try synth.sensitivity(round: $0, neighbour: neighbour)
+        )
+      }
     }
     return try parts.map { ($0.0, $0.1, try $0.2.scaled(bySites: maxSites)) }
   }
@@ -141,6 +148,9 @@ extension QueryManifest {
         share = part.name == "sum" ? sumShare : Rational(1) - sumShare
       }
       if case .statistic(let statistic) = kind { share = statistic.share(of: part.name) }
+      if case .synth(let synth) = kind, let r = Int(part.name.dropFirst(5)) {
+        share = synth.split[r - 1]
+      }
       let parameter = native.with(amount: native.amount * share)
       guard let cost = parameter.converted(toUnitOf: study.budget) else {
         throw fail("rho", "a rho (zCDP) cost cannot be charged to an epsilon budget")

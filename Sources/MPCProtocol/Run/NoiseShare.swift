@@ -20,6 +20,12 @@ public struct NoiseShare: Sendable {
     derivedFrom = runPlan.derivedFrom
   }
 
+  /// A share of given values for the plan `derivedFrom` (one round of an adaptive query).
+  init(values: [Int64], derivedFrom: RunPlan.Derivation) {
+    self.values = values
+    self.derivedFrom = derivedFrom
+  }
+
   /// Overwrites the values with zeros (after the upload; the share is secret).
   mutating func zeroize() {
     values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }

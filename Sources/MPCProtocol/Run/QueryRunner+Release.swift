@@ -62,14 +62,14 @@ extension QueryRunner {
       let range = nc.component.offset..<(nc.component.offset + nc.component.dimension)
       let clampAtZero: Bool
       switch query.kind {
-      case .count, .histogram: clampAtZero = true
+      case .count, .histogram, .synth: clampAtZero = true
       case .mean: clampAtZero = nc.component.name == "count"
       case .sum, .vectorSum: clampAtZero = false
       case .statistic(let s): clampAtZero = s.isCount(nc.component.name)
       }
       let labels: [String]?
       switch query.kind {
-      case .histogram, .count, .sum, .mean, .statistic:
+      case .histogram, .count, .sum, .mean, .statistic, .synth:
         labels = (0..<nc.component.dimension).map {
           label(query: query, component: nc.component.name, index: $0)
         }
@@ -130,6 +130,7 @@ extension QueryRunner {
     case .sum: return "sum"
     case .mean: return component
     case .statistic(let s): return s.label(component: component, index: index)
+    case .synth: return "\(component)[\(index)]"
     }
   }
 

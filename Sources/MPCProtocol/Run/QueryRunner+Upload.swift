@@ -44,7 +44,8 @@ extension QueryRunner {
   /// all three.
   static func uploadAndOpen(
     setup: PartySetup, runPlan: RunPlan, sessionID: [UInt8], transport: some PartyTransport,
-    peers: [Int], share: NoiseShare, statistics: inout RunStatistics
+    peers: [Int], share: NoiseShare, statistics: inout RunStatistics,
+    vectorName: String = "result", uploadID: String? = nil
   ) async throws -> OpenedValues {
     let field = runPlan.field
     let m = runPlan.plan.dimension
@@ -52,13 +53,14 @@ extension QueryRunner {
     for p in peers { secrets[p] = try transport.pairSecret(with: p) }
     let context = MaskContext(
       studyID: setup.study.id, sessionID: sessionID, queryID: setup.query.id,
-      vectorName: "result", length: m, field: field)
+      vectorName: vectorName, length: m, field: field)
     var stream = try MaskedUploadStream(
       party: transport.partyID, partyCount: transport.partyCount, pairSecrets: secrets,
       context: context, field: field)
     let chunk = max(1, setup.chunkElements)
     let layout = ChunkLayout(
-      queryID: setup.query.id, length: m, chunk: chunk, field: field, timeout: setup.timeout)
+      queryID: uploadID ?? setup.query.id, length: m, chunk: chunk, field: field,
+      timeout: setup.timeout)
     let toSender = Mailbox<FieldVector>(capacity: pipelineWindow)
     let toOpener = Mailbox<FieldVector>(capacity: pipelineWindow)
     // A streamed chunk is checked for plausibility (query.md §5.1) before the sink sees it.

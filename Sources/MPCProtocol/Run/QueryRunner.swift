@@ -59,6 +59,12 @@ public struct QueryRunner: Sendable {
 
   /// Checks the set-up and derives the run plan (`protocols/query.md` §1); sends nothing.
   public init(_ setup: PartySetup, transport: some PartyTransport) throws {
+    try self.init(setup, transport: transport, checkingInput: true)
+  }
+
+  /// As the public init; without `checkingInput` the setup's input is not checked against the
+  /// plan's dimension (an adaptive query computes each round's vector itself).
+  init(_ setup: PartySetup, transport: some PartyTransport, checkingInput: Bool) throws {
     let n = transport.partyCount
     guard n == setup.study.partyCount else {
       throw RunError.invalidSetUp(
@@ -85,7 +91,7 @@ public struct QueryRunner: Sendable {
       throw InputError.localOverflow(
         file: "local input", what: "\(setup.input.rows) rows, above the supported 2^32 per party")
     }
-    guard setup.input.values.count == runPlan.plan.dimension else {
+    guard !checkingInput || setup.input.values.count == runPlan.plan.dimension else {
       throw InputError.vectorLength(
         file: "local input", expected: runPlan.plan.dimension, actual: setup.input.values.count)
     }

@@ -39,6 +39,26 @@ public struct RunPlan: Sendable {
     let timing: DiscreteGaussianSampler.Timing
   }
 
+  /// Round `component` of an adaptive query whose carrier plan is `carrier`: that component
+  /// alone, at offset 0 with `dimension` (at most the component's), with the carrier's noise
+  /// calibration (made for the larger dimension, so it meets the round's ρ), sampler, field
+  /// and plausible range.
+  init(round component: Int, dimension: Int, of carrier: RunPlan) {
+    let nc = carrier.components[component]
+    var pc = nc.component
+    pc.offset = 0
+    pc.dimension = dimension
+    var plan = carrier.plan
+    plan.components = [pc]
+    plan.dimension = dimension
+    plan.cost = pc.cost
+    self.plan = plan
+    components = [NoisedComponent(component: pc, noise: nc.noise, sampler: nc.sampler)]
+    field = carrier.field
+    plausibleRanges = [carrier.plausibleRanges[component]]
+    derivedFrom = carrier.derivedFrom
+  }
+
   /// Gaussian draws behind one run: n parties × m coordinates (0 for laplace).
   public var gaussianDraws: Int {
     plan.mechanism == .gaussian ? derivedFrom.study.partyCount * plan.dimension : 0
@@ -136,7 +156,7 @@ public struct RunPlan: Sendable {
     let rows = maxRowsPerParty
     var truth: BigInt
     switch query.kind {
-    case .count, .histogram: truth = n * rows
+    case .count, .histogram, .synth: truth = n * rows
     case .sum(_, let b), .mean(_, let b, _): truth = n * rows * b.maxMagnitude
     case .statistic(let s): truth = n * rows * s.rowBound
     case .vectorSum(let m, let bounds):
@@ -178,7 +198,7 @@ public struct RunPlan: Sendable {
       (times * min(BigInt(Int(lower)), zero))...(times * max(BigInt(Int(upper)), zero))
     }
     switch query.kind {
-    case .count, .histogram: return zero...(n * maxRowsPerParty)
+    case .count, .histogram, .synth: return zero...(n * maxRowsPerParty)
     case .mean where component == "count": return zero...(n * maxRowsPerParty)
     case .sum(_, let b), .mean(_, let b, _):
       return range(b.lower, b.upper, times: n * maxRowsPerParty)

@@ -9,7 +9,7 @@ extension QueryManifest {
   /// or 2 (counts, bins, cells), whose noise only the privacy parameter sets.
   public func boundsFields(ofPart name: String) -> [String] {
     switch kind {
-    case .count, .histogram: return []
+    case .count, .histogram, .synth: return []
     case .mean where name == "count": return []
     case .sum, .mean, .vectorSum: return ["bounds"]
     case .statistic(let s):
