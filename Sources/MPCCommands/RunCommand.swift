@@ -237,7 +237,9 @@ extension RunCommand {
           ) { kept, _ in kept }
           print(try Console.json(object: object))
         } else {
-          print(stored.text)
+          print(
+            stored.text
+              + BarChart.text(storedResult: stored.result, width: BarChart.terminalWidth()))
         }
         if let out { Console.error("note: --out \(out) was not written (a stored result)") }
         return
@@ -452,7 +454,11 @@ extension RunCommand {
       try RunDocument.write(output, streamed: vectors, to: &stdout, vectors: emit)
       stdout.flush()
     } else {
-      print(text)
+      print(
+        text
+          + BarChart.text(
+            output.components.map(BarChart.ChartComponent.init),
+            width: BarChart.terminalWidth()))
     }
   }
 }
