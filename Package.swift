@@ -36,6 +36,7 @@ var package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
   ],
   targets: [
     // MARK: - C libraries
@@ -79,7 +80,7 @@ var package = Package(
       name: "MPCCommands",
       dependencies: [
         "MPCBigInt", "MPCCrypto", "MPCField", "MPCPrivacy", "MPCProtocol", "MPCNetwork",
-        "MPCVectors", argumentParser,
+        "MPCVectors", argumentParser, .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: settings),
     .executableTarget(name: "mpc", dependencies: ["MPCCommands"], swiftSettings: settings),
@@ -125,7 +126,10 @@ var package = Package(
       swiftSettings: settings),
     .testTarget(
       name: "MPCCommandsTests",
-      dependencies: ["MPCCommands", "MPCBigInt", "MPCCrypto", "_MPCTestSupport"],
+      dependencies: [
+        "MPCCommands", "MPCBigInt", "MPCCrypto", "_MPCTestSupport",
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: settings),
   ]
 )

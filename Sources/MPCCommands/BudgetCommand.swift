@@ -120,10 +120,14 @@ struct BudgetShowCommand: ParsableCommand {
               + "\(Hex.encode(e.sessionId.prefix(8)))  \(e.cost)  \(e.time)")
         }
       }
-      print("spent      \(manifest.budget.unit) = \(ledger.spent)")
-      print("remaining  \(manifest.budget.unit) = \(ledger.remaining) of \(manifest.budget.amount)")
+      print("spent      \(manifest.budget.unit) = \(PrivacyNumbers.rho(ledger.spent))")
+      print(
+        "remaining  \(manifest.budget.unit) = \(PrivacyNumbers.rho(ledger.remaining)) of "
+          + PrivacyNumbers.rho(manifest.budget.amount))
       if let p = spentPrivacy {
-        print("spent as (ε, δ): ε ≤ \(String(format: "%.4f", p.epsilon)) at \(p.deltaText)")
+        print(
+          "spent as (ε, δ): ε ≤ \(PrivacyNumbers.epsilon(p.epsilon)) at "
+            + PrivacyNumbers.deltaText(p))
       }
       print("ledger head \(Hex.encode(ledger.head))")
     } catch let error as ValidationError {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MPCCrypto
 import MPCNetwork
 import MPCProtocol
@@ -29,6 +30,9 @@ struct DoctorCommand: AsyncParsableCommand {
   @Flag(name: .long, help: "Print JSON instead of text.")
   var json = false
 
+  @OptionGroup(title: "Logging")
+  var logging: LogOptions
+
   func run() async throws {
     let manifest: StudyManifest
     let identity: X25519.KeyPair
@@ -43,12 +47,27 @@ struct DoctorCommand: AsyncParsableCommand {
     } catch {
       throw CommandFailure.usage(error)
     }
+    var log: Logger
+    do { log = try logging.logger(command: "doctor") } catch { throw CommandFailure.usage(error) }
+    log[metadataKey: "study"] = "\(manifest.id)"
+    log[metadataKey: "party"] = "\(party)"
+    log.info(
+      "checking peers",
+      metadata: ["step": "doctor", "peers": "\(manifest.partyCount - 1)"])
     let statuses: [PeerStatus]
     do {
       statuses = try await NetworkDoctor.check(
         study: manifest, partyID: party, identity: identity, options: network.networkOptions())
     } catch {
+      log.error("peer check failed: \(error)", metadata: ["step": "doctor"])
       throw CommandFailure.report(network.explain(error))
+    }
+    for s in statuses {
+      log.log(
+        level: s.isOK ? .info : .warning, "peer \(s.peer): \(s.outcome.rawValue)",
+        metadata: [
+          "step": "doctor", "peer": "\(s.peer)", "address": "\(s.address)", "detail": "\(s.detail)",
+        ])
     }
     if json {
       print(

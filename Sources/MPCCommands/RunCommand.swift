@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MPCBigInt
 import MPCCrypto
 import MPCNetwork
@@ -65,6 +66,9 @@ struct RunCommand: AsyncParsableCommand {
 
   @OptionGroup(title: "Network")
   var network: NetworkArguments
+
+  @OptionGroup(title: "Logging")
+  var logging: LogOptions
 
   @Option(
     name: .long,
@@ -144,8 +148,12 @@ extension RunCommand {
     var resultFile: ResultFile?
     var synthRows: SynthRows?
     var synthModelURL: URL?
+    var log: Logger
+    do { log = try logging.logger(command: "run") } catch { throw CommandFailure.usage(error) }
+    log[metadataKey: "party"] = "\(party)"
     do {
       manifest = try StudyManifest.load(contentsOf: studyURL)
+      log[metadataKey: "study"] = "\(manifest.id)"
       guard (0..<manifest.partyCount).contains(party) else {
         throw CommandFailure(
           description: "--party \(party): the study has parties 0…\(manifest.partyCount - 1)")
@@ -159,6 +167,12 @@ extension RunCommand {
             + "\(Hex.encode(manifest.parties[party].publicKey))")
       }
       known = (manifest, identity)
+      log.debug(
+        "study and key loaded",
+        metadata: [
+          "step": "load", "study_file": "\(study)", "fingerprint": "\(manifest.fingerprint.hex)",
+          "parties": "\(manifest.partyCount)",
+        ])
       let queryData: Data
       if let query {
         guard let data = FileManager.default.contents(atPath: query) else {
@@ -170,6 +184,13 @@ extension RunCommand {
       }
       (queryManifest, registered) = try Governance.decodeQuery(
         queryData, file: query ?? "--query-inline")
+      log[metadataKey: "query"] = "\(queryManifest.id)"
+      log.debug(
+        "query read",
+        metadata: [
+          "step": "load", "kind": "\(queryManifest.kind.name)",
+          "mechanism": "\(queryManifest.mechanism.rawValue)",
+        ])
       // Registry approvals and policy standards, before anything is sent or charged (DESIGN §8).
       // (A dry run reports a refusal instead: below.)
       if !dryRun {
@@ -216,7 +237,9 @@ extension RunCommand {
       } else {
         input = try LocalData.load(query: queryManifest, csv: dataURL)
       }
+      log.debug("data read", metadata: ["step": "data", "data_file": "\(data)"])
       if dryRun {
+        log.info("dry run: nothing sent or charged", metadata: ["step": "dry-run"])
         try performDryRun(
           study: manifest, party: party, query: queryManifest, registered: registered,
           input: input)
@@ -226,6 +249,12 @@ extension RunCommand {
       let opened = try LedgerLocation.resolve(explicit: stateDir).open(
         study: manifest, partyId: party, create: true)
       ledger = opened.ledger
+      log.debug(
+        "ledger opened",
+        metadata: [
+          "step": "ledger", "ledger": "\(ledger.name)", "spent": "\(ledger.spent)",
+          "remaining": "\(ledger.remaining)",
+        ])
       // A run of this site that stopped (killed, power lost) between its charge and its first
       // masked value: nothing of it left, so nothing was opened with it (ledger.md §3.1).
       for released in try ledger.releaseUnsentCharges() {
@@ -243,6 +272,12 @@ extension RunCommand {
       synthModelURL = self.synthModelURL(directory: opened.directory, query: queryManifest)
       if let stored = try releases.stored(for: queryManifest) {
         // Released before: the same answer again, no session, no charge (ledger.md §6).
+        log.info(
+          "stored result shown again, nothing charged",
+          metadata: [
+            "step": "replay", "session": "\(Hex.encode(stored.sessionId))",
+            "released": "\(stored.time)",
+          ])
         Console.error(
           "note: query \(queryManifest.id) was released on \(stored.time) (session "
             + "\(Hex.encode(stored.sessionId.prefix(8)))); showing the stored result, nothing "
@@ -258,7 +293,9 @@ extension RunCommand {
           ) { kept, _ in kept }
           print(try Console.json(object: object))
         } else {
-          print(stored.text)
+          print(
+            stored.text
+              + BarChart.text(storedResult: stored.result, width: BarChart.terminalWidth()))
         }
         if let out { Console.error("note: --out \(out) was not written (a stored result)") }
         return
@@ -285,6 +322,7 @@ extension RunCommand {
     } catch let error as ExitCode {
       throw error
     } catch {
+      log.error("refused before connecting: \(error)", metadata: ["step": "check"])
       let code = CommandFailure.usage(error)
       // A dry run never touches the network, not even to tell the others it cannot run.
       if !dryRun, let (manifest, identity) = known {
@@ -318,6 +356,12 @@ extension RunCommand {
     do {
       let progress = Progress(enabled: Console.stderrIsTerminal && !json)
       progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
+      log.info(
+        "connecting",
+        metadata: [
+          "step": "connect", "peers": "\(manifest.partyCount - 1)",
+          "connect_timeout_s": "\(network.connectTimeout)", "timeout_s": "\(network.timeout)",
+        ])
       let options = network.networkOptions()
       let seed = seedNoise
       if seed != nil {
@@ -338,6 +382,7 @@ extension RunCommand {
       let current = CurrentTransport()
       let (timeout, chosenForce) = (network.timeout, force)
       var result: QueryResult
+      let linkLog = log
       do {
         result = try await Self.interruptibly(signals, current: current) {
           try await NetworkTransport.withLinks(
@@ -346,6 +391,7 @@ extension RunCommand {
             current.set(transport)
             FaultInjection.reached("links-up")
             progress.say("connected; running \(queryManifest.id)…")
+            linkLog.info("links up; running the query", metadata: ["step": "run"])
             var setup = PartySetup(
               study: manifest, query: queryManifest, input: input, ledger: ledger,
               timeout: .seconds(timeout), force: chosenForce)
@@ -368,6 +414,9 @@ extension RunCommand {
       } catch {
         progress.done()
         let connected = current.get() != nil
+        log.error(
+          "run failed: \(error)",
+          metadata: ["step": connected ? "run" : "connect", "connected": "\(connected)"])
         let code: ExitCode
         if let interrupted = error as? Interrupted {
           Console.error(
@@ -384,6 +433,15 @@ extension RunCommand {
         throw code
       }
       progress.done()
+      log[metadataKey: "session"] = "\(Hex.encode(result.sessionID))"
+      log.info(
+        "opened and charged",
+        metadata: [
+          "step": "release", "cost": "\(result.cost)", "spent": "\(result.spent)",
+          "remaining": "\(result.remaining)",
+          "seconds":
+            "\(RunStatistics.Phase.allCases.map(result.statistics.seconds(of:)).reduce(0, +))",
+        ])
       if let settled = result.reconciliation {
         Console.error(
           "note: the sites' ledgers differed after an earlier abort and were reconciled first: "
@@ -489,7 +547,11 @@ extension RunCommand {
       try RunDocument.write(output, streamed: vectors, to: &stdout, vectors: emit)
       stdout.flush()
     } else {
-      print(text)
+      print(
+        text
+          + BarChart.text(
+            output.components.map(BarChart.ChartComponent.init),
+            width: BarChart.terminalWidth()))
     }
   }
 }

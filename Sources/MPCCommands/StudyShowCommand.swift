@@ -60,7 +60,9 @@ struct StudyShowCommand: ParsableCommand {
       lines.append(
         "    \(p.id)  \(p.name)  \(p.address)  key \(Hex.encode(Array(p.publicKey.prefix(8))))…")
     }
-    lines.append("  budget       \(s.budget)\(s.delta.map { ", reported at δ = \($0)" } ?? "")")
+    lines.append(
+      "  budget       \(s.budget)"
+        + (s.delta.map { ", reported at δ = \(PrivacyNumbers.delta($0))" } ?? ""))
     lines.append(
       "  neighbours   \(s.neighbour.rawValue), a person at up to \(s.maxSitesPerPerson) site(s)")
     lines.append("  field        \(s.field)")
@@ -93,7 +95,7 @@ struct StudyShowCommand: ParsableCommand {
     if let n = p.neighbours {
       parts.append("neighbours \(n.map(\.rawValue).sorted().joined(separator: ", "))")
     }
-    if let d = p.maxDelta { parts.append("δ ≤ \(d)") }
+    if let d = p.maxDelta { parts.append("δ ≤ \(PrivacyNumbers.delta(d))") }
     if let s = p.minSitesPerPerson { parts.append("sites per person ≥ \(s)") }
     if let k = p.minHonest { parts.append("k ≥ \(k)") }
     return parts.isEmpty ? "no limits" : parts.joined(separator: "; ")

@@ -153,7 +153,7 @@ struct GovernanceTests {
       sentence
         == "Whether or not any one patient's records were included changes the probability of "
         + "any result by at most a factor e^ε (ε = 1.25), except with probability δ "
-        + "(δ = 1e-06); this holds even if up to 2 sites pool what they saw.")
+        + "(δ = 1e-6); this holds even if up to 2 sites pool what they saw.")
     #expect(AuditHTML.escape("<b a=\"x\">&'") == "&lt;b a=&quot;x&quot;&gt;&amp;&#39;")
   }
 

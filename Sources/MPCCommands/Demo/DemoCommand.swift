@@ -146,10 +146,13 @@ struct DemoCommand: ParsableCommand {
       print(try OutputCoding.encode(output), terminator: "")
     } else {
       print(
-        "budget (every site's ledger): spent ρ = \(ledger.spent) of \(study.budget.amount), "
-          + "remaining \(ledger.remaining)"
-          + (spent.map { String(format: "; as (ε, δ): ε ≤ %.3f at ", $0.epsilon) + $0.deltaText }
-            ?? ""))
+        "budget (every site's ledger): spent ρ = \(PrivacyNumbers.rho(ledger.spent)) of "
+          + "\(PrivacyNumbers.rho(study.budget.amount)), remaining "
+          + PrivacyNumbers.rho(ledger.remaining)
+          + (spent.map {
+            "; as (ε, δ): ε ≤ \(PrivacyNumbers.epsilon($0.epsilon)) at "
+              + PrivacyNumbers.deltaText($0)
+          } ?? ""))
       print(
         "files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)"
       )

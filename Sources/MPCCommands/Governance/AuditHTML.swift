@@ -140,8 +140,8 @@ enum AuditHTML {
   }
 
   static func total(_ t: AuditReport.Total) -> String {
-    "\(t.unit == "rho" ? "ρ" : "ε") = \(t.amount) → (ε, δ) = (\(String(format: "%.4g", t.epsilon)), "
-      + "\(String(format: "%.3g", t.delta)))"
+    "\(t.unit == "rho" ? "ρ" : "ε") = \(t.amount) → (ε, δ) = (\(PrivacyNumbers.epsilon(t.epsilon)), "
+      + "\(PrivacyNumbers.delta(t.delta)))"
   }
 
   /// After layout, marks every chart with how many of its shapes have a non-empty box

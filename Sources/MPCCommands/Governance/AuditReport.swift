@@ -144,8 +144,8 @@ struct AuditReport: CommandOutput {
   /// The plain-language guarantee of a running total (the issue's and README's sentence).
   static func guarantee(epsilon: Double, delta: Double, colluders: Int) -> String {
     "Whether or not any one patient's records were included changes the probability of any "
-      + "result by at most a factor e^ε (ε = \(String(format: "%.4g", epsilon))), except with "
-      + "probability δ (δ = \(String(format: "%.3g", delta))); this holds even if up to "
+      + "result by at most a factor e^ε (ε = \(PrivacyNumbers.epsilon(epsilon))), except with "
+      + "probability δ (δ = \(PrivacyNumbers.delta(delta))); this holds even if up to "
       + (colluders == 1 ? "1 site pools" : "\(colluders) sites pool") + " what they saw."
   }
 

@@ -153,7 +153,7 @@ struct DryRunOutput: CommandOutput {
     lines.append(
       "  budget after  \(budget.unit): remaining \(budget.remaining) of \(budget.total) "
         + "(spent before: \(budget.spent))"
-        + (epsilonSpentAfter.map { String(format: "; spent as ε ≤ %.4f at the study δ", $0) }
+        + (epsilonSpentAfter.map { "; spent as ε ≤ \(PrivacyNumbers.epsilon($0)) at the study δ" }
           ?? ""))
     for c in components {
       lines.append(

@@ -87,14 +87,17 @@ enum ResultFormatter {
     }
     var privacy = "privacy: charged \(r.cost)"
     if let p = r.privacy {
-      privacy += String(format: " (ε ≤ %.3f at ", p.epsilon) + p.deltaText + ")"
+      privacy += " (ε ≤ \(PrivacyNumbers.epsilon(p.epsilon)) at \(PrivacyNumbers.deltaText(p)))"
     }
     if let asked = askedEpsilon(query) {
-      privacy += " for the requested ε = \(asked) at δ = \(GaussianEpsilon.delta(of: study))"
+      privacy +=
+        " for the requested ε = \(PrivacyNumbers.epsilon(asked)) at δ = "
+        + PrivacyNumbers.delta(GaussianEpsilon.delta(of: study))
     }
     let unit = study.budget.unit
     privacy +=
-      "; budget \(unit): spent \(r.spent), remaining \(r.remaining) of \(study.budget.amount)"
+      "; budget \(unit): spent \(PrivacyNumbers.rho(r.spent)), remaining "
+      + "\(PrivacyNumbers.rho(r.remaining)) of \(PrivacyNumbers.rho(study.budget.amount))"
     out.append(privacy)
     return out.joined(separator: "\n")
   }

@@ -41,7 +41,8 @@ struct PrivacyConvertCommand: ParsableCommand {
             rho: rho.value.description, delta: delta.value.description, epsilon: epsilon)))
     } else {
       writer.write(
-        "ρ = \(rho.value) zCDP → (ε = \(formatted(epsilon)), δ = \(delta.value))-DP\n")
+        "ρ = \(PrivacyNumbers.rho(rho.value)) zCDP → (ε = \(PrivacyNumbers.epsilon(epsilon)), "
+          + "δ = \(PrivacyNumbers.delta(delta.value)))-DP\n")
     }
   }
 }

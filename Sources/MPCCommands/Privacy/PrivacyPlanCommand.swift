@@ -102,18 +102,18 @@ struct PrivacyPlanCommand: ParsableCommand {
         "per party     N_Z(0, σ² = \(s2)) per coordinate (s = \(formatted(Double(s2).squareRoot())))"
       )
       lines.append(
-        "privacy       ρ ≤ \(formatted(roundedUp(plan.rho))) zCDP → ε = \(formatted(plan.epsilon)) "
-          + "at δ = \(plan.delta)")
+        "privacy       ρ ≤ \(PrivacyNumbers.rho(plan.rho)) zCDP → ε = "
+          + "\(PrivacyNumbers.epsilon(plan.epsilon)) at δ = \(PrivacyNumbers.delta(plan.delta))")
       lines.append("tau           \(formatted(roundedUp(plan.tau))) (upper bound, KLS21)")
       lines.append(
-        "table path    δ += \(formatted(roundedUp(plan.tableDelta))) when shares use the "
+        "table path    δ += \(PrivacyNumbers.delta(plan.tableDelta)) when shares use the "
           + "2^-100 table sampler")
     case .polya(let scale, let shares):
       lines.append(
         "per party     Pólya share NB(1/\(shares), q) − NB'(1/\(shares), q), q = e^(−1/\(scale)); "
           + "any \(shares) sum to DLap(\(scale))")
       lines.append(
-        "privacy       \(plan.cost) pure DP (as zCDP: ρ = \(plan.rho))")
+        "privacy       \(plan.cost) pure DP (as zCDP: ρ = \(PrivacyNumbers.rho(plan.rho)))")
     }
     lines.append(
       "\(level)% interval  ±\(plan.intervalHalfWidth) (total noise per coordinate, all "
