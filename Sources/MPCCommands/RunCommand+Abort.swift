@@ -175,3 +175,29 @@ extension RunCommand {
       + "query, so this site's masked upload may have left (a charge that stands is never refunded)"
   }
 }
+
+extension RunCommand {
+  /// After a run that never got its links up: when this site's masked value of `query` left it
+  /// in an earlier session that this site has no release record of (a record torn by a crash
+  /// and cut by `mpc budget repair`), the other sites may have released it and now answer from
+  /// their release logs without connecting; says how to copy their record
+  /// (`protocols/ledger.md` §6.2). Nil otherwise.
+  static func lostReleaseNote(
+    _ ledger: BudgetLedger, releases: ReleaseLog, query: QueryManifest, party: Int,
+    partyCount: Int
+  ) -> String? {
+    guard releases.record(queryId: query.id) == nil,
+      let upload = ledger.entries.last(where: {
+        $0.kind == .upload && $0.queryId == query.id
+      })
+    else { return nil }
+    let peer = (0..<partyCount).first { $0 != party } ?? 0
+    return "note: this site's masked value of \(query.id) left it in session "
+      + "\(Hex.encode(upload.sessionId.prefix(8))) (\(upload.time)) and this site has no record "
+      + "of a release. If the other sites show \(query.id) as released (`mpc audit list` there), "
+      + "they answer from their release logs and will not connect again: copy a peer's log "
+      + "here (e.g. party \(peer)'s \(ReleaseLog.fileName(partyId: peer)); it holds released "
+      + "results, no data), run `mpc budget reconcile --peer-releases FILE --apply`, then run "
+      + "again"
+  }
+}

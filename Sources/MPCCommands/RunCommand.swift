@@ -430,6 +430,13 @@ extension RunCommand {
             connected ? Self.explain(error, study: manifest) : network.explain(error))
         }
         Console.error(Self.chargeNote(ledger, since: entriesBefore, query: queryManifest))
+        if !connected,
+          let note = Self.lostReleaseNote(
+            ledger, releases: releases, query: queryManifest, party: party,
+            partyCount: manifest.partyCount)
+        {
+          Console.error(note)
+        }
         throw code
       }
       progress.done()

@@ -19,9 +19,10 @@ import _MPCTestSupport
     var charges: Int
     /// Whether the query is the two-chunk vector-sum (else a one-chunk sum).
     var twoChunks = false
-    /// Whether the victim's re-run cannot succeed (its record of the release is lost; the
-    /// others answer from their release logs without connecting).
-    var victimRerunFails = false
+    /// Whether the victim's record of the release is lost (the others answer from their
+    /// release logs without connecting): its re-run fails naming the way out, and succeeds
+    /// once `mpc budget reconcile --peer-releases` copied a peer's record.
+    var recoversRelease = false
     var description: String { name }
   }
 
@@ -39,7 +40,7 @@ import _MPCTestSupport
     Point(name: "durable:ledger:upload", charges: 2),
     Point(name: "send:upload:0", charges: 2),
     Point(name: "send:upload:1", charges: 2, twoChunks: true),
-    Point(name: "torn:releases:record", othersFinish: true, charges: 1, victimRerunFails: true),
+    Point(name: "torn:releases:record", othersFinish: true, charges: 1, recoversRelease: true),
     Point(name: "durable:releases:record", othersFinish: true, charges: 1),
     Point(name: "released", othersFinish: true, charges: 1),
   ]
@@ -88,21 +89,36 @@ import _MPCTestSupport
     }
     func site(_ i: Int) -> [String] { ledger(i) + ["--key", path("s\(i).key")] }
 
-    func run(
-      _ point: Point, killing victim: Int?, connectTimeout: Int = 30
-    ) async throws -> [MPCProcess.Result] {
+    /// Party i's `mpc run` of the point's query.
+    func arguments(_ point: Point, party i: Int, connectTimeout: Int) -> [String] {
       let (data, query) =
         point.twoChunks
         ? ("v", KillMatrixProcessTests.vectorQuery) : ("x", KillMatrixProcessTests.sumQuery)
-      return try await MPCProcess.runAll(
-        (0..<n).map { i in
-          ["run"] + site(i) + [
-            "--data", path("\(data)\(i).\(point.twoChunks ? "txt" : "csv")"), "--query-inline",
-            query, "--json", "--timeout", "30", "--connect-timeout",
-            "\(connectTimeout)",
-          ]
-        },
+      return ["run"] + site(i) + [
+        "--data", path("\(data)\(i).\(point.twoChunks ? "txt" : "csv")"), "--query-inline",
+        query, "--json", "--timeout", "30", "--connect-timeout", "\(connectTimeout)",
+      ]
+    }
+
+    func run(
+      _ point: Point, killing victim: Int?, connectTimeout: Int = 30
+    ) async throws -> [MPCProcess.Result] {
+      try await MPCProcess.runAll(
+        (0..<n).map { arguments(point, party: $0, connectTimeout: connectTimeout) },
         environments: (0..<n).map { i in i == victim ? ["MPC_TEST_KILL_AT": point.name] : [:] })
+    }
+
+    /// Party i's `mpc run` alone (a replay needs no peer).
+    func run(_ point: Point, only i: Int) async throws -> MPCProcess.Result {
+      try await MPCProcess.run(arguments(point, party: i, connectTimeout: 2))
+    }
+
+    /// The file `name` in party i's state directory (wherever the ledger location put it).
+    func file(named name: String, in i: Int) -> String? {
+      let root = URL(fileURLWithPath: path("state\(i)"))
+      let found = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?
+        .compactMap { $0 as? URL }.first { $0.lastPathComponent == name }
+      return found?.path
     }
 
     /// Party i's `mpc budget --json`.
@@ -162,19 +178,35 @@ import _MPCTestSupport
       #expect(r.status == 0, "\(where_): repair: \(r.stderr)")
       repaired = "; repaired"
     }
-    let again = try await sites.run(
-      point, killing: nil, connectTimeout: point.victimRerunFails ? 2 : 30)
+    var again = try await sites.run(
+      point, killing: nil, connectTimeout: point.recoversRelease ? 2 : 30)
     var rerun = "re-run ok at all \(n)"
-    for (i, r) in again.enumerated() {
-      if point.victimRerunFails && i == victim {
-        #expect(r.status != 0, "\(where_): the victim's re-run")
-        rerun = "re-run: the others answer from their release logs, the victim's record is lost"
-      } else {
-        #expect(r.status == 0, "\(where_): re-run at party \(i): \(r.stderr)")
-      }
+    for (i, r) in again.enumerated() where !(point.recoversRelease && i == victim) {
+      #expect(r.status == 0, "\(where_): re-run at party \(i): \(r.stderr)")
+    }
+    if point.recoversRelease {
+      // The others replayed from their logs; the victim's own record was cut: its re-run
+      // fails and says how to copy a peer's record. After that, it replays too.
+      let failed = again[victim]
+      #expect(failed.status != 0, "\(where_): the victim's first re-run")
+      #expect(
+        failed.stderr.contains("mpc budget reconcile --peer-releases"),
+        "\(where_): the victim's re-run: \(failed.stderr)")
+      let peerLog = try #require(sites.file(named: "releases-party-0.jsonl", in: 0))
+      let copied = try await MPCProcess.run(
+        ["budget", "reconcile"] + sites.ledger(victim) + ["--peer-releases", peerLog, "--apply"])
+      #expect(copied.status == 0, "\(where_): reconcile: \(copied.stderr)")
+      #expect(copied.stdout.contains("copied 1 record(s)"), "\(where_): \(copied.stdout)")
+      again[victim] = try await sites.run(point, only: victim)
+      #expect(
+        again[victim].status == 0,
+        "\(where_): victim re-run after reconcile: \(again[victim].stderr)")
+      rerun =
+        "re-run: the others replay; the victim's record is copied from party 0's log by "
+        + "`mpc budget reconcile --peer-releases`, then it replays too"
     }
     // The same opened values at every site (a stored result for a query released before).
-    let values = again.indices.filter { !(point.victimRerunFails && $0 == victim) }.map {
+    let values = again.indices.map {
       i -> String in
       let object = try? JSONSerialization.jsonObject(with: Data(again[i].stdout.utf8))
       let first = ((object as? [String: Any])?["components"] as? [[String: Any]])?.first
@@ -191,6 +223,17 @@ import _MPCTestSupport
       spent.insert(b["spent"] as? String ?? "?")
     }
     #expect(heads.count == 1, "\(where_): ledgers differ: \(heads)")
+    // The release logs are the same at every site (record hashes leave out only the time).
+    let logs = (0..<n).map { i -> [String] in
+      let text = sites.file(named: "releases-party-\(i).jsonl", in: i).flatMap {
+        try? String(contentsOfFile: $0, encoding: .utf8)
+      }
+      return (text ?? "").split(separator: "\n").map {
+        let object = try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        return object?["hash"] as? String ?? "?"
+      }
+    }
+    #expect(Set(logs).count == 1 && logs[0].count == 1, "\(where_): release logs \(logs)")
     let expected = point.charges == 1 ? "1/10" : "1/5"
     #expect(spent == [expected], "\(where_): spent \(spent), expected \(expected)")
     return "  \(point.name.padding(toLength: 24, withPad: " ", startingAt: 0)) victim killed; "

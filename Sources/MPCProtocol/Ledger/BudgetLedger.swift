@@ -127,6 +127,12 @@ public final class BudgetLedger: @unchecked Sendable {
     lock.withLock { openCharges[ChargeKey(queryId: queryId, sessionId: sessionId)] != nil }
   }
 
+  /// True when this party's masked value of (`queryId`, `sessionId`) left it: the ledger has
+  /// the session's `upload` entry (its charge stands, `protocols/ledger.md` §3).
+  public func hasUploaded(queryId: String, sessionId: [UInt8]) -> Bool {
+    lock.withLock { uploaded.contains(ChargeKey(queryId: queryId, sessionId: sessionId)) }
+  }
+
   /// The file (or store) name.
   public var name: String { store.name }
 

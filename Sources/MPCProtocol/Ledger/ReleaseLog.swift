@@ -193,9 +193,9 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
 /// hash-chained like the ledger, one record per released result (`protocols/ledger.md` §6).
 public final class ReleaseLog: @unchecked Sendable {
   // Invariant: `records` is read and written only while holding `lock`.
-  private let lock = NSLock()
-  private let store: any LedgerStore
-  private var records: [ReleaseRecord] = []
+  let lock = NSLock()
+  let store: any LedgerStore
+  var records: [ReleaseRecord] = []
 
   /// `releases-party-<id>.jsonl`.
   public static func fileName(partyId: Int) -> String { "releases-party-\(partyId).jsonl" }
@@ -259,6 +259,9 @@ public final class ReleaseLog: @unchecked Sendable {
         path: directory.appendingPathComponent(fileName(partyId: partyId)).path))
   }
 
+  /// The file (or store) name.
+  public var name: String { store.name }
+
   /// Every record in order.
   public var all: [ReleaseRecord] { lock.withLock { records } }
 
@@ -296,9 +299,7 @@ public final class ReleaseLog: @unchecked Sendable {
         definition: definition, approvers: approvers, purpose: registered?.purpose,
         useCase: registered?.useCase,
         previousHash: records.last?.hash ?? [UInt8](repeating: 0, count: 32))
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-      try store.append(Array(try encoder.encode(record)) + [UInt8(ascii: "\n")])
+      try store.append(Array(try Self.encode(record)) + [UInt8(ascii: "\n")])
       records.append(record)
       return record
     }
