@@ -110,8 +110,9 @@ struct BudgetReconcileCommand: ParsableCommand {
       let manifest = try options.manifest()
       let opened = try options.location.open(
         study: manifest, partyId: options.party, create: false)
-      let ledgers = explicitOrBeside(peerLedger, opened.directory, BudgetLedger.fileName)
-      let logs = explicitOrBeside(peerReleases, opened.directory, ReleaseLog.fileName)
+      let (directory, count) = (opened.directory, manifest.partyCount)
+      let ledgers = explicitOrBeside(peerLedger, directory, count, BudgetLedger.fileName)
+      let logs = explicitOrBeside(peerReleases, directory, count, ReleaseLog.fileName)
       guard !ledgers.isEmpty || !logs.isEmpty else {
         throw CommandFailure(
           description:
@@ -130,11 +131,12 @@ struct BudgetReconcileCommand: ParsableCommand {
     }
   }
 
-  /// `explicit`, or the other parties' files named `name(j)` in `directory` that exist.
+  /// `explicit`, or the files `name(j)` in `directory` of the other of `count` parties that
+  /// exist.
   private func explicitOrBeside(
-    _ explicit: [String], _ directory: URL, _ name: (Int) -> String
+    _ explicit: [String], _ directory: URL, _ count: Int, _ name: (Int) -> String
   ) -> [String] {
-    guard explicit.isEmpty, let count = try? options.manifest().partyCount else { return explicit }
+    guard explicit.isEmpty else { return explicit }
     return (0..<count).filter { $0 != options.party }.map {
       directory.appendingPathComponent(name($0)).path
     }.filter { FileManager.default.fileExists(atPath: $0) }

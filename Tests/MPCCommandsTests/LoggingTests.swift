@@ -74,6 +74,40 @@ import _MPCTestSupport
     #expect(quiet.status == 0 && !quiet.stderr.contains("step="), "\(quiet.stderr)")
   }
 
+  /// Without `--log-level` or `--log-file` a failing `mpc run` or `mpc doctor` writes its error
+  /// once, as the `error:` message, and no log line beside it.
+  @Test func aFailureWithoutLogOptionsPrintsItsErrorOnce() async throws {
+    let sites = try await ResultOutputTests.Sites()
+    try "x\n1\n".write(toFile: sites.path("one.csv"), atomically: true, encoding: .utf8)
+    let query =
+      #"{"id": "total", "kind": "sum", "column": "x", "bounds": [0, 10], "mechanism": "laplace", "epsilon": "1"}"#
+    // Party 0 alone: its peers never come up.
+    let run = try await MPCProcess.run(
+      sites.run(0, data: sites.path("one.csv"), query: query, ["--connect-timeout", "1"]))
+    let doctor = try await MPCProcess.run([
+      "doctor", "--study", sites.study, "--party", "0", "--key", sites.path("s0.key"),
+      "--connect-timeout", "1", "--timeout", "1",
+    ])
+    #expect(run.status != 0, "\(run.stderr)")
+    let lines = run.stderr.split(separator: "\n")
+    #expect(lines.filter { $0.hasPrefix("error:") }.count == 1, "\(run.stderr)")
+    #expect(!run.stderr.contains("step=") && !run.stderr.contains(" error msg="), "\(run.stderr)")
+    // The error's text (what follows `error: `) appears once in all of standard error.
+    let error = try #require(lines.first { $0.hasPrefix("error:") })
+    let text = String(error.dropFirst("error: ".count).prefix(40))
+    #expect(run.stderr.components(separatedBy: text).count == 2, "\(run.stderr)")
+    // Doctor's report (standard output) names each missing peer once; no log line beside it.
+    #expect(doctor.status == 1, "\(doctor.stderr)")
+    #expect(doctor.stdout.components(separatedBy: "FAIL party 1 ").count == 2, "\(doctor.stdout)")
+    #expect(!doctor.stderr.contains("step="), "\(doctor.stderr)")
+    // With an explicit level the log line comes back on standard error.
+    let logged = try await MPCProcess.run([
+      "doctor", "--study", sites.study, "--party", "0", "--key", sites.path("s0.key"),
+      "--connect-timeout", "1", "--timeout", "1", "--log-level", "warning",
+    ])
+    #expect(logged.stderr.contains("step=doctor"), "\(logged.stderr)")
+  }
+
   @Test func doctorLogsEachPeerAndABadLogFileIsAUsageError() async throws {
     let sites = try await ResultOutputTests.Sites()
     let doctor = try await MPCProcess.run([

@@ -3,7 +3,9 @@ import Foundation
 import Logging
 
 /// `--log-level` and `--log-file` of `mpc run` and `mpc doctor`: structured lines, one per event,
-/// to the file (appended) or to standard error. A line names the study, party, query, session
+/// to the file (appended) or to standard error. Without either option nothing is logged (an
+/// error reaches the operator once, as the command's `error:` message); `--log-file` alone logs
+/// at `warning` and above to the file; `--log-level` alone logs to standard error. A line names the study, party, query, session
 /// and step it belongs to; it never carries a key, mask, share, noise value or data value (only
 /// identifiers, counts of rows, sizes, durations and the released result's identifiers).
 struct LogOptions: ParsableArguments {
@@ -24,8 +26,10 @@ struct LogOptions: ParsableArguments {
 
   @Option(
     name: .customLong("log-level"),
-    help: "Log events at this level and above: trace, debug, info, warning or error.")
-  var logLevel: Level = .warning
+    help: ArgumentHelp(
+      "Log events at this level and above: trace, debug, info, warning or error (default: no "
+        + "log; warning with --log-file).", valueName: "LEVEL"))
+  var logLevel: Level?
 
   @Option(
     name: .customLong("log-file"),
@@ -33,8 +37,15 @@ struct LogOptions: ParsableArguments {
       "Append the log to FILE (default: standard error).", valueName: "FILE"))
   var logFile: String?
 
-  /// The logger of `command`, writing to ``logFile`` or standard error.
+  /// The level events are logged at, or nil when neither option was given (no log at all).
+  var effectiveLevel: Level? { logLevel ?? (logFile == nil ? nil : .warning) }
+
+  /// The logger of `command`, writing to ``logFile`` or standard error, or discarding every
+  /// event when neither `--log-level` nor `--log-file` was given.
   func logger(command: String) throws -> Logger {
+    guard let level = effectiveLevel else {
+      return Logger(label: "mpc.\(command)") { _ in SwiftLogNoOpLogHandler() }
+    }
     let sink: LogSink
     if let logFile {
       sink = try LogSink(path: logFile)
@@ -42,7 +53,7 @@ struct LogOptions: ParsableArguments {
       sink = LogSink(handle: .standardError)
     }
     var logger = Logger(label: "mpc.\(command)") { _ in StructuredLogHandler(sink: sink) }
-    logger.logLevel = logLevel.logger
+    logger.logLevel = level.logger
     return logger
   }
 }

@@ -18,7 +18,7 @@ extension ReleaseLog {
   /// verified as a chain) that this log lost, e.g. the last record torn by a crash between the
   /// opening and the output and cut by `mpc budget repair`. Each record is taken only when
   /// its charge entry is in `ledger` and this party's masked value of that session left it
-  /// (an `upload` entry), and the charge was not refunded: this party took part in the opening
+  /// (an `upload` entry; a charge with one is never refunded): this party took part in the opening
   /// of that very session, so the result is the one it would have recorded. Nothing is
   /// written. Throws when the two logs disagree on the records both hold.
   public func recover(from peer: [ReleaseRecord], peerName: String, ledger: BudgetLedger) throws
