@@ -37,6 +37,14 @@ extension RunCommand {
     study: StudyManifest, party: Int, identity: X25519.KeyPair, options: NetworkOptions,
     code: ReasonCode, timeout: Duration
   ) async {
+    var alsoStopped: [(Int, Reason)] = []
+    // Peers already waiting connect at once; one not started yet is waited for up to the
+    // connect timeout, so that it too learns why instead of timing out.
+    let progress = Progress(enabled: Console.stderrIsTerminal)
+    progress.say(
+      "telling the other sites why (waiting up to \(options.connectDeadline.components.seconds) s for "
+        + "their links; Ctrl-C skips this)…")
+    defer { progress.done() }
     do {
       try await NetworkTransport.withLinks(
         study: study, partyID: party, identity: identity, options: options
@@ -44,14 +52,26 @@ extension RunCommand {
         await abort(transport, code: code)
         let deadline = ContinuousClock.now + timeout
         for peer in 0..<study.partyCount where peer != party {
-          // Whatever the peer still sends, until it closes the link.
+          // Whatever the peer still sends, until it closes the link or stops too (its abort:
+          // it waits for nothing more from this site, so waiting for its close would hold both
+          // sites until the deadline).
           while deadline > .now,
-            (try? await transport.receive(
-              from: peer, timeout: deadline - .now, step: .abortReason)) != nil
-          {}
+            let frame = try? await transport.receive(
+              from: peer, timeout: deadline - .now, step: .abortReason)
+          {
+            if case .abort(let reason)? = try? MessageCodec().decode(frame) {
+              alsoStopped.append((peer, reason))
+              break
+            }
+          }
         }
       }
       Console.error("note: told the other sites that this site stops (\(code))")
+      for (peer, reason) in alsoStopped {
+        Console.error(
+          "note: party \(peer) (\(PeerText.printable(study.parties[peer].name))) stops too: "
+            + PeerText.printable(reason.text))
+      }
     } catch {
       Console.error("note: could not tell the other sites that this site stops: \(error)")
     }

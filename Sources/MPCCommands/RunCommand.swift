@@ -264,11 +264,14 @@ extension RunCommand {
             + "its charge and before any masked value left this site")
       }
       releases = try ReleaseLog.open(directory: opened.directory, partyId: party)
+      // A query id reused with another definition is the query's fault, not the ledger's.
+      stage = .manifestMismatch
       if let stored = try releases.stored(for: queryManifest),
         let partial = Self.synthPartial(stored, query: queryManifest)
       {
         throw partial
       }
+      stage = .ledgerMismatch
       synthModelURL = self.synthModelURL(directory: opened.directory, query: queryManifest)
       if let stored = try releases.stored(for: queryManifest) {
         // Released before: the same answer again, no session, no charge (ledger.md §6).
@@ -282,22 +285,28 @@ extension RunCommand {
           "note: query \(queryManifest.id) was released on \(stored.time) (session "
             + "\(Hex.encode(stored.sessionId.prefix(8)))); showing the stored result, nothing "
             + "charged. A new answer needs a new query id.")
+        var object =
+          (try? JSONSerialization.jsonObject(with: Data(stored.result.utf8)) as? [String: Any])
+          ?? [:]
+        object["replayed"] = ["time": stored.time, "session": Hex.encode(stored.sessionId)]
+        // The log keeps the result without this site's own keys (ledger.md §6).
+        object.merge(
+          ReleasedText.localKeys(party: party, badRows: input.badRowCount)
+        ) { kept, _ in kept }
+        let document = try Console.json(object: object)
+        if let out {
+          try ResultFile.writeStored(
+            try OutputCoding.decode(RunOutput.self, from: Data(document.utf8)), json: document,
+            path: out, format: format)
+          Console.error("note: wrote the stored result to \(out) (\(format.rawValue))")
+        }
         if json {
-          var object =
-            (try? JSONSerialization.jsonObject(with: Data(stored.result.utf8)) as? [String: Any])
-            ?? [:]
-          object["replayed"] = ["time": stored.time, "session": Hex.encode(stored.sessionId)]
-          // The log keeps the result without this site's own keys (ledger.md §6).
-          object.merge(
-            ReleasedText.localKeys(party: party, badRows: input.badRowCount)
-          ) { kept, _ in kept }
-          print(try Console.json(object: object))
+          print(document)
         } else {
           print(
             stored.text
               + BarChart.text(storedResult: stored.result, width: BarChart.terminalWidth()))
         }
-        if let out { Console.error("note: --out \(out) was not written (a stored result)") }
         return
       }
       if let out, synthRows == nil { resultFile = try ResultFile(path: out, format: format) }

@@ -19,18 +19,19 @@ import _MPCTestSupport
         .appendingPathComponent(BudgetLedger.fileName(partyId: party)).path
     }
 
-    func run(_ id: String, study: String? = nil, rho: String = "1/10") async throws
-      -> [MPCProcess.Result]
-    {
+    func run(
+      _ id: String, study: String? = nil, rho: String = "1/10", parties: [Int] = [0, 1, 2],
+      extra: (Int) -> [String] = { _ in [] }
+    ) async throws -> [MPCProcess.Result] {
       let query = #"{"id": "\#(id)", "kind": "count", "rho": "\#(rho)"}"#
       return try await MPCProcess.runAll(
-        (0..<3).map { i in
+        parties.map { i in
           [
             "run", "--study", study ?? self.study, "--party", "\(i)", "--key",
             dir.appendingPathComponent("s\(i).key").path,
             "--data", dir.appendingPathComponent("s\(i).csv").path, "--query-inline", query,
             "--json", "--timeout", "30", "--connect-timeout", "30", "--state-dir", state,
-          ]
+          ] + extra(i)
         })
     }
 
@@ -187,10 +188,55 @@ import _MPCTestSupport
       let object = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
       #expect((object?["entries"] as? [Any])?.count == 2, "one charge and its upload, everywhere")
     }
-    // The same id with another definition is refused before any network activity.
+    // The same id with another definition is refused before any network activity; every site
+    // tells the others and hears that they stop too, so none waits out its 30 s deadlines.
+    let started = ContinuousClock.now
     for r in try await s.run("q1", rho: "1/5") {
       #expect(r.status == 64)
       #expect(r.stderr.contains("already released with another definition"), "\(r.stderr)")
+      #expect(r.stderr.contains("stops too: its study or query file is invalid"), "\(r.stderr)")
     }
+    #expect(ContinuousClock.now - started < .seconds(15), "not the 30 s deadline")
+  }
+
+  @Test func aReplayWritesTheStoredResultToOut() async throws {
+    let s = try await sites(portBase: 24430)
+    defer { try? FileManager.default.removeItem(at: s.dir) }
+    func file(_ name: String) -> String { s.dir.appendingPathComponent(name).path }
+    let first = try await s.run("q1") { ["--out", file("first\($0).csv"), "--format", "csv"] }
+    for r in first { #expect(r.status == 0, "\(r.stderr)") }
+    for party in 0..<3 {
+      let csv = try await s.run("q1", parties: [party]) { ["--out", file("again\($0).csv")] }[0]
+      #expect(csv.status == 0, "\(csv.stderr)")
+      #expect(csv.stderr.contains("wrote the stored result to"), "\(csv.stderr)")
+      let written = try String(contentsOfFile: file("first\(party).csv"), encoding: .utf8)
+      #expect(written.hasPrefix("component,label,value,raw,lower,upper\n"))
+      #expect(try String(contentsOfFile: file("again\(party).csv"), encoding: .utf8) == written)
+    }
+    let json = try await s.run("q1", parties: [1]) {
+      ["--out", file("again\($0).json"), "--format", "json"]
+    }[0]
+    #expect(json.status == 0, "\(json.stderr)")
+    let document =
+      try JSONSerialization.jsonObject(
+        with: Data(contentsOf: URL(fileURLWithPath: file("again1.json")))) as? [String: Any]
+    #expect(document?["replayed"] != nil)
+    #expect(document?["party"] as? Int == 1)
+    #expect(document?["schema"] as? String == "mpc.run/2")
+    let raw = try await s.run("q1", parties: [2]) {
+      ["--out", file("again\($0).bin"), "--format", "int64"]
+    }[0]
+    #expect(raw.status == 0, "\(raw.stderr)")
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: file("again2.bin")))
+    let value = bytes.count == 8 ? bytes.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) } : nil
+    let csvValue = try String(contentsOfFile: file("first2.csv"), encoding: .utf8)
+      .split(separator: "\n")[1].split(separator: ",")[2]
+    #expect(value.map { String(Int64(littleEndian: $0)) } == String(csvValue))
+    for party in 0..<3 {
+      let b = try await s.budget(["--json"], party: party)
+      let object = try JSONSerialization.jsonObject(with: Data(b.stdout.utf8)) as? [String: Any]
+      #expect((object?["entries"] as? [Any])?.count == 2, "replays charge nothing")
+    }
+    #expect(!FileManager.default.fileExists(atPath: file("again0.csv.partial")))
   }
 }

@@ -83,11 +83,11 @@ final class ResultFile: @unchecked Sendable {
   let partial: URL
   /// The spool of streamed values in `json` format.
   let spool: URL?
-  private var output: ByteSpool?
+  fileprivate var output: ByteSpool?
   private var spooled: ByteSpool?
   private var streamedCount = 0
-  private let lock = NSLock()
-  private var finished = false
+  fileprivate let lock = NSLock()
+  fileprivate var finished = false
 
   /// Checks that `path` can be written (not a directory, in a writable directory), before
   /// anything is read, created or charged.
@@ -259,6 +259,77 @@ final class ResultFile: @unchecked Sendable {
     spooled = nil
     try? FileManager.default.removeItem(at: partial)
     if let spool { try? FileManager.default.removeItem(at: spool) }
+  }
+
+  /// `--out` of a replayed release (ledger.md §6): the stored document written in the layout a
+  /// run writes (`json`: the document `json`; `csv` and `int64`: its values). A vector longer
+  /// than the release log keeps inline has its values only in the first run's output: a usage
+  /// error naming it, before FILE is touched.
+  static func writeStored(
+    _ document: RunOutput, json: String, path: String, format: ResultFormat
+  ) throws {
+    if format != .json,
+      let long = document.components.first(where: {
+        $0.values.isEmpty && $0.length > 0 && ($0.vector?.values.count ?? 0) != $0.length
+      })
+    {
+      throw CommandFailure(
+        description: "--out \(path): query \(document.queryID) released \(long.length) values "
+          + "of \(long.name); the release log keeps a vector of at most "
+          + "\(RunDocument.releaseLogVectorLimit) values, so they are only in the first run's "
+          + "output\(long.valuesFile.map { " (\($0))" } ?? ""); --format json writes the stored "
+          + "document", status: .usage)
+    }
+    let file = try ResultFile(path: path, format: format)
+    do {
+      try file.lock.withLock {
+        guard var out = file.output else { return }
+        switch format {
+        case .json:
+          out.append(json)
+          out.append("\n")
+        case .csv:
+          out.append("component,label,value,raw,lower,upper\n")
+          for c in document.components {
+            for v in c.values {
+              out.append("\(csvField(c.name)),\(csvField(v.label)),\(v.value),\(v.raw),")
+              out.append("\(v.lower),\(v.upper)\n")
+            }
+            for (i, v) in (c.vector?.values ?? []).enumerated() {
+              let (lower, upper) = (
+                v.value - BigInt(Int(c.intervalHalfWidth)),
+                v.value + BigInt(Int(c.intervalHalfWidth))
+              )
+              out.append("\(csvField(c.name)),\(i),\(v),\(v),\(lower),\(upper)\n")
+            }
+          }
+        case .int64:
+          for c in document.components {
+            for v in c.values.map(\.value) + (c.vector?.values ?? []) {
+              guard let small = Int(exactly: v.value).map(Int64.init) else {
+                throw CommandFailure(
+                  description: "--format int64: \(c.name) value \(v) needs more than 64 bits; "
+                    + "use --format csv or json", status: .usage)
+              }
+              out.appendRaw(small)
+            }
+          }
+        }
+        out.flush()
+        try out.handle?.synchronize()
+        try out.handle?.close()
+        file.output = nil
+        guard rename(file.partial.path, file.url.path) == 0 else {
+          throw CommandFailure(
+            description: "--out: cannot rename \(file.partial.path) to \(file.url.path): "
+              + String(cString: strerror(errno)))
+        }
+        file.finished = true
+      }
+    } catch {
+      file.abandon()
+      throw error
+    }
   }
 
   /// A CSV field, quoted when it holds a comma, quote or line break.
