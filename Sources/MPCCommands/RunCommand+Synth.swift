@@ -46,9 +46,9 @@ extension RunCommand {
       "local synth data \(data): \(rows.rows.count) row(s); \(rows.malformedRecords) malformed "
         + "record(s) and \(rows.unparsedValues) empty or unparseable number(s) counted as "
         + "`other` (this summary stays at this site)")
-    let progress = Progress(enabled: Console.stderrIsTerminal && !json)
-    progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
-    let options = network.networkOptions()
+    let progress = Progress(enabled: showsProgress)
+    progress.connecting(peers: manifest.partyCount - 1)
+    let options = network.networkOptions(linkUp: { progress.linkUp($0) })
     let seed = seedNoise
     let entriesBefore = ledger.entries.count
     let current = CurrentTransport()

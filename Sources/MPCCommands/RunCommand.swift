@@ -102,6 +102,19 @@ struct RunCommand: AsyncParsableCommand {
 
   @Option(
     name: .long,
+    help: "The progress line on standard error: auto (only on a terminal), always or never.")
+  var progress: ProgressMode = .auto
+
+  @Flag(name: .long, help: "No progress line (the same as --progress never).")
+  var quiet = false
+
+  /// Whether this run shows its progress line.
+  var showsProgress: Bool {
+    !quiet && progress.isEnabled(stderrIsTerminal: Console.stderrIsTerminal)
+  }
+
+  @Option(
+    name: .long,
     help: ArgumentHelp(
       "Testing only: seed this party's noise PRG with 32 bytes (64 hex digits); only in a "
         + "test study, and announced to the peers.", visibility: .hidden))
@@ -363,15 +376,15 @@ extension RunCommand {
       return
     }
     do {
-      let progress = Progress(enabled: Console.stderrIsTerminal && !json)
-      progress.say("connecting to \(manifest.partyCount - 1) peer(s)…")
+      let progress = Progress(enabled: showsProgress)
+      progress.connecting(peers: manifest.partyCount - 1)
       log.info(
         "connecting",
         metadata: [
           "step": "connect", "peers": "\(manifest.partyCount - 1)",
           "connect_timeout_s": "\(network.connectTimeout)", "timeout_s": "\(network.timeout)",
         ])
-      let options = network.networkOptions()
+      let options = network.networkOptions(linkUp: { progress.linkUp($0) })
       let seed = seedNoise
       if seed != nil {
         Console.error(
@@ -411,6 +424,7 @@ extension RunCommand {
               setup.keepsOpenedValues = false
             }
             setup.seededNoise = seed != nil
+            setup.progress = { progress.report($0) }
             setup.noiseShare = noiseShare
             // The share was drawn above; the runner draws nothing from this source.
             var noiseSource = ChaCha20PRG.freshlyKeyed()
@@ -569,19 +583,6 @@ extension RunCommand {
             output.components.map(BarChart.ChartComponent.init),
             width: BarChart.terminalWidth()))
     }
-  }
-}
-
-/// A one-line progress indicator on a terminal (standard error), silent otherwise.
-struct Progress {
-  let enabled: Bool
-  func say(_ text: String) {
-    guard enabled else { return }
-    FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
-  }
-  func done() {
-    guard enabled else { return }
-    FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
   }
 }
 

@@ -48,7 +48,10 @@ final class LinkTable: Sendable {
       s.lastAttempt[link.peer] = nil
       return true
     }
-    if kept { _ = changed.offer(()) }
+    if kept {
+      _ = changed.offer(())
+      factory.options.linkUp?(link.peer)
+    }
     return kept
   }
 

@@ -22,6 +22,10 @@ public struct NetworkOptions: Sendable {
   public var maximumPendingHandshakes: Int = 64
   /// At most this many of them from one source address.
   public var maximumPendingPerSource: Int = 8
+  /// Called once for each peer whose link came up (authenticated), from a network task, while
+  /// ``NetworkTransport/withLinks(study:partyID:identity:options:_:)`` connects: progress for
+  /// an operator ("who is up"). It must return quickly.
+  public var linkUp: (@Sendable (_ peer: Int) -> Void)?
   /// The clock of every deadline above (real time; the deadline tests move one by hand).
   package var clock: NetworkClock = .continuous
 

@@ -165,6 +165,56 @@ import _MPCTestSupport
     #expect(component["vector"] as? [Int] == vectors[0])
   }
 
+  /// `--progress always` (the tests' stand-in for a terminal): who is up, admission, then the
+  /// chunks sent and values opened up to the whole vector; `--quiet` and the default off a
+  /// terminal show none of it.
+  @Test func theProgressLineShowsPeersChunksAndValues() async throws {
+    let sites = try await Sites()
+    let m = 70_000  // three chunks of 32,768
+    try sites.writeVectors(length: m)
+    let query = Self.vectorQuery("vp", length: m).replacingOccurrences(of: "100", with: "10")
+    let results = try await MPCProcess.runAll(
+      (0..<3).map {
+        sites.run(
+          $0, data: sites.path("v\($0).txt"), query: query,
+          ["--out", sites.path("o\($0).csv"), "--progress", "always"])
+      })
+    for (i, r) in results.enumerated() {
+      #expect(r.status == 0, "\(r.stderr)")
+      let peers = [0, 1, 2].filter { $0 != i }.map(String.init).joined(separator: ", ")
+      #expect(r.stderr.contains("connecting: 2 of 2 peer(s) up (party \(peers))"), "\(r.stderr)")
+      #expect(r.stderr.contains("admitted and charged at every site"))
+      #expect(r.stderr.contains("sent 3/3 chunk(s); opened 70,000 of 70,000 value(s) (100%)"))
+    }
+    let quiet = try await MPCProcess.runAll(
+      (0..<3).map {
+        sites.run(
+          $0, data: sites.path("v\($0).txt"),
+          query: Self.vectorQuery("vq", length: m).replacingOccurrences(of: "100", with: "10"),
+          ["--out", sites.path("q\($0).csv")]
+            + ($0 == 0 ? ["--progress", "always", "--quiet"] : []))
+      })
+    for r in quiet {
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(!r.stderr.contains("connecting"), "\(r.stderr)")
+      #expect(!r.stderr.contains("\u{1B}"), "no escape sequence off a terminal")
+    }
+  }
+
+  @Test func progressLinesGroupAndRate() {
+    #expect(Progress.grouped(0) == "0")
+    #expect(Progress.grouped(999) == "999")
+    #expect(Progress.grouped(1_000) == "1,000")
+    #expect(Progress.grouped(1_234_567) == "1,234,567")
+    #expect(Progress.rate(850) == "850 values/s")
+    #expect(Progress.rate(2_140_000) == "2.1 M values/s")
+    #expect(
+      Progress.uploadLine(sent: (2, 31), opened: (65_536, 1_000_000), seconds: 0.5)
+        == "sent 2/31 chunk(s); opened 65,536 of 1,000,000 value(s) (6%), 131.1 k values/s")
+    #expect(
+      Progress.uploadLine(sent: (1, 31), opened: (0, 0), seconds: nil) == "sent 1/31 chunk(s)…")
+  }
+
   /// `ICU` where the categories say `icu`, and a malformed row, in `--json` mode: both on
   /// standard error before the run and in the document's `local_data`.
   @Test func localDataSurprisesAreReportedInJSONMode() async throws {
@@ -196,16 +246,18 @@ import _MPCTestSupport
 
   @Test func refusalsComeBeforeTheNetworkWithExitCode64() async throws {
     let sites = try await Sites()
+    // Each refusal still tries to tell the (absent) peers: 2 s for them, not the test's 30 s.
+    let lone = ["--connect-timeout", "2"]
     try "1\n2\n".write(toFile: sites.path("v.txt"), atomically: true, encoding: .utf8)
     // A long vector-sum in table mode.
     let long = try await MPCProcess.run(
-      sites.run(0, data: sites.path("v.txt"), query: Self.vectorQuery("big", length: 20_000), []))
+      sites.run(0, data: sites.path("v.txt"), query: Self.vectorQuery("big", length: 20_000), lone))
     #expect(long.status == 64 && long.stderr.contains("--out FILE"), "\(long.stderr)")
     // --out into a directory that does not exist.
     let missing = try await MPCProcess.run(
       sites.run(
         0, data: sites.path("v.txt"), query: Self.vectorQuery("v2", length: 2),
-        ["--out", sites.path("no/such/dir/out.csv")]))
+        ["--out", sites.path("no/such/dir/out.csv")] + lone))
     #expect(missing.status == 64 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
     // int64 output of values that may not fit 64 bits.
     let wide = try await MPCProcess.run(
@@ -213,13 +265,13 @@ import _MPCTestSupport
         0, data: sites.path("v.txt"),
         query:
           #"{"id": "wide", "kind": "vector-sum", "length": 2, "bounds": [0, 4611686018427387904], "rho": "1"}"#,
-        ["--out", sites.path("wide.bin"), "--format", "int64"]))
+        ["--out", sites.path("wide.bin"), "--format", "int64"] + lone))
     #expect(wide.status == 64 && wide.stderr.contains("--format csv"), "\(wide.stderr)")
     // Seeded noise outside a test study.
     let seeded = try await MPCProcess.run(
       sites.run(
         0, data: sites.path("v.txt"), query: Self.vectorQuery("v3", length: 2),
-        ["--seed-noise", String(repeating: "ab", count: 32), "--json"]))
+        ["--seed-noise", String(repeating: "ab", count: 32), "--json"] + lone))
     #expect(seeded.status == 64 && seeded.stderr.contains("not a test study"), "\(seeded.stderr)")
   }
 

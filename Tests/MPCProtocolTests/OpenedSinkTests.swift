@@ -2,6 +2,7 @@ import Foundation
 import MPCBigInt
 import MPCCrypto
 import MPCProtocol
+import Synchronization
 import Testing
 import _MPCTestSupport
 
@@ -60,6 +61,32 @@ import _MPCTestSupport
       var results = [Result<QueryResult, any Error>?](repeating: nil, count: s.n)
       for await (i, r) in group { results[i] = r }
       return results.map { $0! }
+    }
+  }
+
+  /// The progress events of a run, in order per stage: agreed, admitted, every chunk sent,
+  /// every chunk opened up to the whole vector; counts only.
+  @Test func progressFollowsTheSteps() async throws {
+    final class Events: Sendable {
+      let list = Mutex<[RunProgress]>([])
+    }
+    let s = try Study(n: 3)
+    let events = (0..<3).map { _ in Events() }
+    let results = try await run(s, try vectorQuery(length: 10), label: "progress", chunk: 3) {
+      i, setup in
+      setup.progress = { event in events[i].list.withLock { $0.append(event) } }
+    }
+    for r in results { _ = try r.get() }
+    for e in events {
+      let list = e.list.withLock { $0 }
+      #expect(Array(list.prefix(2)) == [.agreed, .admitted])
+      #expect(
+        list.filter { if case .sent = $0 { true } else { false } }
+          == (1...4).map { .sent(chunks: $0, total: 4, elements: min(10, 3 * $0)) })
+      #expect(
+        list.filter { if case .opened = $0 { true } else { false } }
+          == [3, 6, 9, 10].map { .opened(elements: $0, total: 10) })
+      #expect(list.count == 10)
     }
   }
 

@@ -49,10 +49,13 @@ struct NetworkArguments: ParsableArguments {
 
   /// The library's options for these arguments: a link's handshake waits at most --timeout,
   /// and no attempt waits past --connect-timeout (there is no deadline of the library's own).
-  func networkOptions() -> NetworkOptions {
-    NetworkOptions(
+  /// The network layer's options from these flags; `linkUp` hears each peer whose link came up.
+  func networkOptions(linkUp: (@Sendable (Int) -> Void)? = nil) -> NetworkOptions {
+    var options = NetworkOptions(
       connectDeadline: .seconds(connectTimeout), handshakeTimeout: .seconds(timeout),
       listenAddress: listen, softwareVersion: MPCVersion.software)
+    options.linkUp = linkUp
+    return options
   }
 
   /// `error` with the operator's next step added where one of these options is it: a site

@@ -36,6 +36,11 @@ public struct PartySetup: Sendable {
   /// by the chunks in flight; every component's ``ReleasedComponent/raw`` is then empty and its
   /// values are only those the sink saw.
   public var keepsOpenedValues = true
+  /// Called as the run passes its steps (agreed, admitted, each chunk sent and opened), from
+  /// the run's tasks (the sender's and the opener's may call at the same time): progress for
+  /// an operator. It must return quickly; it
+  /// sees counts only, never a value.
+  public var progress: RunProgressHandler?
   /// Whether this party's noise comes from a seed (tests and `mpc bench` only): announced in
   /// the hello, and refused by peers unless the study is a test study. The runner does not check
   /// the noise source itself: the caller that seeds it must set this.
@@ -68,3 +73,18 @@ public struct PartySetup: Sendable {
 public typealias OpenedChunkSink =
   @Sendable (_ start: Int, _ values: ReleasedComponent.RawValues)
   throws -> Void
+
+/// A step of a run as ``PartySetup/progress`` reports it: counts only, never a value.
+public enum RunProgress: Sendable, Equatable {
+  /// Every party holds the same study, query, ledger head and session (query.md §2).
+  case agreed
+  /// Every party charged the query and admitted the run (query.md §3).
+  case admitted
+  /// `chunks` of `total` masked chunks handed to every peer's link (query.md §4).
+  case sent(chunks: Int, total: Int, elements: Int)
+  /// `elements` of `total` coordinates opened (query.md §5).
+  case opened(elements: Int, total: Int)
+}
+
+/// Receives ``RunProgress`` events.
+public typealias RunProgressHandler = @Sendable (RunProgress) -> Void

@@ -80,7 +80,7 @@ extension QueryRunner {
           return .sent(
             try await sendChunks(
               layout: layout, transport: transport, peers: peers, from: toSender,
-              to: toOpener))
+              to: toOpener, progress: setup.progress))
         } catch {
           toSender.fail(error)
           toOpener.fail(error)
@@ -92,7 +92,7 @@ extension QueryRunner {
           return .opened(
             try await openChunks(
               layout: layout, transport: transport, peers: peers, from: toOpener,
-              sink: chunkSink, keep: keep))
+              sink: chunkSink, keep: keep, progress: setup.progress))
         } catch {
           toSender.fail(error)
           toOpener.fail(error)
@@ -167,7 +167,8 @@ extension QueryRunner {
   /// Stage 2: encodes each chunk once, sends it to every peer in order, passes it on.
   static func sendChunks(
     layout: ChunkLayout, transport: some PartyTransport, peers: [Int],
-    from input: Mailbox<FieldVector>, to output: Mailbox<FieldVector>
+    from input: Mailbox<FieldVector>, to output: Mailbox<FieldVector>,
+    progress: RunProgressHandler? = nil
   ) async throws -> SentChunks {
     let clock = ContinuousClock()
     let codec = MessageCodec()
@@ -184,6 +185,8 @@ extension QueryRunner {
         sent.bytes[p, default: 0] += frame.count
       }
       sent.sending += clock.now - start
+      progress?(
+        .sent(chunks: c + 1, total: layout.chunkCount, elements: layout.range(c).upperBound))
     }
     return sent
   }
@@ -191,7 +194,8 @@ extension QueryRunner {
   /// Stage 3: adds every peer's chunk c to this party's chunk c and keeps the signed values.
   static func openChunks(
     layout: ChunkLayout, transport: some PartyTransport, peers: [Int],
-    from input: Mailbox<FieldVector>, sink: OpenedChunkSink? = nil, keep: Bool = true
+    from input: Mailbox<FieldVector>, sink: OpenedChunkSink? = nil, keep: Bool = true,
+    progress: RunProgressHandler? = nil
   ) async throws -> OpenedChunks {
     let clock = ContinuousClock()
     let codec = MessageCodec()
@@ -235,6 +239,7 @@ extension QueryRunner {
       try sink?(layout.range(c).lowerBound, signed)
       if keep { result.values.append(signed) }
       result.receiving += clock.now - start
+      progress?(.opened(elements: layout.range(c).upperBound, total: layout.length))
     }
     return result
   }

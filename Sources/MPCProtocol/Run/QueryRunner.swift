@@ -121,7 +121,9 @@ public struct QueryRunner: Sendable {
     let agreement: Agreement
     do {
       agreement = try await agree(session: &session, statistics: &statistics)
+      setup.progress?(.agreed)
       try await admit(agreement, statistics: &statistics)
+      setup.progress?(.admitted)
       opened = try await uploadAndOpen(agreement, share: share, statistics: &statistics)
     } catch {
       // A link that closed under this party is usually a peer stopping because another one
