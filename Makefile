@@ -75,8 +75,11 @@ fuzz-replay: deps
 	  .build/debug/mpc-fuzz $$t .build/fuzz-seeds/$$t Tests/FuzzRegressions/$$t || exit 1; \
 	done
 
+# swift-format's lint, then a check that README's embedding example is, token for token, the
+# code ReadmeExampleTests compiles and runs.
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+	python3 .ci/check-readme-example.py
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

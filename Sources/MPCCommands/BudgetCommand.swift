@@ -127,7 +127,7 @@ struct BudgetShowCommand: ParsableCommand {
       if let p = spentPrivacy {
         print(
           "spent as (ε, δ): ε ≤ \(PrivacyNumbers.epsilon(p.epsilon)) at "
-            + PrivacyNumbers.deltaText(p))
+            + p.deltaText)
       }
       print("ledger head \(Hex.encode(ledger.head))")
     } catch let error as ValidationError {

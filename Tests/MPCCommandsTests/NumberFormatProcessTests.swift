@@ -8,10 +8,11 @@ import _MPCTestSupport
 /// `1/1000000` or `1e-06` for δ, no ε with more than 4 significant digits.
 @Suite(.serialized) struct NumberFormatProcessTests {
   /// The forms the rule replaced: δ as a rational or with a two-digit exponent; ε written
-  /// with 5 or more significant digits (`2.1419`, `0.899935`, `5.221534`).
+  /// with 5 or more significant digits (`2.1419`, `0.899935`, `5.221534`); a bound or an exact
+  /// value written as an approximation (`ρ ≤ ≈0.02001`, `ρ = ≈0.125`).
   static func oldForms(in text: String) -> [String] {
     var found: [String] = []
-    for old in ["1/1000000", "1e-06", "1e-09", "e-0"] where text.contains(old) {
+    for old in ["1/1000000", "1e-06", "1e-09", "e-0", "≤ ≈", "= ≈"] where text.contains(old) {
       found.append(old)
     }
     // ε followed by a number of 5+ significant digits.
@@ -30,6 +31,9 @@ import _MPCTestSupport
     #expect(Self.oldForms(in: "ε = 0.899935 at δ = 1e-6") == ["0.899935"])
     #expect(Self.oldForms(in: "(ε ≤ 2.142 at δ = 1e-6 + 9.1e-29 (Gaussian table))").isEmpty)
     #expect(Self.oldForms(in: "ε = 0.001235").isEmpty)
+    #expect(Self.oldForms(in: "ρ ≤ ≈0.02001 zCDP") == ["≤ ≈"])
+    #expect(Self.oldForms(in: "ρ = ≈0.125 zCDP") == ["= ≈"])
+    #expect(Self.oldForms(in: "ρ = 13717421/109739369 (≈0.125) zCDP").isEmpty)
   }
 
   @Test func runBudgetPlanConvertStudyShowDryRunAndAuditShareOneRule() async throws {
@@ -68,6 +72,7 @@ import _MPCTestSupport
       ],
       ["privacy", "convert", "--rho", "1/2", "--delta", "1e-6"],
       ["privacy", "convert", "--rho", "1/3", "--delta", "1/1000000000"],
+      ["privacy", "convert", "--rho", "123456789/987654321", "--delta", "1e-6"],
     ]
     for args in commands {
       let r = try await MPCProcess.run(args)

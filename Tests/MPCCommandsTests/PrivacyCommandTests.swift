@@ -45,7 +45,8 @@ final class Capture {
     let out = try run(Self.gaussianPlan).out
     #expect(out.contains("N_Z(0, σ² = 5/2)"))
     #expect(out.contains("honest k = 10"))
-    #expect(out.contains("ε = 0.9 at δ = 1e-6"))
+    // ρ is an upper bound here: one number, rounded up (exact 40000000077/2000000000000).
+    #expect(out.contains("privacy       ρ ≤ 0.02001 zCDP → ε = 0.9 at δ = 1e-6"), "\(out)")
     #expect(out.contains("95% interval  ±10"))
   }
 
@@ -113,6 +114,9 @@ final class Capture {
     #expect(
       try run(["convert", "--rho", "1/2", "--delta", "1e-6"]).out.contains(
         "ρ = 1/2 zCDP → (ε = 5.222, δ = 1e-6)-DP"))
+    // A long ρ given exactly stays exact, its decimal beside it.
+    let long = try run(["convert", "--rho", "123456789/987654321", "--delta", "1e-6"]).out
+    #expect(long.hasPrefix("ρ = 13717421/109739369 (≈0.125) zCDP → (ε = "), "\(long)")
     let json = try run(["convert", "--rho", "0.02", "--delta", "1e-6", "--json"]).out
     let object = try #require(
       try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])

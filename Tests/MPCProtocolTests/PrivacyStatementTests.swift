@@ -45,7 +45,7 @@ import Testing
     let laplace = try RunPlan(study: s.study, query: try Fixtures.query(Fixtures.kinds["count"]!))
     #expect(laplace.gaussianDraws == 0)
     #expect(laplace.privacy?.tableDelta == .zero)
-    #expect(laplace.privacy?.deltaText == "δ = 1e-06")
+    #expect(laplace.privacy?.deltaText == "δ = 1e-6")
 
     var object = Fixtures.studyObject(budget: ["rho": "1"])
     object["noise"] = ["gaussian_method": "exact", "timing": "variable"]

@@ -151,7 +151,7 @@ struct DemoCommand: ParsableCommand {
           + PrivacyNumbers.rho(ledger.remaining)
           + (spent.map {
             "; as (ε, δ): ε ≤ \(PrivacyNumbers.epsilon($0.epsilon)) at "
-              + PrivacyNumbers.deltaText($0)
+              + $0.deltaText
           } ?? ""))
       print(
         "files: keys, study.json, site*.csv, query-*.json and state/ (the ledgers) are in \(base.path)"

@@ -1,4 +1,5 @@
 import Foundation
+import MPCPrivacy
 
 /// The self-contained HTML report of `mpc audit export` for a privacy board: no external
 /// resource (styles, charts and the check script inline), one section per release with its

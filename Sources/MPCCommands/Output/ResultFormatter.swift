@@ -87,7 +87,7 @@ enum ResultFormatter {
     }
     var privacy = "privacy: charged \(r.cost)"
     if let p = r.privacy {
-      privacy += " (ε ≤ \(PrivacyNumbers.epsilon(p.epsilon)) at \(PrivacyNumbers.deltaText(p)))"
+      privacy += " (ε ≤ \(PrivacyNumbers.epsilon(p.epsilon)) at \(p.deltaText))"
     }
     if let asked = askedEpsilon(query) {
       privacy +=

@@ -102,7 +102,7 @@ struct PrivacyPlanCommand: ParsableCommand {
         "per party     N_Z(0, σ² = \(s2)) per coordinate (s = \(formatted(Double(s2).squareRoot())))"
       )
       lines.append(
-        "privacy       ρ ≤ \(PrivacyNumbers.rho(plan.rho)) zCDP → ε = "
+        "privacy       ρ ≤ \(PrivacyNumbers.rhoBound(plan.rho)) zCDP → ε = "
           + "\(PrivacyNumbers.epsilon(plan.epsilon)) at δ = \(PrivacyNumbers.delta(plan.delta))")
       lines.append("tau           \(formatted(roundedUp(plan.tau))) (upper bound, KLS21)")
       lines.append(

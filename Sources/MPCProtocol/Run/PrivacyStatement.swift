@@ -30,21 +30,12 @@ public struct PrivacyStatement: Sendable, Hashable {
       : .zero
   }
 
-  /// "δ = 1e-06 + 3.2e-25 (Gaussian table)", or "δ = 1e-06" without table draws; the table
-  /// part rounded up, so the text never understates δ.
+  /// "δ = 1e-6 + 3.3e-25 (Gaussian table)", or "δ = 1e-6" without table draws: both parts by
+  /// the one rule of `PrivacyNumbers` (MPCPrivacy: scientific, at most 2 significant digits, rounded up,
+  /// so the text never understates δ).
   public var deltaText: String {
-    let study = Double(studyDelta)
-    guard tableDelta.signum > 0 else { return "δ = \(Self.format(study))" }
-    var table = Double(tableDelta)
-    if Rational(exactly: table) < tableDelta { table = table.nextUp }
-    return "δ = \(Self.format(study)) + \(Self.format(table, roundUp: true)) (Gaussian table)"
-  }
-
-  /// `x` to 2 significant digits; with `roundUp`, never below x (x > 0): rounding 1.1·x to
-  /// nearest moves it by at most 5%.
-  static func format(_ x: Double, roundUp: Bool = false) -> String {
-    let text = String(format: "%.2g", x)
-    guard roundUp, let shown = Double(text), shown < x else { return text }
-    return String(format: "%.2g", x * 1.1)
+    let study = PrivacyNumbers.delta(studyDelta)
+    guard tableDelta.signum > 0 else { return "δ = \(study)" }
+    return "δ = \(study) + \(PrivacyNumbers.delta(tableDelta)) (Gaussian table)"
   }
 }

@@ -1,55 +1,64 @@
 import Foundation
-import MPCBigInt
-import MPCPrivacy
-import MPCProtocol
+public import MPCBigInt
 
 /// The one rule for ε, δ and ρ in human output (README "Numbers in the output"); every command
-/// prints them through here. JSON keeps its own exact forms (rationals as strings, ε as a
-/// number).
+/// of `mpc`, and `PrivacyStatement.deltaText` of MPCProtocol, prints them through here. JSON
+/// keeps its own exact forms (rationals as strings, ε as a number).
 ///
 /// - ε: 4 significant digits, rounded up (a bound is never understated): `2.142`, `0.5`,
-///   `13.47`; scientific beyond 10^7 or below 10^−4 (`1.5e-5`); `∞` when it is not finite.
+///   `13.47`; scientific beyond 10^7 or below 10^−4 (`1.5e-5`); `∞` when it is not finite. An
+///   exact ε (a rational someone asked for) is a decimal only when that decimal is exact
+///   (`0.5`); else the rational with its rounded-up decimal beside it (`1/3 (≈0.3334)`).
 /// - δ: scientific with at most 2 significant digits, rounded up: `1e-6`, `3.3e-25`; `0`.
-/// - ρ (and any budget amount): the exact rational when short (at most 12 characters: `1/10`,
-///   `7/20`, `10`), else `≈` and 4 significant digits rounded up (`≈0.3334`).
-enum PrivacyNumbers {
-  static func epsilon(_ x: Double) -> String {
+/// - ρ (and any budget amount), a value stated exactly: the rational, alone when short (at most
+///   12 characters: `1/10`, `7/20`, `10`), else with its rounded-up decimal beside it
+///   (`123456789/987654321 (≈0.125)`): never shortened to a lossy form.
+/// - A ρ that is itself an upper bound (`ρ ≤ …`): the rational when short, else 4 significant
+///   digits rounded up (`0.02001`), which is still a bound.
+public enum PrivacyNumbers {
+  public static func epsilon(_ x: Double) -> String {
     guard x.isFinite else { return x < 0 ? "-∞" : "∞" }
     guard let d = Decimal4(x, digits: 4, roundUp: true) else { return "0" }
-    return (-4..<7).contains(d.exponent) ? d.plain : d.scientific
+    return d.text
   }
 
-  static func epsilon(_ x: Rational) -> String {
+  /// An exact ε: `0.5`, `2`, `1/3 (≈0.3334)`.
+  public static func epsilon(_ x: Rational) -> String {
     let text = x.description
-    if text.count <= shortRational, !text.contains("/") { return text }
+    if !text.contains("/") { return text }
     guard let d = Decimal4(Double(x), digits: 4, roundUp: true, exact: x) else { return "0" }
-    return (-4..<7).contains(d.exponent) ? d.plain : d.scientific
+    return d.value == x ? d.text : "\(text) (≈\(d.text))"
   }
 
-  static func delta(_ x: Double) -> String {
+  public static func delta(_ x: Double) -> String {
     guard x.isFinite else { return "∞" }
     guard let d = Decimal4(x, digits: 2, roundUp: true) else { return "0" }
     return d.scientific
   }
 
-  static func delta(_ x: Rational) -> String {
+  public static func delta(_ x: Rational) -> String {
     guard let d = Decimal4(Double(x), digits: 2, roundUp: true, exact: x) else { return "0" }
     return d.scientific
   }
 
-  static let shortRational = 12
+  /// A rational up to this many characters is shown alone.
+  public static let shortRational = 12
 
-  static func rho(_ x: Rational) -> String {
+  /// An exact ρ or budget amount: `1/10`, `123456789/987654321 (≈0.125)`.
+  public static func rho(_ x: Rational) -> String {
     let text = x.description
     if text.count <= shortRational { return text }
-    guard let d = Decimal4(Double(x), digits: 4, roundUp: true, exact: x) else { return "0" }
-    return "≈" + ((-4..<7).contains(d.exponent) ? d.plain : d.scientific)
+    guard let d = Decimal4(Double(x), digits: 4, roundUp: true, exact: x) else { return text }
+    return "\(text) (≈\(d.text))"
   }
 
-  /// "δ = 1e-6", or "δ = 1e-6 + 3.3e-25 (Gaussian table)" with table draws (both rounded up).
-  static func deltaText(_ p: PrivacyStatement) -> String {
-    guard p.tableDelta.signum > 0 else { return "δ = \(delta(p.studyDelta))" }
-    return "δ = \(delta(p.studyDelta)) + \(delta(p.tableDelta)) (Gaussian table)"
+  /// A ρ that is an upper bound, for `ρ ≤ …`: `1/10`, or `0.02001` (rounded up, so still a
+  /// bound) for a long rational.
+  public static func rhoBound(_ x: Rational) -> String {
+    let text = x.description
+    if text.count <= shortRational { return text }
+    guard let d = Decimal4(Double(x), digits: 4, roundUp: true, exact: x) else { return text }
+    return d.text
   }
 
   /// A positive finite number as `digits` significant decimal digits and an exponent:
@@ -90,13 +99,25 @@ enum PrivacyNumbers {
       guard let exact else {
         return (Double("\(mantissa)e\(exponent)") ?? 0) < x
       }
-      let power = BigInt("1" + String(repeating: "0", count: abs(exponent))) ?? BigInt(1)
-      let shown =
-        exponent >= 0
-        ? Rational(BigInt(mantissa) * power)
-        : ((try? Rational(BigInt(mantissa), power)) ?? Rational(0))
+      let shown = decimal(BigInt(mantissa), exponent: exponent)
       let magnitude = exact.signum < 0 ? Rational(0) - exact : exact
       return shown < magnitude
+    }
+
+    /// Plain between 10^−4 and 10^7, else scientific.
+    var text: String { (-4..<7).contains(exponent) ? plain : scientific }
+
+    /// The number shown, exactly.
+    var value: Rational {
+      let shown = Self.decimal(BigInt(Int(digits) ?? 0), exponent: exponent - (digits.count - 1))
+      return negative ? Rational(0) - shown : shown
+    }
+
+    /// mantissa × 10^exponent.
+    static func decimal(_ mantissa: BigInt, exponent: Int) -> Rational {
+      let power = BigInt("1" + String(repeating: "0", count: abs(exponent))) ?? BigInt(1)
+      return exponent >= 0
+        ? Rational(mantissa * power) : ((try? Rational(mantissa, power)) ?? Rational(0))
     }
 
     /// `13.47`, `0.0015`, `2000`.
