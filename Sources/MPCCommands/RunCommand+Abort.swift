@@ -13,7 +13,8 @@ extension RunCommand {
     switch code {
     case .localData: "its data could not be loaded for this query"
     case .manifestMismatch:
-      "its study or query file is invalid, or its policy or registry refuses the query"
+      "its study or query file is invalid or cannot run as written there (e.g. its noise "
+        + "share would be too small), or its policy or registry refuses the query"
     case .ledgerMismatch: "its budget ledger cannot be used"
     case .cancelled: "its operator stopped the run"
     default: "it cannot take part in this query"
