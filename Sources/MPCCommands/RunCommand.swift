@@ -406,12 +406,14 @@ extension RunCommand {
       var result: QueryResult
       let linkLog = log
       do {
+        let connectStarted = ContinuousClock.now
         result = try await Self.interruptibly(signals, current: current) {
           try await NetworkTransport.withLinks(
             study: manifest, partyID: party, identity: identity, options: options
           ) { transport in
             current.set(transport)
             FaultInjection.reached("links-up")
+            let connected = ContinuousClock.now - connectStarted
             progress.say("connected; running \(queryManifest.id)…")
             linkLog.info("links up; running the query", metadata: ["step": "run"])
             var setup = PartySetup(
@@ -429,9 +431,11 @@ extension RunCommand {
             // The share was drawn above; the runner draws nothing from this source.
             var noiseSource = ChaCha20PRG.freshlyKeyed()
             var session = SystemRandom()
-            return try await QueryRunner.run(
+            var result = try await QueryRunner.run(
               setup, transport: FaultInjection.wrap(transport), noise: &noiseSource,
               session: &session)
+            result.statistics.add(connected, to: .connect)
+            return result
           }
         }
       } catch {

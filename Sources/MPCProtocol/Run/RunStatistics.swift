@@ -3,6 +3,9 @@
 public struct RunStatistics: Sendable, Hashable {
   /// The phases of a run (`protocols/query.md` §2–§5), in protocol order.
   public enum Phase: String, Sendable, Hashable, CaseIterable {
+    /// Bringing up every link (`protocols/channel.md` §4), before the run's first message:
+    /// recorded by whoever connects (`mpc run` does), not by the runner.
+    case connect
     /// Hello and ledger heads: send, receive and check (§2).
     case agreement
     /// The durable charge and the admit barrier (§3).
