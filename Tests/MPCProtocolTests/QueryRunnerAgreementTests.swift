@@ -63,6 +63,44 @@ import _MPCTestSupport
     }
   }
 
+  /// A run wipes the noise share its caller drew ahead, in the caller's copy too: no
+  /// copy-on-write leaves the secret η_i behind in the setup or the caller.
+  @Test func aRunWipesTheCallersNoiseShare() async throws {
+    let s = try Study(n: 2)
+    let query = try Fixtures.query(Fixtures.kinds["histogram-categories"]!)
+    let plan = try RunPlan(study: s.study, query: query)
+    var setups: [PartySetup] = []
+    var shares: [NoiseShare] = []
+    for i in 0..<2 {
+      var noise = SeededRandom.make("wipe-\(i)")
+      let share = NoiseShare(plan, using: &noise)
+      #expect(share.values.contains { $0 != 0 }, "a share of σ > 1 is not all zeros")
+      var setup = PartySetup(
+        study: s.study, query: query, input: try s.input(query, party: i), ledger: s.ledgers[i])
+      setup.noiseShare = share
+      setups.append(setup)
+      shares.append(share)
+    }
+    var random = SeededRandom.make("net-wipe")
+    let network = InMemoryNetwork(partyCount: 2, using: &random)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for i in 0..<2 {
+        let setup = setups[i]
+        group.addTask {
+          var noise = SeededRandom.make("unused")
+          var session = SeededRandom.make("session-wipe-\(i)")
+          _ = try await QueryRunner.run(
+            setup, transport: network.endpoint(i), noise: &noise, session: &session)
+        }
+      }
+      try await group.waitForAll()
+    }
+    for (i, share) in shares.enumerated() {
+      #expect(share.values.allSatisfy { $0 == 0 }, "party \(i): the caller's share is wiped")
+      #expect(setups[i].noiseShare?.values.allSatisfy { $0 == 0 } == true)
+    }
+  }
+
   /// A run given a noise share drawn ahead opens the same values; a share of another plan is
   /// refused before anything is sent.
   @Test func noiseShareDrawnAheadIsUsedOnlyForItsPlan() async throws {

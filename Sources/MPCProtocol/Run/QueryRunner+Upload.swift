@@ -14,7 +14,7 @@ extension QueryRunner {
     var sum = [Int64](repeating: 0, count: range.count)
     defer { sum.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
     let exact = sum.withUnsafeMutableBufferPointer { out in
-      share.values.withUnsafeBufferPointer { eta in
+      share.withValues { eta in
         values.withUnsafeBufferPointer { x in
           var overflow = false
           for k in 0..<out.count {
@@ -28,7 +28,7 @@ extension QueryRunner {
     }
     if exact { return FieldVector(signed: sum[...], in: field) }
     // |x + η| above 2^63 somewhere: add x_i in the field instead (extreme bounds only).
-    var y = FieldVector(signed: share.values[range], in: field)
+    var y = share.withValues { FieldVector(signed: $0[range], in: field) }
     try y.add(FieldVector(signed: values[range], in: field))
     return y
   }

@@ -115,7 +115,7 @@ public struct QueryRunner: Sendable {
     noise: inout some RandomSource, session: inout some RandomSource
   ) async throws -> QueryResult {
     var statistics = RunStatistics()
-    var share = try drawNoiseShare(noise: &noise, statistics: &statistics)
+    let share = try drawNoiseShare(noise: &noise, statistics: &statistics)
     defer { share.zeroize() }
     let opened: OpenedValues
     let agreement: Agreement
