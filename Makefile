@@ -40,10 +40,12 @@ test: deps
 # files. Seeds come from vectors/; the corpus grows in .build/fuzz-corpus. FUZZ_SECONDS per target.
 FUZZ_TARGETS := frames handshake codec study query csv vector ledger
 FUZZ_SECONDS ?= 120
-FUZZ_BUILD := .build/fuzz/debug/mpc-fuzz
+# debug (default) or release: the optimised harness runs about 5-10 times more inputs per second.
+FUZZ_CONFIG ?= debug
+FUZZ_BUILD := .build/fuzz/$(FUZZ_CONFIG)/mpc-fuzz
 
 $(FUZZ_BUILD): deps
-	$(SWIFT) build --product mpc-fuzz --scratch-path .build/fuzz \
+	$(SWIFT) build -c $(FUZZ_CONFIG) --product mpc-fuzz --scratch-path .build/fuzz \
 	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
 
 # LeakSanitizer cannot see references kept in Swift enum payloads (spare pointer bits), so the
