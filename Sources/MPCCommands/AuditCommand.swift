@@ -111,7 +111,7 @@ struct AuditVerifyCommand: ParsableCommand {
       }
       do {
         let peer = try ReleaseLog(store: MemoryLedgerStore(name: file, contents: Array(bytes)))
-        state.problems += ReleaseLog.compare(state.records, with: peer.all, peerName: file)
+        state.problems += ReleaseLog.compare(state.records, with: try peer.all, peerName: file)
       } catch {
         state.problems.append("\(file): \(error)")
       }

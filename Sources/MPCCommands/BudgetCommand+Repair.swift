@@ -192,7 +192,7 @@ struct BudgetReconcileCommand: ParsableCommand {
   private func recoverReleases(
     _ releases: ReleaseLog, peers paths: [String], ledger: BudgetLedger
   ) throws {
-    print("release log \(releases.name): \(releases.all.count) record(s)")
+    print("release log \(releases.name): \(releases.count) record(s)")
     var best: ReleaseLog.Recovery?
     var bestPath = ""
     for path in paths {
@@ -200,8 +200,9 @@ struct BudgetReconcileCommand: ParsableCommand {
         throw CommandFailure(description: "\(path): cannot read")
       }
       let peer = try ReleaseLog(store: MemoryLedgerStore(name: path, contents: Array(data)))
-      let found = try releases.recover(from: peer.all, peerName: path, ledger: ledger)
-      print("  \(path): \(peer.all.count) record(s); \(found.records.count) missing here")
+      let records = try peer.all
+      let found = try releases.recover(from: records, peerName: path, ledger: ledger)
+      print("  \(path): \(records.count) record(s); \(found.records.count) missing here")
       if let refusal = found.refusal { print("    not taken: \(refusal)") }
       if found.records.count > (best?.records.count ?? 0) {
         best = found

@@ -207,7 +207,7 @@ extension RunCommand {
     _ ledger: BudgetLedger, releases: ReleaseLog, query: QueryManifest, party: Int,
     partyCount: Int
   ) -> String? {
-    guard releases.record(queryId: query.id) == nil,
+    guard !releases.hasRecord(queryId: query.id),
       let upload = ledger.entries.last(where: {
         $0.kind == .upload && $0.queryId == query.id
       })

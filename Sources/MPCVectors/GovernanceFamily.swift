@@ -195,7 +195,8 @@ struct GovernanceFamily: VectorFamily {
         text: try r["text"].string(), approvers: try r["approvers"].array().map { try $0.string() },
         registered: registered, time: time)
     }
-    guard ReleaseLog.crossCheck(log.all, against: ledger).isEmpty else {
+    let records = try log.all
+    guard ReleaseLog.crossCheck(records, against: ledger).isEmpty else {
       throw VectorError.invalidCase(problem: "the release log does not match the ledger")
     }
     let lines = String(decoding: logStore.contents, as: UTF8.self).split(separator: "\n")
@@ -206,7 +207,7 @@ struct GovernanceFamily: VectorFamily {
         "spent": .rational(ledger.spent),
       ]),
       "records": .array(
-        zip(log.all, lines).map { record, line in
+        zip(records, lines).map { record, line in
           .object([
             "canonical": .hex(record.canonical.encoded), "hash": .hex(record.hash),
             "line": .string(String(line)),

@@ -129,21 +129,22 @@ struct GovernanceTests {
     let charge = try #require(ledger.entries.last)
     try log.append(
       query: q, charge: charge, parties: 3, result: "{}", text: "t", approvers: ["ethics-1"])
-    #expect(ReleaseLog.crossCheck(log.all, against: ledger).isEmpty)
-    #expect(log.all[0].approvers == ["ethics-1"])
-    #expect(log.all[0].definition.map { $0.contains("\"earlier\"") } == true)
+    let records = try log.all
+    #expect(ReleaseLog.crossCheck(records, against: ledger).isEmpty)
+    #expect(records[0].approvers == ["ethics-1"])
+    #expect(records[0].definition.map { $0.contains("\"earlier\"") } == true)
 
     // A consistent chain whose record claims another cost than the ledger charged.
     var forged = charge
     forged.cost = .zcdp(rho: Rational(1, 100))
     let other = try ReleaseLog(store: MemoryLedgerStore())
     try other.append(query: q, charge: forged, parties: 3, result: "{}", text: "t")
-    let problems = ReleaseLog.crossCheck(other.all, against: ledger)
+    let problems = ReleaseLog.crossCheck(try other.all, against: ledger)
     #expect(problems.count == 1 && problems[0].contains("differs in cost"), "\(problems)")
 
     // A record whose charge is not in this ledger at all.
     let elsewhere = try Self.ledger(study, spending: "1/5")
-    let missing = ReleaseLog.crossCheck(log.all, against: elsewhere)
+    let missing = ReleaseLog.crossCheck(records, against: elsewhere)
     #expect(missing.count == 1 && missing[0].contains("no ledger entry"), "\(missing)")
   }
 
@@ -187,9 +188,10 @@ struct GovernanceTests {
         manifestHash: [UInt8](repeating: 1, count: 32))
       try log.append(query: q, charge: charge, parties: 3, result: result, text: id)
     }
+    let records = try log.all
     let state = AuditState(
-      study: study, party: 0, ledger: ledger, records: log.all,
-      problems: ReleaseLog.crossCheck(log.all, against: ledger))
+      study: study, party: 0, ledger: ledger, records: records,
+      problems: ReleaseLog.crossCheck(records, against: ledger))
     #expect(state.problems.isEmpty)
     let report = AuditReport(state)
     #expect(report.releases.map(\.runningTotal.amount) == ["1/10", "1/5", "3/10"])

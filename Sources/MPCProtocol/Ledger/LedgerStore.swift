@@ -11,10 +11,63 @@ public protocol LedgerStore: AnyObject {
   var name: String { get }
   /// Every byte written so far.
   func readAll() throws -> [UInt8]
+  /// Up to `count` bytes from `offset` (fewer at the end, none past it).
+  func read(offset: Int, count: Int) throws -> [UInt8]
   /// Appends `bytes`; on return they are durable (fsync for files).
   func append(_ bytes: [UInt8]) throws
   /// Moves the bytes from `offset` to the end into the torn-tail side store and truncates.
   func moveTail(from offset: Int) throws
+}
+
+extension LedgerStore {
+  /// A slice of ``readAll()``, for stores that cannot read part of themselves.
+  public func read(offset: Int, count: Int) throws -> [UInt8] {
+    let all = try readAll()
+    return Array(all[min(offset, all.count)..<min(all.count, offset + count)])
+  }
+}
+
+/// The lines of a store read in chunks, so that reading a long log through never holds all
+/// of it.
+struct LedgerLines {
+  /// One line: where it starts in the store, its bytes without the newline, and whether a
+  /// newline ended it (only the last line may lack one).
+  struct Line {
+    var offset: Int
+    var bytes: ArraySlice<UInt8>
+    var terminated: Bool
+  }
+
+  let store: any LedgerStore
+  /// Bytes read and not yet returned start at `buffer[start]`; `buffer[0]` is at `base`.
+  private var buffer: [UInt8] = []
+  private var start = 0
+  private var base = 0
+  private var atEnd = false
+
+  init(store: any LedgerStore) { self.store = store }
+
+  /// The next line, or nil after the last.
+  mutating func next() throws -> Line? {
+    var searched = start
+    while true {
+      if let newline = buffer[searched...].firstIndex(of: UInt8(ascii: "\n")) {
+        defer { start = newline + 1 }
+        return Line(offset: base + start, bytes: buffer[start..<newline], terminated: true)
+      }
+      if atEnd {
+        guard start < buffer.count else { return nil }
+        defer { start = buffer.count }
+        return Line(offset: base + start, bytes: buffer[start...], terminated: false)
+      }
+      buffer.removeSubrange(..<start)
+      base += start
+      start = 0
+      searched = buffer.count
+      let more = try store.read(offset: base + buffer.count, count: 1 << 16)
+      if more.isEmpty { atEnd = true } else { buffer += more }
+    }
+  }
 }
 
 // MARK: - In memory
@@ -36,6 +89,11 @@ public final class MemoryLedgerStore: LedgerStore {
 
   /// The bytes.
   public func readAll() throws -> [UInt8] { contents }
+
+  /// A slice of the bytes.
+  public func read(offset: Int, count: Int) throws -> [UInt8] {
+    Array(contents[min(offset, contents.count)..<min(contents.count, offset + count)])
+  }
 
   /// Appends in memory.
   public func append(_ bytes: [UInt8]) throws { contents += bytes }
@@ -85,18 +143,30 @@ public final class FileLedgerStore: LedgerStore {
   /// The whole file.
   public func readAll() throws -> [UInt8] {
     var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    var offset: off_t = 0
     while true {
-      let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+      let chunk = try read(offset: out.count, count: 1 << 16)
+      if chunk.isEmpty { return out }
+      out += chunk
+    }
+  }
+
+  /// Up to `count` bytes from `offset` (`pread`, so appends are not disturbed).
+  public func read(offset: Int, count: Int) throws -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: max(count, 0))
+    var done = 0
+    while done < out.count {
+      let n = out.withUnsafeMutableBytes {
+        pread(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done))
+      }
       if n < 0 {
         if errno == EINTR { continue }
         throw LedgerError.io(file: name, operation: "read", errno: errno)
       }
-      if n == 0 { return out }
-      out += chunk[0..<n]
-      offset += off_t(n)
+      if n == 0 { break }
+      done += n
     }
+    out.removeSubrange(done...)
+    return out
   }
 
   /// `write` until every byte is out, then `fsync`.

@@ -24,7 +24,7 @@ extension ReleaseLog {
   public func recover(from peer: [ReleaseRecord], peerName: String, ledger: BudgetLedger) throws
     -> Recovery
   {
-    let mine = all
+    let mine = try all
     let common = ReleaseLog.compare(mine, with: Array(peer.prefix(mine.count)), peerName: peerName)
       .filter { !$0.hasPrefix("this log has") }
     if let first = common.first {
@@ -74,16 +74,15 @@ extension ReleaseLog {
   public func adopt(_ records: [ReleaseRecord]) throws {
     try lock.withLock {
       for r in records {
-        guard r.sequence == UInt64(self.records.count + 1),
-          r.previousHash == (self.records.last?.hash ?? [UInt8](repeating: 0, count: 32)),
+        guard r.sequence == UInt64(slots.count + 1),
+          r.previousHash == (slots.last?.hash ?? [UInt8](repeating: 0, count: 32)),
           r.isIntact
         else {
           throw LedgerError.corrupt(
-            file: store.name, line: self.records.count + 1,
+            file: store.name, line: slots.count + 1,
             problem: "record \(r.sequence) of query \(r.queryId) does not continue this log")
         }
-        try store.append(Array(try Self.encode(r)) + [UInt8(ascii: "\n")])
-        self.records.append(r)
+        try appendLocked(r)
       }
     }
   }

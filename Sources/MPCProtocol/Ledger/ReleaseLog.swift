@@ -191,11 +191,32 @@ public struct ReleaseRecord: Sendable, Hashable, Codable {
 
 /// A party's release log: `releases-party-<id>.jsonl` next to its ledger, append-only and
 /// hash-chained like the ledger, one record per released result (`protocols/ledger.md` §6).
+/// Opening reads the file once and verifies the chain; in memory the log keeps only where each
+/// record is, its hash and the last record of each query id, and reads a record (its result
+/// and text) back from the file when asked, so a long study costs no memory per release.
 public final class ReleaseLog: @unchecked Sendable {
-  // Invariant: `records` is read and written only while holding `lock`.
+  // Invariant: `slots`, `latest`, `end` and `failed` are read and written only while holding
+  // `lock`.
   let lock = NSLock()
   let store: any LedgerStore
-  var records: [ReleaseRecord] = []
+
+  /// Where one record's line is in the store (without its newline), and the record's hash:
+  /// the next record's `prev`, and what a record read back must still have.
+  struct Slot {
+    var offset: Int
+    var length: Int
+    var hash: [UInt8]
+  }
+
+  /// The record with sequence i + 1 at index i.
+  var slots: [Slot] = []
+  /// The index in `slots` of each query id's last record.
+  var latest: [String: Int] = [:]
+  /// The store's length: where the next record goes.
+  var end = 0
+  /// An append failed: a partial line may be on disk, so nothing more is appended until the
+  /// log is reopened (and repaired).
+  var failed = false
 
   /// `releases-party-<id>.jsonl`.
   public static func fileName(partyId: Int) -> String { "releases-party-\(partyId).jsonl" }
@@ -203,19 +224,16 @@ public final class ReleaseLog: @unchecked Sendable {
   /// Reads and verifies `store`; a torn last line or a broken chain fails like a ledger's.
   public init(store: any LedgerStore) throws {
     self.store = store
-    let bytes = try store.readAll()
-    var start = 0
-    var number = 0
+    var lines = LedgerLines(store: store)
     var previous = [UInt8](repeating: 0, count: 32)
-    while start < bytes.count {
-      number += 1
-      guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else {
+    while let line = try lines.next() {
+      let number = slots.count + 1
+      guard line.terminated else {
         throw LedgerError.tornTail(file: store.name, line: number, problem: "no trailing newline")
       }
-      let line = Data(bytes[start..<end])
-      let isLast = end == bytes.count - 1
-      guard let record = try? JSONDecoder().decode(ReleaseRecord.self, from: line) else {
-        if isLast {
+      guard let record = try? JSONDecoder().decode(ReleaseRecord.self, from: Data(line.bytes))
+      else {
+        if try lines.next() == nil {
           throw LedgerError.tornTail(
             file: store.name, line: number, problem: "not a parseable record")
         }
@@ -227,9 +245,8 @@ public final class ReleaseLog: @unchecked Sendable {
         throw LedgerError.corrupt(
           file: store.name, line: number, problem: "release record breaks the hash chain")
       }
-      records.append(record)
+      index(record, offset: line.offset, length: line.bytes.count)
       previous = record.hash
-      start = end + 1
     }
   }
 
@@ -262,18 +279,43 @@ public final class ReleaseLog: @unchecked Sendable {
   /// The file (or store) name.
   public var name: String { store.name }
 
-  /// Every record in order.
-  public var all: [ReleaseRecord] { lock.withLock { records } }
+  /// The number of records.
+  public var count: Int { lock.withLock { slots.count } }
 
-  /// The record released under `queryId`, if any.
-  public func record(queryId: String) -> ReleaseRecord? {
-    lock.withLock { records.last { $0.queryId == queryId } }
+  /// Every record in order, read from the store; throws
+  /// ``LedgerError/corrupt(file:line:problem:)`` when the store no longer holds what opening
+  /// verified.
+  public var all: [ReleaseRecord] {
+    get throws {
+      try lock.withLock {
+        let bytes = try store.read(offset: 0, count: end)
+        return try slots.indices.map { i in
+          let slot = slots[i]
+          guard slot.offset + slot.length <= bytes.count else {
+            throw changed(line: i + 1)
+          }
+          return try checked(i, bytes[slot.offset..<slot.offset + slot.length])
+        }
+      }
+    }
+  }
+
+  /// Whether a record was released under `queryId` (from the index: nothing is read).
+  public func hasRecord(queryId: String) -> Bool { lock.withLock { latest[queryId] != nil } }
+
+  /// The record released under `queryId` (its last, for a query released in rounds), if
+  /// any, read from the store.
+  public func record(queryId: String) throws -> ReleaseRecord? {
+    try lock.withLock {
+      guard let i = latest[queryId] else { return nil }
+      return try checked(i, try store.read(offset: slots[i].offset, count: slots[i].length)[...])
+    }
   }
 
   /// The stored release of `query` (same id and same definition), nil if never released;
   /// throws ``ReleaseLogError/redefinedQuery(queryId:)`` for the id under another definition.
   public func stored(for query: QueryManifest) throws -> ReleaseRecord? {
-    guard let record = record(queryId: query.id) else { return nil }
+    guard let record = try record(queryId: query.id) else { return nil }
     guard record.queryHash == ReleaseRecord.queryHash(query) else {
       throw ReleaseLogError.redefinedQuery(queryId: query.id)
     }
@@ -291,18 +333,53 @@ public final class ReleaseLog: @unchecked Sendable {
     let definition = try ReleaseRecord.definition(of: query)
     return try lock.withLock {
       let record = ReleaseRecord(
-        sequence: UInt64(records.count + 1), queryId: query.id,
+        sequence: UInt64(slots.count + 1), queryId: query.id,
         queryHash: ReleaseRecord.queryHash(query), manifestHash: charge.manifestHash,
         sessionId: charge.sessionId, chargeHash: charge.hash, parties: parties,
         mechanism: charge.mechanism, honestCount: charge.honestCount, cost: charge.cost,
         result: result, text: text, time: BudgetLedger.timestamp(time),
         definition: definition, approvers: approvers, purpose: registered?.purpose,
         useCase: registered?.useCase,
-        previousHash: records.last?.hash ?? [UInt8](repeating: 0, count: 32))
-      try store.append(Array(try Self.encode(record)) + [UInt8(ascii: "\n")])
-      records.append(record)
+        previousHash: slots.last?.hash ?? [UInt8](repeating: 0, count: 32))
+      try appendLocked(record)
       return record
     }
+  }
+
+  /// Writes `record` durably at the end of the store and indexes it (holding `lock`).
+  func appendLocked(_ record: ReleaseRecord) throws {
+    if failed {
+      throw LedgerError.io(file: store.name, operation: "append (earlier failure)", errno: 0)
+    }
+    let line = Array(try Self.encode(record))
+    do {
+      try store.append(line + [UInt8(ascii: "\n")])
+    } catch {
+      failed = true
+      throw error
+    }
+    index(record, offset: end, length: line.count)
+  }
+
+  /// Adds `record`, whose line is `length` bytes at `offset`, to the index.
+  private func index(_ record: ReleaseRecord, offset: Int, length: Int) {
+    slots.append(Slot(offset: offset, length: length, hash: record.hash))
+    latest[record.queryId] = slots.count - 1
+    end = offset + length + 1
+  }
+
+  /// Record `index + 1` decoded from its line `bytes`, checked against what opening verified.
+  private func checked(_ index: Int, _ bytes: ArraySlice<UInt8>) throws -> ReleaseRecord {
+    guard bytes.count == slots[index].length,
+      let record = try? JSONDecoder().decode(ReleaseRecord.self, from: Data(bytes)),
+      record.sequence == UInt64(index + 1), record.hash == slots[index].hash, record.isIntact
+    else { throw changed(line: index + 1) }
+    return record
+  }
+
+  private func changed(line: Int) -> LedgerError {
+    .corrupt(
+      file: store.name, line: line, problem: "release record changed since the log was opened")
   }
 }
 
