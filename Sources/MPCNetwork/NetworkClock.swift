@@ -1,3 +1,4 @@
+import MPCProtocol
 import Synchronization
 
 /// The time every deadline of the network layer is measured on: the continuous clock in a run;
@@ -22,10 +23,10 @@ package struct NetworkClock: Sendable {
     self.sleepUntil = sleepUntil
   }
 
-  /// Real time.
+  /// Real time (a sleep whose timer is freed as soon as it is cancelled: ``TimerSleep``).
   package static let continuous = NetworkClock(
     now: { ContinuousClock.now },
-    sleepUntil: { try await Task.sleep(until: $0, clock: .continuous) })
+    sleepUntil: { try await TimerSleep.until($0) })
 
   /// Runs `operation` until `deadline`; nil if the deadline came first (the operation is then
   /// cancelled and awaited).

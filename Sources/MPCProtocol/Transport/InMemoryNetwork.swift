@@ -65,7 +65,7 @@ public final class InMemoryNetwork: Sendable {
       return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
         group.addTask { try await hub.take(from: peer, to: me, step: step) }
         group.addTask {
-          try await Task.sleep(for: timeout)
+          try await TimerSleep.for(timeout)
           return nil
         }
         defer { group.cancelAll() }
