@@ -10,7 +10,7 @@ SWIFT ?= swift
 # dependency import check (an `import X` of a target not listed among the dependencies fails).
 STRICT := -Xswiftc -warnings-as-errors --explicit-target-dependency-import-check error
 
-.PHONY: deps build release test lint format demo docs bench clean fuzz fuzz-smoke fuzz-replay
+.PHONY: deps test-deps build release test lint format demo docs bench clean fuzz fuzz-smoke fuzz-replay
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -21,6 +21,20 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+# The tests also render the audit report in headless Chromium (a screenshot) when it can be
+# installed; without it that one check is skipped with a note.
+TEST_APT_PACKAGES := chromium
+
+test-deps: deps
+	@missing=""; for p in $(TEST_APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing test packages:$$missing"; \
+	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing ) \
+	    || echo "note: could not install$$missing; the report's browser check will be skipped"; \
+	fi
+
 build: deps
 	$(SWIFT) build $(STRICT)
 
@@ -29,7 +43,7 @@ release: deps
 
 # The network suite runs on its own: its deadlines are real time, and CPU-heavy suites running
 # beside it on a 2-core machine would starve its async tasks into spurious timeouts.
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests $(STRICT)
 	$(SWIFT) test --skip-build --skip MPCNetworkTests
 	$(SWIFT) test --skip-build --filter MPCNetworkTests

@@ -423,7 +423,9 @@ extension RunCommand {
             if let streamFile, let component = runPlan.components.first {
               streamFile.halfWidth = component.noise.intervalHalfWidth
               setup.openedSink = streamFile.sink(component: component.component.name)
-              setup.keepsOpenedValues = false
+              // A short vector is also kept, for the release log (a replay returns it).
+              setup.keepsOpenedValues =
+                component.component.dimension <= RunDocument.releaseLogVectorLimit
             }
             setup.seededNoise = seed != nil
             setup.progress = { progress.report($0) }
@@ -482,7 +484,7 @@ extension RunCommand {
             + "\(settled.sessions.filter(\.stands).count) of \(settled.sessions.count) disputed "
             + "session(s) kept as charged (protocols/ledger.md §5)")
       }
-      if let resultFile, streaming {
+      if let resultFile, streaming, result.components[0].raw.count != result.components[0].length {
         result.components[0].raw = .small(resultFile.head)
       }
       try publish(
@@ -546,8 +548,10 @@ extension RunCommand {
     // The release log keeps a vector inline up to a limit; a longer one is in --out or was
     // printed once.
     var logged = ByteSpool(nil)
-    let inline = vectors.filter {
-      result.components[$0].length <= RunDocument.releaseLogVectorLimit
+    let inline = result.components.indices.filter {
+      let c = result.components[$0]
+      return c.labels == nil && c.length <= RunDocument.releaseLogVectorLimit
+        && c.raw.count == c.length
     }
     try RunDocument.write(output, streamed: inline, to: &logged, vectors: emit)
     let rest = resultFile.map { "all of them are in \($0.url.path) (\($0.format.rawValue))" }

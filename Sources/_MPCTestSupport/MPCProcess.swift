@@ -71,6 +71,16 @@ package enum MPCProcess {
     }
   }
 
+  /// Runs another executable (a browser, python3) the same way, off the cooperative pool.
+  package static func runExecutable(_ path: String, _ arguments: [String]) async throws -> Result {
+    try await offPool {
+      finish(
+        try start(
+          arguments, environment: [:], currentDirectory: nil,
+          executable: URL(fileURLWithPath: path)))
+    }
+  }
+
   struct Started {
     var process: Process
     var out: Pipe
@@ -85,10 +95,11 @@ package enum MPCProcess {
   }
 
   static func start(
-    _ arguments: [String], environment: [String: String], currentDirectory: URL?
+    _ arguments: [String], environment: [String: String], currentDirectory: URL?,
+    executable: URL? = nil
   ) throws -> Started {
     let process = Process()
-    process.executableURL = binaryURL
+    process.executableURL = executable ?? binaryURL
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     // Ledgers follow a per-site state directory (protocols/ledger.md §1); tests never touch

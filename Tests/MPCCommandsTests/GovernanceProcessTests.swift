@@ -303,6 +303,17 @@ import _MPCTestSupport
     if let dom = try await HeadlessChromium.dumpDOM(html) {
       #expect(dom.contains("data-charts-drawn=\"2\""), "\(dom.prefix(400))")
       #expect(dom.components(separatedBy: "<svg class=\"chart").count - 1 == 2)
+      // A screenshot of the page against one of the same page without its charts: the
+      // histogram's bars and whiskers and the budget line are visibly drawn in colour.
+      let bare = s.path("report-no-charts.html")
+      try page.replacingOccurrences(
+        of: "<svg[\\s\\S]*?</svg>", with: "", options: .regularExpression
+      ).write(toFile: bare, atomically: true, encoding: .utf8)
+      if let charted = try await HeadlessChromium.colouredPixels(html, png: s.path("report.png")),
+        let plain = try await HeadlessChromium.colouredPixels(bare, png: s.path("bare.png"))
+      {
+        #expect(charted >= plain + 500, "coloured pixels: \(charted) with charts, \(plain) without")
+      }
     }
     let json = s.path("report.json")
     let exportJSON = try await s.mpc([
@@ -415,6 +426,64 @@ enum HeadlessChromium {
     }
     return nil
   }
+
+  /// Screenshots `file` (800 × 1600) into `png` and counts its coloured pixels (channels
+  /// spread by more than 60: chart ink, not text or grey rules), decoding the PNG with python3
+  /// (zlib); nil with a printed note when Chromium or python3 is missing.
+  static func colouredPixels(_ file: String, png: String) async throws -> Int? {
+    guard let chromium = binary() else { return nil }
+    let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "mpc-chromium-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: profile) }
+    let shot = try await MPCProcess.runExecutable(
+      chromium,
+      [
+        "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
+        "--user-data-dir=\(profile.path)", "--window-size=800,1600",
+        "--virtual-time-budget=5000", "--screenshot=\(png)",
+        URL(fileURLWithPath: file).absoluteString,
+      ])
+    #expect(shot.status == 0, "chromium --screenshot exited \(shot.status)")
+    guard FileManager.default.fileExists(atPath: "/usr/bin/python3") else {
+      print("note: python3 is not installed; the screenshot of the report was not measured")
+      return nil
+    }
+    let count = try await MPCProcess.runExecutable(
+      "/usr/bin/python3", ["-c", pngInk, png])
+    #expect(count.status == 0, "\(count.stderr)")
+    return Int(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+  }
+
+  /// Prints the number of coloured pixels of an 8-bit RGB(A) PNG (argv[1]).
+  static let pngInk = """
+    import sys, zlib, struct
+    data = open(sys.argv[1], 'rb').read()
+    assert data[:8] == b'\\x89PNG\\r\\n\\x1a\\n', 'not a PNG'
+    pos, idat = 8, b''
+    while pos < len(data):
+        n, = struct.unpack('>I', data[pos:pos + 4]); kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + n]; pos += 12 + n
+        if kind == b'IHDR': w, h, depth, ctype = struct.unpack('>IIBB', body[:10])
+        elif kind == b'IDAT': idat += body
+    assert depth == 8 and ctype in (2, 6), 'PNG type %d/%d' % (ctype, depth)
+    bpp = 3 if ctype == 2 else 4
+    raw, stride = zlib.decompress(idat), w * bpp
+    prev, i, coloured = bytearray(stride), 0, 0
+    for _ in range(h):
+        f = raw[i]; line = bytearray(raw[i + 1:i + 1 + stride]); i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0; b = prev[x]; c = prev[x - bpp] if x >= bpp else 0
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + b) & 255
+            elif f == 3: line[x] = (line[x] + ((a + b) >> 1)) & 255
+            elif f == 4:
+                p = a + b - c; pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        for x in range(0, stride, bpp):
+            if max(line[x:x + 3]) - min(line[x:x + 3]) > 60: coloured += 1
+        prev = line
+    print(coloured)
+    """
 
   /// The DOM of `file` after its scripts ran, or nil (with a printed note) when Chromium is
   /// not installed on this machine (`apt-get install chromium`).

@@ -134,6 +134,24 @@ import _MPCTestSupport
     #expect(fromCSV.count == m && fromBinary == fromCSV && fromJSON == fromCSV)
     let left = try FileManager.default.contentsOfDirectory(atPath: sites.dir.path)
     #expect(!left.contains { $0.hasSuffix(".partial") })
+    // A replay writes the same file again from the release log (a streamed vector this short
+    // is kept there too).
+    let again = try await MPCProcess.run(
+      sites.run(0, data: sites.path("v0.txt"), query: query, ["--out", sites.path("again.csv")]))
+    #expect(again.status == 0 && again.stderr.contains("showing the stored result"))
+    #expect(
+      try String(contentsOfFile: sites.path("again.csv"), encoding: .utf8)
+        == String(contentsOfFile: sites.path("o.csv"), encoding: .utf8))
+    // The audit report names the vector and its first values instead of an empty table.
+    let report = sites.path("report.html")
+    let export = try await MPCProcess.run([
+      "audit", "export", "--study", sites.study, "--party", "0", "--state-dir",
+      sites.path("state0"), "--out", report,
+    ])
+    #expect(export.status == 0, "\(export.stderr)")
+    let page = try String(contentsOfFile: report, encoding: .utf8)
+    let firstFive = fromCSV.prefix(5).map(String.init).joined(separator: ", ")
+    #expect(page.contains("vector of 70 values</td><td>first \(firstFive), …</td>"), "\(page)")
   }
 
   /// `--json` to standard output with the vector streamed in; the decoder reads it back.

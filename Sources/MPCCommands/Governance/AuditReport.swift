@@ -195,6 +195,20 @@ struct AuditReport: CommandOutput {
         try? QueryManifest.decode(Data($0.utf8), file: "definition")
       }
       var values: [Value] = []
+      for c in output?.components ?? [] where c.values.isEmpty && c.length > 0 {
+        // A vector-sum: its values are not a table; the first few (when the log keeps them)
+        // and the interval every coordinate shares.
+        let shown = (c.vector?.values ?? []).prefix(5).map(\.description)
+        let first =
+          shown.isEmpty
+          ? "not kept in the release log (over \(RunDocument.releaseLogVectorLimit) values)"
+          : "first " + shown.joined(separator: ", ") + (c.length > shown.count ? ", …" : "")
+        values.append(
+          Value(
+            component: c.name, label: "vector of \(c.length) values", value: first,
+            lower: "each − \(c.intervalHalfWidth)", upper: "each + \(c.intervalHalfWidth)",
+            suppressed: false))
+      }
       for c in output?.components ?? [] {
         for v in c.values {
           let hidden = v.suppressed == true
