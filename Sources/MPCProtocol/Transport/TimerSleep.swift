@@ -37,14 +37,17 @@ package enum TimerSleep {
     let state = Mutex(State())
 
     func start(_ c: CheckedContinuation<Void, any Error>, after delay: Duration) {
-      let (seconds, attoseconds) = delay.components
-      let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
+      // A deadline already passed fires at once.
+      let (seconds, attoseconds) = max(delay, .zero).components
+      let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+      let total =
+        nanoseconds.overflow ? Int64.max : nanoseconds.partialValue + attoseconds / 1_000_000_000
       let stoppedAlready: (any Error)? = state.withLock { s in
         if let stopped = s.stopped { return stopped }
         s.continuation = c
         let timer = DispatchSource.makeTimerSource(queue: .global())
         timer.setEventHandler { [self] in stop(throwing: nil) }
-        timer.schedule(deadline: .now() + .nanoseconds(Int(clamping: nanoseconds)))
+        timer.schedule(deadline: .now() + .nanoseconds(Int(clamping: total)))
         timer.resume()
         s.timer = timer
         return nil
