@@ -258,9 +258,23 @@ extension RunCommand {
           input: input)
         return
       }
+      // The run plan (calibration and noise tables) follows from the study and the query
+      // alone. A site without a ledger for this study cannot hold a stored result either, so
+      // a plan it refuses (e.g. a Gaussian share σ below 1.2 without --force) is refused
+      // before its ledger is created; a site with one checks for a replay first (below).
+      let plannedRun = Result { try RunPlan(study: manifest, query: queryManifest, force: force) }
+      let location = LedgerLocation.resolve(explicit: stateDir)
+      if case .failure(let error) = plannedRun,
+        !FileManager.default.fileExists(
+          atPath: location.directory(for: manifest).appendingPathComponent(
+            BudgetLedger.fileName(partyId: party)
+          ).path)
+      {
+        stage = .manifestMismatch
+        throw error
+      }
       stage = .ledgerMismatch
-      let opened = try LedgerLocation.resolve(explicit: stateDir).open(
-        study: manifest, partyId: party, create: true)
+      let opened = try location.open(study: manifest, partyId: party, create: true)
       ledger = opened.ledger
       log.debug(
         "ledger opened",
@@ -340,7 +354,7 @@ extension RunCommand {
       // alone, so its refusals (e.g. a Gaussian share σ below 1.2 without --force) are decided
       // here too: bad input, the same exit status as `mpc privacy plan`.
       stage = .manifestMismatch
-      runPlan = try RunPlan(study: manifest, query: queryManifest, force: force)
+      runPlan = try plannedRun.get()
     } catch let error as ExitCode {
       throw error
     } catch {

@@ -180,7 +180,14 @@ import _MPCTestSupport
     for r in results {
       #expect(r.status == 64, "\(r.stderr)")
       #expect(r.stderr.contains("1.2"), "\(r.stderr)")
+      // Refused before this site's first ledger was created for a query that cannot run.
+      #expect(!r.stderr.contains("created party"), "\(r.stderr)")
     }
+    let state = dir.appendingPathComponent("state").path
+    let ledgers = (FileManager.default.subpaths(atPath: state) ?? []).filter {
+      $0.hasSuffix(".jsonl")
+    }
+    #expect(ledgers.isEmpty, "\(ledgers)")
   }
 
   @Test func demoRunsTheWholeTour() async throws {
